@@ -1,0 +1,198 @@
+"""HTML page -> :class:`Article`: body text, captions and metadata.
+
+The page is parsed once with lxml; metadata is read from the full tree, then captions and page
+furniture are pruned (see :mod:`extraction.boilerplate`) and trafilatura extracts the body from
+what is left. Paragraphs in ``Article.text`` are separated by a blank line (``"\\n\\n"``); a
+single ``"\\n"`` only occurs inside a block (line breaks, list items, table rows).
+
+Bad input never raises: the record comes back with ``error`` set and empty text, so one broken
+page cannot stop a batch.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
+
+import lxml.etree
+import lxml.html
+import trafilatura
+from lxml.html import HtmlElement
+from trafilatura.xml import xmltotxt
+
+from extraction import metadata
+from extraction.boilerplate import prune_boilerplate, take_captions
+from extraction.charset import decode_html
+from extraction.record import Article
+
+log = logging.getLogger(__name__)
+
+PARAGRAPH_SEPARATOR = "\n\n"
+SHORT_TEXT_CHARS = 400
+# An article has at least one line of running text this long; headline lists and menus do not.
+MIN_PROSE_LINE_CHARS = 100
+_BINARY_SAMPLE_CHARS = 4096
+_BINARY_MAX_CONTROL_RATIO = 0.05
+
+
+def _package_version() -> str:
+    try:
+        return version("newsflow")
+    except PackageNotFoundError:
+        return "0.1.0"
+
+
+EXTRACTOR = f"newsflow-extraction/{_package_version()} trafilatura/{trafilatura.__version__}"
+
+
+def _looks_binary(text: str) -> bool:
+    """Control characters (other than whitespace) in bulk mean this was never text."""
+    sample = text[:_BINARY_SAMPLE_CHARS]
+    if "\x00" in sample:
+        return True
+    control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f")
+    replaced = sample.count("\ufffd")
+    return (control + replaced) > _BINARY_MAX_CONTROL_RATIO * max(len(sample), 1)
+
+
+def _parse(text: str) -> HtmlElement | None:
+    """Parse decoded HTML; encoding declarations inside the text are ignored (already decoded)."""
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    try:
+        tree = lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=parser)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+    return tree if isinstance(tree, HtmlElement) else None
+
+
+def _body_text(body: lxml.etree._Element | None) -> str:
+    """trafilatura's body tree as text: one block per paragraph, blank line between blocks."""
+    if body is None:
+        return ""
+    blocks = [body.text or ""] + [xmltotxt(child, False) for child in body]
+    paragraphs = []
+    for block in blocks:
+        lines = [" ".join(line.split()) for line in block.splitlines()]
+        paragraph = "\n".join(line for line in lines if line)
+        if paragraph:
+            paragraphs.append(paragraph)
+    return PARAGRAPH_SEPARATOR.join(paragraphs)
+
+
+def _has_prose(body: lxml.etree._Element | None) -> bool:
+    """True when some paragraph holds a line of running text (not just links or headings)."""
+    if body is None:
+        return False
+    for block in body.iter("p", "quote"):
+        lines = xmltotxt(block, False).splitlines()
+        if any(len(line.strip()) >= MIN_PROSE_LINE_CHARS for line in lines):
+            return True
+    return False
+
+
+def _drop_leading_title(text: str, title: str | None) -> str:
+    """trafilatura keeps the page's <h1>; the title has its own field, so not again in the body."""
+    first, _, rest = text.partition(PARAGRAPH_SEPARATOR)
+    if title and " ".join(first.split()).casefold() == " ".join(title.split()).casefold():
+        return rest
+    return text
+
+
+def _failed(article: Article, reason: str) -> Article:
+    article.error = reason
+    article.text = ""
+    return article
+
+
+def extract_article(
+    html: str | bytes,
+    url: str,
+    *,
+    source: str = "",
+    fallback_published: datetime | None = None,
+    encoding: str | None = None,
+) -> Article:
+    """Extract one article; ``encoding`` is the transport charset hint for ``bytes`` input.
+
+    ``fallback_published`` (typically the feed's date) is used only when the page states no
+    plausible publication date; ``published_source`` is then ``"feed"``.
+    """
+    article = Article(url=url, source=source, extractor=EXTRACTOR)
+    try:
+        return _extract(article, html, url, fallback_published, encoding)
+    except Exception as exc:  # a batch must survive any single page
+        log.exception("extraction failed for %s", url)
+        return _failed(article, f"extraction failed: {type(exc).__name__}")
+
+
+def _extract(
+    article: Article,
+    html: str | bytes,
+    url: str,
+    fallback_published: datetime | None,
+    encoding: str | None,
+) -> Article:
+    if isinstance(html, bytes | bytearray):
+        if not html.strip():
+            return _failed(article, "empty document")
+        html = decode_html(bytes(html), encoding)
+    if not html or not html.strip():
+        return _failed(article, "empty document")
+    if _looks_binary(html):
+        return _failed(article, "not an HTML document (binary content)")
+    if "<" not in html[:_BINARY_SAMPLE_CHARS]:
+        return _failed(article, "not an HTML document (no markup)")
+
+    tree = _parse(html)
+    if tree is None:
+        return _failed(article, "unparseable HTML")
+    if not tree.text_content().strip():
+        return _failed(article, "empty document")
+
+    meta = metadata.meta_values(tree)
+    jsonld = metadata.json_ld_article(tree)
+    article.canonical_url = metadata.canonical_url(tree, meta, url)
+    article.language = metadata.language(tree, meta, jsonld)
+
+    article.captions = take_captions(tree)
+    prune_boilerplate(tree)
+
+    doc = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_links=False,
+    )
+    categories = list(getattr(doc, "categories", None) or [])
+    article.title = getattr(doc, "title", None) or jsonld.get("headline") or None
+    article.authors = metadata.split_authors(getattr(doc, "author", None))
+    article.authors = article.authors or metadata.jsonld_authors(jsonld)
+    article.description = getattr(doc, "description", None) or None
+    article.section = metadata.section(meta, jsonld, categories)
+    article.tags = metadata.tags(meta, jsonld, list(getattr(doc, "tags", None) or []))
+    article.image = metadata.image(meta, jsonld, url) or getattr(doc, "image", None) or None
+
+    article.published, article.published_source = metadata.published_date(
+        tree, jsonld, meta, getattr(doc, "date", None)
+    )
+    fallback_ok = fallback_published is not None and metadata.is_plausible(fallback_published)
+    if article.published is None and fallback_ok:
+        article.published, article.published_source = fallback_published, "feed"
+    article.modified, article.modified_source = metadata.modified_date(tree, jsonld, meta)
+
+    body = getattr(doc, "body", None)
+    article.text = _drop_leading_title(_body_text(body), article.title)
+    if not article.text or not _has_prose(body):
+        return _failed(article, "no article text found")
+
+    if len(article.text) < SHORT_TEXT_CHARS:
+        article.quality_flags.append("short_text")
+    if article.published is None:
+        article.quality_flags.append("no_date")
+    if not article.title:
+        article.quality_flags.append("no_title")
+    return article

@@ -1,0 +1,255 @@
+"""Page metadata that trafilatura does not give in the form the record needs.
+
+trafilatura reports the publication date as a bare day; the load step wants the exact moment
+with its UTC offset and to know which signal it came from. Canonical URL, language, section,
+tags and image are read here too, from the unpruned tree, because pruning may remove the
+footer links and widgets some of them live in.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urljoin
+
+from lxml.html import HtmlElement
+
+ARTICLE_TYPES = frozenset(
+    {
+        "Article",
+        "NewsArticle",
+        "ReportageNewsArticle",
+        "AnalysisNewsArticle",
+        "OpinionNewsArticle",
+        "BackgroundNewsArticle",
+        "BlogPosting",
+        "LiveBlogPosting",
+        "Report",
+    }
+)
+
+EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
+FUTURE_TOLERANCE = timedelta(days=1)
+
+# (meta attribute value, published_source) in order of trust.
+PUBLISHED_META = (
+    ("article:published_time", "meta:article:published_time"),
+    ("og:article:published_time", "meta:article:published_time"),
+    ("datePublished", "meta:datePublished"),
+    ("pubdate", "meta:pubdate"),
+    ("publishdate", "meta:publishdate"),
+    ("parsely-pub-date", "meta:parsely-pub-date"),
+    ("sailthru.date", "meta:sailthru.date"),
+    ("dc.date.issued", "meta:dc.date.issued"),
+    ("date", "meta:date"),
+)
+MODIFIED_META = (
+    ("article:modified_time", "meta:article:modified_time"),
+    ("og:updated_time", "meta:og:updated_time"),
+    ("dateModified", "meta:dateModified"),
+)
+
+
+def meta_values(tree: HtmlElement) -> dict[str, list[str]]:
+    """All ``<meta>`` contents keyed by property / name / itemprop (keys lower-cased)."""
+    values: dict[str, list[str]] = {}
+    for meta in tree.iter("meta"):
+        content = (meta.get("content") or "").strip()
+        if not content:
+            continue
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            key = (meta.get(attr) or "").strip().lower()
+            if key:
+                values.setdefault(key, []).append(content)
+    return values
+
+
+def _walk_json(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, list):
+        for item in node:
+            yield from _walk_json(item)
+    elif isinstance(node, dict):
+        yield node
+        yield from _walk_json(node.get("@graph"))
+
+
+def json_ld_article(tree: HtmlElement) -> dict[str, Any]:
+    """The first schema.org Article-like object in the page's JSON-LD, or an empty dict."""
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        try:
+            data = json.loads(script.text or "")
+        except ValueError:
+            continue
+        for node in _walk_json(data):
+            types = node.get("@type")
+            types = types if isinstance(types, list) else [types]
+            if any(t in ARTICLE_TYPES for t in types if isinstance(t, str)):
+                return node
+    return {}
+
+
+def parse_datetime(value: str) -> datetime | None:
+    """ISO 8601 (with or without time/offset) or RFC 2822; naive when the page gives no offset."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def is_plausible(moment: datetime, now: datetime | None = None) -> bool:
+    """Reject dates from before 1990 or more than a day in the future (template or typo dates)."""
+    now = now or datetime.now(UTC)
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return EARLIEST_PLAUSIBLE <= aware <= now + FUTURE_TOLERANCE
+
+
+def _first_plausible(candidates: Iterator[tuple[str, str]]) -> tuple[datetime | None, str | None]:
+    for raw, source in candidates:
+        moment = parse_datetime(raw)
+        if moment is not None and is_plausible(moment):
+            return moment, source
+    return None, None
+
+
+def _date_candidates(
+    jsonld: dict[str, Any],
+    meta: dict[str, list[str]],
+    tree: HtmlElement,
+    jsonld_key: str,
+    meta_keys: tuple[tuple[str, str], ...],
+    time_classes: tuple[str, ...],
+) -> Iterator[tuple[str, str]]:
+    if isinstance(jsonld.get(jsonld_key), str):
+        yield jsonld[jsonld_key], "json-ld"
+    for key, source in meta_keys:
+        for value in meta.get(key.lower(), []):
+            yield value, source
+    for element in tree.iter("time"):
+        classes = (element.get("class") or "").split()
+        itemprop = element.get("itemprop") or ""
+        if element.get("datetime") and (
+            itemprop == jsonld_key or any(c in time_classes for c in classes)
+        ):
+            yield element.get("datetime"), "time-element"
+
+
+def published_date(
+    tree: HtmlElement, jsonld: dict[str, Any], meta: dict[str, list[str]], fallback_day: str | None
+) -> tuple[datetime | None, str | None]:
+    """Publication moment and the signal it came from; ``fallback_day`` is trafilatura's date."""
+    candidates = _date_candidates(
+        jsonld, meta, tree, "datePublished", PUBLISHED_META, ("published", "entry-date")
+    )
+    moment, source = _first_plausible(candidates)
+    if moment is None and fallback_day:
+        moment, source = _first_plausible(iter([(fallback_day, "htmldate")]))
+    return moment, source
+
+
+def modified_date(
+    tree: HtmlElement, jsonld: dict[str, Any], meta: dict[str, list[str]]
+) -> tuple[datetime | None, str | None]:
+    """Last-modified moment and its signal, when the page states one."""
+    candidates = _date_candidates(jsonld, meta, tree, "dateModified", MODIFIED_META, ("updated",))
+    return _first_plausible(candidates)
+
+
+def canonical_url(tree: HtmlElement, meta: dict[str, list[str]], url: str) -> str | None:
+    """``<link rel=canonical>``, else og:url, resolved against the fetched URL."""
+    for link in tree.iter("link"):
+        rels = (link.get("rel") or "").lower().split()
+        if "canonical" in rels and (link.get("href") or "").strip():
+            return urljoin(url, link.get("href").strip())
+    for value in meta.get("og:url", []):
+        return urljoin(url, value)
+    return None
+
+
+def language(tree: HtmlElement, meta: dict[str, list[str]], jsonld: dict[str, Any]) -> str | None:
+    """Primary language subtag ("en", "ar") declared by the page, if any."""
+    candidates = [tree.get("lang"), tree.get("{http://www.w3.org/XML/1998/namespace}lang")]
+    candidates += meta.get("content-language", []) + meta.get("og:locale", [])
+    in_language = jsonld.get("inLanguage")
+    candidates.append(in_language if isinstance(in_language, str) else None)
+    for value in candidates:
+        if value and value.strip():
+            primary = value.strip().replace("_", "-").split("-")[0].split(",")[0].lower()
+            if primary.isalpha() and 2 <= len(primary) <= 3:
+                return primary
+    return None
+
+
+def _names(value: Any) -> list[str]:
+    """Strings out of a JSON-LD value that may be a string, an object with a name, or a list."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return _names(value.get("name") or value.get("url"))
+    if isinstance(value, list):
+        return [name for item in value for name in _names(item)]
+    return []
+
+
+def split_authors(raw: str | None) -> list[str]:
+    """trafilatura joins authors as "A; B"; also drop a leading "By " and duplicates."""
+    authors: list[str] = []
+    for part in (raw or "").split(";"):
+        name = " ".join(part.split())
+        if name.lower().startswith("by "):
+            name = name[3:].strip()
+        if name and name not in authors:
+            authors.append(name)
+    return authors
+
+
+def jsonld_authors(jsonld: dict[str, Any]) -> list[str]:
+    return split_authors("; ".join(_names(jsonld.get("author"))))
+
+
+def section(
+    meta: dict[str, list[str]], jsonld: dict[str, Any], categories: list[str]
+) -> str | None:
+    for value in meta.get("article:section", []) + _names(jsonld.get("articleSection")):
+        if value.strip():
+            return value.strip()
+    return categories[0] if categories else None
+
+
+def tags(meta: dict[str, list[str]], jsonld: dict[str, Any], extracted: list[str]) -> list[str]:
+    keywords = jsonld.get("keywords")
+    if isinstance(keywords, str):
+        keywords = keywords.split(",")
+    found = meta.get("article:tag", []) + _names(keywords) + list(extracted)
+    result: list[str] = []
+    for tag in found:
+        tag = " ".join(tag.split())
+        if tag and tag.lower() not in {t.lower() for t in result}:
+            result.append(tag)
+    return result
+
+
+def _image_urls(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return _image_urls(value.get("url") or value.get("contentUrl"))
+    if isinstance(value, list):
+        return [url for item in value for url in _image_urls(item)]
+    return [value] if isinstance(value, str) else []
+
+
+def image(meta: dict[str, list[str]], jsonld: dict[str, Any], url: str) -> str | None:
+    for value in meta.get("og:image", []) + _image_urls(jsonld.get("image")):
+        if value.strip():
+            return urljoin(url, value.strip())
+    return None

@@ -1,0 +1,189 @@
+"""Named entities with the real spaCy model and the shipped gazetteer (no mocks)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from spacy.language import Language
+
+from extraction import Article, extract_article
+from extraction.entities import (
+    DEFAULT_GAZETTEERS,
+    add_entities,
+    chunk_text,
+    load_nlp,
+    normalise_entity,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return load_nlp()
+
+
+@pytest.fixture(scope="module")
+def anbar() -> Article:
+    html = (FIXTURES / "anbar_wordpress.html").read_bytes()
+    return extract_article(html, "https://www.iraqinews.com/?p=178920")
+
+
+@pytest.fixture(scope="module")
+def anbar_entities(nlp: Language, anbar: Article) -> Article:
+    article = copy.deepcopy(anbar)
+    add_entities([article], nlp)
+    return article
+
+
+def pairs(article: Article) -> set[tuple[str, str]]:
+    return {(e.text, e.label) for e in article.entities}
+
+
+def test_pipeline_is_ner_only_with_ruler_first(nlp: Language) -> None:
+    assert nlp.pipe_names == ["entity_ruler", "ner"]
+    assert load_nlp() is nlp
+    assert load_nlp(gazetteers=()) is nlp
+    assert all(path.is_file() for path in DEFAULT_GAZETTEERS)
+
+
+def test_anbar_places_and_groups(anbar_entities: Article) -> None:
+    found = pairs(anbar_entities)
+    for place in ("Anbar", "Annah", "Ramadi", "Rawa", "Qaim", "Mosul", "Tal Afar", "Nineveh"):
+        assert (place, "GPE") in found
+    for group in ("Islamic State", "Alsumaria News", "Joint Operations Command"):
+        assert (group, "ORG") in found
+    assert ("Ministry of Defense", "ORG") in found
+
+
+def test_small_model_mistakes_are_fixed(anbar_entities: Article) -> None:
+    found = pairs(anbar_entities)
+    assert ("Islamic", "NORP") not in found
+    assert ("Rawa", "ORG") not in found
+    assert ("Qaim", "PERSON") not in found
+    assert ("Anbar", "ORG") not in found
+    assert ("Nineveh", "ORG") not in found
+
+
+def test_entities_are_aggregated_with_true_offsets(anbar_entities: Article) -> None:
+    text = anbar_entities.text
+    by_key = {(e.text, e.label): e for e in anbar_entities.entities}
+    assert by_key[("Annah", "GPE")].count == 5
+    assert by_key[("Annah", "GPE")].first_offset == 0
+    assert by_key[("Anbar", "GPE")].count == 4
+    for entity in anbar_entities.entities:
+        assert text[entity.first_offset :].startswith(entity.text)
+        assert entity.label in {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"}
+    offsets = [e.first_offset for e in anbar_entities.entities]
+    assert offsets == sorted(offsets)
+    assert len(by_key) == len(anbar_entities.entities)
+    assert anbar_entities.entities_note is None
+
+
+def test_non_english_article_gets_a_note_not_entities(nlp: Language, anbar: Article) -> None:
+    arabic = Article(url="https://example.com/ar", language="ar", text="قتل مسلحون في الأنبار.")
+    english = copy.deepcopy(anbar)
+    english.language = "en-US"
+    empty = Article(url="https://example.com/empty", error="no article text found")
+    add_entities([arabic, english, empty], nlp)
+    assert arabic.entities == []
+    assert arabic.entities_note == "no NER model configured for language 'ar'"
+    assert ("Anbar", "GPE") in pairs(english)
+    assert english.entities_note is None
+    assert empty.entities == []
+    assert empty.entities_note == "no text"
+
+
+def test_chunk_text_cuts_at_paragraphs_and_keeps_offsets() -> None:
+    text = "\n\n".join(f"Paragraph {i} mentions Ramadi and Fallujah." for i in range(40))
+    chunks = chunk_text(text, 200)
+    assert len(chunks) > 1
+    assert "".join(chunk for _, chunk in chunks) == text
+    for offset, chunk in chunks:
+        assert len(chunk) <= 200
+        assert text[offset : offset + len(chunk)] == chunk
+        assert chunk.startswith("Paragraph")
+    assert chunk_text("short", 200) == [(0, "short")]
+    assert [len(c) for _, c in chunk_text("x" * 25, 10)] == [10, 10, 5]
+
+
+def test_long_text_is_chunked_with_correct_offsets(
+    nlp: Language, anbar: Article, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copies = 5
+    whole = Article(url="https://example.com/long", text="\n\n".join([anbar.text] * copies))
+    chunked = copy.deepcopy(whole)
+    add_entities([whole], nlp)
+
+    monkeypatch.setattr(nlp, "max_length", 700)
+    assert len(chunk_text(chunked.text, nlp.max_length)) > copies
+    add_entities([chunked], nlp)
+
+    assert chunked.entities == whole.entities
+    single = copy.deepcopy(anbar)
+    add_entities([single], nlp)
+    counts = {(e.text, e.label): e.count for e in single.entities}
+    for entity in chunked.entities:
+        assert chunked.text[entity.first_offset :].startswith(entity.text)
+        assert entity.count == copies * counts[(entity.text, entity.label)]
+
+
+def test_batches_give_the_same_result(nlp: Language, anbar: Article) -> None:
+    articles = [copy.deepcopy(anbar) for _ in range(5)]
+    add_entities(articles, nlp, batch_size=2)
+    reference = copy.deepcopy(anbar)
+    add_entities([reference], nlp)
+    assert all(a.entities == reference.entities for a in articles)
+
+
+def test_user_gazetteer_adds_an_entity(tmp_path: Path, nlp: Language) -> None:
+    text = (
+        "Troops advanced from Falahat towards the Jazira desert, the Desert Hawks Brigade said, "
+        "while officials in Anbar reported calm."
+    )
+    baseline = Article(url="https://example.com/u", text=text)
+    add_entities([baseline], nlp)
+    assert ("Falahat", "GPE") not in pairs(baseline)
+    assert ("Jazira desert", "LOC") not in pairs(baseline)
+
+    user_file = tmp_path / "local.jsonl"
+    patterns = [
+        {"label": "GPE", "pattern": "Falahat"},
+        {"label": "LOC", "pattern": [{"ORTH": "Jazira"}, {"LOWER": "desert"}]},
+    ]
+    user_file.write_text("\n".join(json.dumps(p) for p in patterns) + "\n", encoding="utf-8")
+    custom = load_nlp(gazetteers=[user_file])
+    assert custom is not nlp
+    assert load_nlp(gazetteers=[user_file]) is custom
+
+    article = Article(url="https://example.com/u", text=text)
+    add_entities([article], custom)
+    found = pairs(article)
+    assert ("Falahat", "GPE") in found
+    assert ("Jazira desert", "LOC") in found
+    assert ("Jazira", "PERSON") not in found
+    assert ("Anbar", "GPE") in found
+
+
+def test_broken_gazetteer_names_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"label": "GPE"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="bad.jsonl:1"):
+        load_nlp(gazetteers=[bad])
+
+
+@pytest.mark.parametrize(
+    ("raw", "label", "expected"),
+    [
+        ("Anbar’s", "GPE", "Anbar"),
+        ("Jordan's", "GPE", "Jordan"),
+        ("the  Joint\nOperations Command", "ORG", "Joint Operations Command"),
+        ("The Hague", "PERSON", "The Hague"),
+        ("“Islamic State”", "ORG", "Islamic State"),
+    ],
+)
+def test_normalise_entity(raw: str, label: str, expected: str) -> None:
+    assert normalise_entity(raw, label) == expected
