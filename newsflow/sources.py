@@ -1,0 +1,145 @@
+"""The sources registry: news sites are data in a YAML file, validated on load."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+class RegistryError(ValueError):
+    """The registry file is missing, unreadable or has an invalid entry."""
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    title: str = ""
+    url: str
+    language: str = "en"
+    timezone: str = "UTC"
+    schedule: str = "0 2 * * *"
+    enabled: bool = True
+    local: bool = False
+    note: str = ""
+    feeds: list[str] = Field(default_factory=list)
+    sitemaps: list[str] = Field(default_factory=list)
+    sections: list[str] = Field(default_factory=list)
+    article_url_patterns: list[str] = Field(default_factory=list)
+    download_delay: float | None = Field(None, ge=0)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not SOURCE_NAME.match(value):
+            raise ValueError("must be lower-case letters, digits, '-' or '_' (at most 63)")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an absolute http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("article_url_patterns")
+    @classmethod
+    def _patterns(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _local_only_when_marked(self) -> Source:
+        if is_private_host(urlsplit(self.url).hostname or "") and not self.local:
+            raise ValueError(
+                f"url {self.url} is a loopback/private address: mark the source `local: true`"
+            )
+        return self
+
+    def absolute(self, path_or_url: str) -> str:
+        return urljoin(self.url, path_or_url)
+
+    @property
+    def feed_urls(self) -> list[str]:
+        return [self.absolute(u) for u in self.feeds]
+
+    @property
+    def sitemap_urls(self) -> list[str]:
+        return [self.absolute(u) for u in self.sitemaps]
+
+    @property
+    def section_urls(self) -> list[str]:
+        return [self.absolute(u) for u in self.sections]
+
+
+def is_private_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback or address.is_link_local
+
+
+def load_registry(path: Path | str) -> list[Source]:
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise RegistryError(f"sources registry {path} does not exist") from exc
+    except yaml.YAMLError as exc:
+        raise RegistryError(f"sources registry {path} is not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict) or not isinstance(raw.get("sources"), list):
+        raise RegistryError(f"sources registry {path} must have a top-level 'sources:' list")
+    sources: list[Source] = []
+    for index, entry in enumerate(raw["sources"]):
+        label = entry.get("name", f"#{index + 1}") if isinstance(entry, dict) else f"#{index + 1}"
+        try:
+            sources.append(Source.model_validate(entry))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}"
+                for err in exc.errors()
+            )
+            raise RegistryError(f"{path}: source {label}: {problems}") from exc
+    names = [s.name for s in sources]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise RegistryError(f"{path}: duplicate source names: {', '.join(duplicates)}")
+    return sources
+
+
+def select_sources(sources: list[Source], names: list[str] | None = None) -> list[Source]:
+    """Pick sources by name (all enabled ones when no names are given).
+
+    Naming a disabled source is an error rather than a silent crawl: sources are disabled when
+    they must not be contacted from this machine.
+    """
+    if not names:
+        return [s for s in sources if s.enabled]
+    by_name = {s.name: s for s in sources}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise RegistryError(
+            f"unknown source(s): {', '.join(unknown)}; known: {', '.join(sorted(by_name))}"
+        )
+    disabled = [n for n in names if not by_name[n].enabled]
+    if disabled:
+        raise RegistryError(
+            f"source(s) disabled in the registry: {', '.join(disabled)} "
+            "(set `enabled: true` where the site is reachable)"
+        )
+    return [by_name[n] for n in names]
