@@ -1,0 +1,134 @@
+"""The raw archive: every fetched page as a gzipped WARC file per source per run.
+
+Extraction reads pages back from here, so it can be re-run without touching the network. A file
+is written under a temporary name and renamed only when complete, so a killed crawl never
+leaves a half-written archive that looks finished.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from io import BytesIO
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+SOURCE_HEADER = "WARC-X-Newsflow-Source"
+LISTED_HEADER = "WARC-X-Newsflow-Listed-Published"
+VIA_HEADER = "WARC-X-Newsflow-Discovered-Via"
+# Headers that describe the transfer, not the stored payload (which Scrapy already decoded).
+_TRANSFER_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+
+
+@dataclass
+class ArchivedPage:
+    url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    fetched_at: datetime | None
+    source: str
+    listed_published: datetime | None
+    discovered_via: str
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+
+class ArchiveError(RuntimeError):
+    """A WARC file that cannot be read to its end (truncated or corrupt)."""
+
+
+class WarcArchive:
+    """Append-only WARC writer with an atomic finish."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._partial = self.path.with_name(self.path.name + ".part")
+        self._file = open(self._partial, "wb")  # noqa: SIM115 - closed in close()
+        self._writer = WARCWriter(self._file, gzip=True)
+        self.records = 0
+
+    def write(
+        self,
+        *,
+        url: str,
+        status: int,
+        reason: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        fetched_at: datetime,
+        source: str,
+        listed_published: datetime | None = None,
+        discovered_via: str = "",
+    ) -> None:
+        kept = [(k, v) for k, v in headers if k.lower() not in _TRANSFER_HEADERS]
+        kept.append(("Content-Length", str(len(body))))
+        http_headers = StatusAndHeaders(f"{status} {reason}".strip(), kept, protocol="HTTP/1.1")
+        warc_headers = {
+            "WARC-Date": fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            SOURCE_HEADER: source,
+            VIA_HEADER: discovered_via,
+        }
+        if listed_published is not None:
+            warc_headers[LISTED_HEADER] = listed_published.isoformat()
+        record = self._writer.create_warc_record(
+            url,
+            "response",
+            payload=BytesIO(body),
+            http_headers=http_headers,
+            warc_headers_dict=warc_headers,
+        )
+        self._writer.write_record(record)
+        self.records += 1
+
+    def close(self) -> Path | None:
+        """Finish the file; an archive with no records is removed rather than kept empty."""
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        if not self.records:
+            self._partial.unlink(missing_ok=True)
+            return None
+        os.replace(self._partial, self.path)
+        return self.path
+
+
+def _parse_datetime(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def read_pages(path: Path) -> Iterator[ArchivedPage]:
+    """Yield the response records of one WARC file; raise ArchiveError if it is cut short."""
+    try:
+        with open(path, "rb") as stream:
+            for record in ArchiveIterator(stream):
+                if record.rec_type != "response":
+                    continue
+                warc = record.rec_headers
+                http = record.http_headers
+                body = record.content_stream().read()
+                yield ArchivedPage(
+                    url=warc.get_header("WARC-Target-URI"),
+                    status=int(http.get_statuscode() or 0),
+                    headers={k.lower(): v for k, v in http.headers},
+                    body=body,
+                    fetched_at=_parse_datetime(warc.get_header("WARC-Date")),
+                    source=warc.get_header(SOURCE_HEADER) or "",
+                    listed_published=_parse_datetime(warc.get_header(LISTED_HEADER)),
+                    discovered_via=warc.get_header(VIA_HEADER) or "",
+                )
+    except (OSError, EOFError, ValueError) as exc:
+        raise ArchiveError(f"{path}: unreadable WARC ({exc})") from exc

@@ -1,0 +1,152 @@
+"""Finding article URLs in feeds, sitemaps and section pages.
+
+Plain functions over bytes so they can be tested without a crawl. XML is parsed with entity
+resolution and network access off, so a hostile feed cannot expand entities or fetch anything.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urldefrag, urljoin
+
+import lxml.etree
+import lxml.html
+
+
+@dataclass(frozen=True)
+class Listing:
+    """An article URL as a feed or sitemap lists it, with the date the listing gives."""
+
+    url: str
+    published: datetime | None = None
+    title: str | None = None
+
+
+class DiscoveryError(ValueError):
+    """A feed or sitemap that cannot be parsed at all."""
+
+
+def _xml_root(body: bytes) -> lxml.etree._Element:
+    parser = lxml.etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        recover=True,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    try:
+        root = lxml.etree.fromstring(body.lstrip(), parser=parser)
+    except lxml.etree.XMLSyntaxError as exc:
+        raise DiscoveryError(f"not XML: {exc}") from exc
+    if root is None:
+        raise DiscoveryError("not XML: empty document")
+    return root
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """Parse RFC 822 (RSS) or ISO 8601 (Atom, sitemaps) dates; naive times are taken as UTC."""
+    if not value:
+        return None
+    value = value.strip()
+    parsed: datetime | None = None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def _child_text(element: lxml.etree._Element, *names: str) -> str | None:
+    for child in element.iter():
+        if child is not element and _local(child.tag) in names and (child.text or "").strip():
+            return child.text.strip()
+    return None
+
+
+def parse_feed(body: bytes, base_url: str) -> list[Listing]:
+    """Items of an RSS 2.0, RSS 1.0 or Atom feed."""
+    root = _xml_root(body)
+    listings: list[Listing] = []
+    for element in root.iter():
+        kind = _local(element.tag)
+        if kind == "item":
+            link = _child_text(element, "link") or _child_text(element, "guid")
+            date = _child_text(element, "pubdate", "date", "published", "updated")
+        elif kind == "entry":
+            link = None
+            for child in element:
+                if _local(child.tag) == "link" and child.get("rel", "alternate") == "alternate":
+                    link = child.get("href")
+                    break
+            date = _child_text(element, "published", "updated")
+        else:
+            continue
+        if link:
+            listings.append(
+                Listing(
+                    url=urldefrag(urljoin(base_url, link.strip())).url,
+                    published=parse_date(date),
+                    title=_child_text(element, "title"),
+                )
+            )
+    if not listings and _local(root.tag) not in ("rss", "feed", "rdf"):
+        raise DiscoveryError(f"not a feed: root element <{_local(root.tag)}>")
+    return listings
+
+
+def parse_sitemap(body: bytes, base_url: str) -> tuple[str, list[Listing]]:
+    """Return ("index", child sitemaps) or ("urlset", pages) with news or lastmod dates."""
+    root = _xml_root(body)
+    kind = _local(root.tag)
+    if kind not in ("sitemapindex", "urlset"):
+        raise DiscoveryError(f"not a sitemap: root element <{kind}>")
+    listings: list[Listing] = []
+    for element in root:
+        if _local(element.tag) not in ("sitemap", "url"):
+            continue
+        loc = _child_text(element, "loc")
+        if not loc:
+            continue
+        date = _child_text(element, "publication_date") or _child_text(element, "lastmod")
+        listings.append(
+            Listing(
+                url=urljoin(base_url, loc),
+                published=parse_date(date),
+                title=_child_text(element, "title"),
+            )
+        )
+    return ("index" if kind == "sitemapindex" else "urlset"), listings
+
+
+def page_links(body: bytes, base_url: str) -> list[str]:
+    """Absolute http(s) links of an HTML page, fragments dropped, in page order."""
+    try:
+        document = lxml.html.document_fromstring(body)
+    except (lxml.etree.ParserError, ValueError):
+        return []
+    seen: dict[str, None] = {}
+    for href in document.xpath("//a/@href"):
+        url = urldefrag(urljoin(base_url, href.strip())).url
+        if url.startswith(("http://", "https://")):
+            seen.setdefault(url, None)
+    return list(seen)
+
+
+def looks_like_article(url: str, patterns: list[str]) -> bool:
+    """An article URL per the source's patterns, or a dated path when it has none."""
+    if patterns:
+        return any(re.search(p, url) for p in patterns)
+    return bool(re.search(r"/(19|20)\d{2}/\d{1,2}/(\d{1,2}/)?[^/]+", url))

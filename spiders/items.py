@@ -1,0 +1,20 @@
+"""What the spider hands to its pipelines: one fetched article page, raw."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class PageItem:
+    url: str
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    fetched_at: datetime
+    source: str
+    listed_published: datetime | None = None
+    discovered_via: str = ""
+    request_url: str = ""
+    extra: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,99 @@
+"""Child-process entry point for one source's crawl: `python -m spiders.run --source-json ...`.
+
+Writes a JSON report the parent reads back; the parent never imports Twisted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from newsflow.settings import CrawlSettings
+from spiders import settings as project_settings
+from spiders.news import NewsSpider
+
+
+def scrapy_settings(
+    crawl: CrawlSettings, download_delay: float | None, warc_path: Path
+) -> Settings:
+    settings = Settings()
+    settings.setmodule(project_settings, priority="project")
+    settings.setdict(
+        {
+            "USER_AGENT": crawl.user_agent,
+            "DOWNLOAD_DELAY": crawl.download_delay if download_delay is None else download_delay,
+            "CONCURRENT_REQUESTS": crawl.concurrent_requests,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_requests_per_domain,
+            "DOWNLOAD_MAXSIZE": crawl.max_response_bytes,
+            "DOWNLOAD_TIMEOUT": crawl.timeout_seconds,
+            "REDIRECT_MAX_TIMES": crawl.max_redirects,
+            "RETRY_TIMES": crawl.retry_times,
+            "NEWSFLOW_WARC_PATH": str(warc_path),
+        },
+        priority="cmdline",
+    )
+    return settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m spiders.run")
+    parser.add_argument("--source-json", required=True)
+    parser.add_argument("--crawl-json", required=True)
+    parser.add_argument("--warc", required=True, type=Path)
+    parser.add_argument("--report", required=True, type=Path)
+    parser.add_argument("--known-urls")
+    parser.add_argument("--since")
+    parser.add_argument("--until")
+    parser.add_argument("--max-pages", type=int)
+    args = parser.parse_args(argv)
+
+    crawl = CrawlSettings.model_validate_json(args.crawl_json)
+    source = json.loads(args.source_json)
+    settings = scrapy_settings(crawl, source.get("download_delay"), args.warc)
+    logging.basicConfig(
+        level=settings.get("LOG_LEVEL"),
+        format="%(asctime)s [%(name)s] %(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(NewsSpider)
+    process.crawl(
+        crawler,
+        source=args.source_json,
+        known_urls=args.known_urls,
+        since=args.since,
+        until=args.until,
+        max_pages=args.max_pages or crawl.max_pages,
+    )
+    process.start()
+    stats = crawler.stats.get_stats()
+    report = {
+        key.removeprefix("newsflow/"): value
+        for key, value in stats.items()
+        if key.startswith("newsflow/")
+    }
+    report["finish_reason"] = stats.get("finish_reason")
+    report["status_counts"] = {
+        key.rsplit("/", 1)[-1]: value
+        for key, value in stats.items()
+        if key.startswith("downloader/response_status_count/")
+    }
+    report["errors"] = {
+        key.removeprefix("downloader/exception_type_count/"): value
+        for key, value in stats.items()
+        if key.startswith("downloader/exception_type_count/")
+    }
+    report["robots_forbidden"] = stats.get("robotstxt/forbidden", 0)
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
