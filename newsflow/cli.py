@@ -1,0 +1,209 @@
+"""The `newsflow` command line: the same steps the Airflow DAGs run, without Airflow."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import re
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from newsflow import pipeline
+from newsflow.settings import Settings, load_settings
+from newsflow.sources import RegistryError, Source, load_registry, select_sources
+from storage import DatabaseError
+
+
+def parse_when(value: str) -> datetime:
+    """An ISO date/time, or a span back from now such as `7d`, `12h`."""
+    match = re.fullmatch(r"(\d+)([dh])", value.strip())
+    if match:
+        amount, unit = int(match.group(1)), match.group(2)
+        span = timedelta(days=amount) if unit == "d" else timedelta(hours=amount)
+        return datetime.now(UTC) - span
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a date (2024-05-01, 2024-05-01T06:00+03:00) or a span (7d, 12h)"
+        ) from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sources", type=Path, help="sources registry (default: sources.yaml)")
+    parser.add_argument("--db", help="database URL (default: SQLite at data/newsflow.db)")
+    parser.add_argument("--data-dir", type=Path, help="where archives and extracts go")
+
+
+def _window(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--only", nargs="+", metavar="SOURCE", help="sources to run (by name)")
+    parser.add_argument("--since", type=parse_when, help="only articles published since")
+    parser.add_argument("--until", type=parse_when, help="only articles published before")
+    parser.add_argument("--max-pages", type=int, help="at most this many articles per source")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsflow", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="crawl, extract and load")
+    _common(run)
+    _window(run)
+    run.add_argument(
+        "--with-demo-site",
+        action="store_true",
+        help="serve the bundled demo site at the demo source's address during the run",
+    )
+
+    crawl = commands.add_parser("crawl", help="crawl sources into WARC archives")
+    _common(crawl)
+    _window(crawl)
+    crawl.add_argument("--run-id", help="name of this run (default: the current time)")
+
+    extract = commands.add_parser("extract", help="extract articles from a run's archives")
+    _common(extract)
+    extract.add_argument("--run-id", required=True)
+
+    load = commands.add_parser("load", help="load a run's extracted articles")
+    _common(load)
+    load.add_argument("--run-id", required=True)
+
+    demo = commands.add_parser("demo-site", help="serve the bundled demo news site")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8765)
+
+    sources = commands.add_parser("sources", help="list the sources registry")
+    _common(sources)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(
+        database_url=getattr(args, "db", None),
+        sources_file=getattr(args, "sources", None),
+        data_dir=getattr(args, "data_dir", None),
+    )
+
+
+def _selected(args: argparse.Namespace, settings: Settings) -> tuple[list[Source], list[Source]]:
+    registry = load_registry(settings.sources_file)
+    return registry, select_sources(registry, getattr(args, "only", None))
+
+
+@contextlib.contextmanager
+def _demo_site_for(sources: list[Source]) -> Iterator[None]:
+    from newsflow.demo_site import start_demo_site
+
+    demo = next((s for s in sources if s.name == "demo"), None)
+    if demo is None:
+        raise RegistryError("--with-demo-site needs the `demo` source among the selected sources")
+    address = urlsplit(demo.url)
+    try:
+        site = start_demo_site(address.hostname or "127.0.0.1", address.port or 80)
+    except (OSError, ValueError) as exc:
+        raise RegistryError(f"cannot serve the demo site at {demo.url}: {exc}") from exc
+    try:
+        yield
+    finally:
+        site.stop()
+
+
+def _print_summary(summary: pipeline.RunSummary) -> None:
+    print(f"run {summary.run_id}")
+    for report in summary.crawl:
+        print(
+            f"  {report.source}: {report.discovered} discovered, {report.fetched} fetched, "
+            f"{report.skipped_seen} already stored, {report.robots_forbidden} blocked by robots.txt"
+        )
+    extracted = summary.extract
+    print(
+        f"  extracted {extracted.articles} articles from {extracted.pages} pages "
+        f"({extracted.failed} failed), {extracted.entities} entities"
+    )
+    loaded = summary.load
+    print(
+        f"  stored {loaded.stored} articles: {loaded.inserted} new, {loaded.updated} updated, "
+        f"{loaded.unchanged} unchanged; {loaded.entities} entity rows written"
+    )
+
+
+def _runs_warcs(settings: Settings, run_id: str) -> list[str]:
+    name = f"{pipeline.safe_run_id(run_id)}.warc.gz"
+    return sorted(str(p) for p in settings.warc_dir.glob(f"*/{name}"))
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    if args.command == "demo-site":
+        from newsflow.demo_site import serve
+
+        serve(args.host, args.port)
+        return 0
+    settings = _settings(args)
+    if args.command == "sources":
+        for source in load_registry(settings.sources_file):
+            state = "enabled" if source.enabled else f"disabled ({source.note or 'no reason'})"
+            print(f"{source.name:14} {source.url:45} {state}")
+        return 0
+    if args.command == "run":
+        registry, selected = _selected(args, settings)
+        demo = _demo_site_for(selected) if args.with_demo_site else contextlib.nullcontext()
+        with demo:
+            summary = pipeline.run(
+                settings,
+                selected,
+                since=args.since,
+                until=args.until,
+                max_pages=args.max_pages,
+            )
+        _print_summary(summary)
+        return 0
+    if args.command == "crawl":
+        _, selected = _selected(args, settings)
+        run_id = args.run_id or pipeline.new_run_id()
+        reports = pipeline.crawl(
+            settings,
+            selected,
+            run_id=run_id,
+            since=args.since,
+            until=args.until,
+            max_pages=args.max_pages,
+        )
+        print(json.dumps({"run_id": run_id, "crawl": [r.__dict__ for r in reports]}, indent=2))
+        return 0
+    if args.command == "extract":
+        report = pipeline.extract(settings, _runs_warcs(settings, args.run_id), run_id=args.run_id)
+        print(json.dumps(report.__dict__, indent=2))
+        return 0
+    if args.command == "load":
+        registry = load_registry(settings.sources_file)
+        path = settings.extracted_dir / f"{pipeline.safe_run_id(args.run_id)}.jsonl"
+        report = pipeline.load(settings, str(path), registry)
+        print(json.dumps({**report.__dict__, "stored": report.stored}, indent=2))
+        return 0
+    raise AssertionError(args.command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return dispatch(args)
+    except (RegistryError, DatabaseError, pipeline.CrawlError, FileNotFoundError) as exc:
+        print(f"newsflow: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,242 @@
+"""The pipeline steps as plain functions: the CLI, the Airflow DAGs and the tests all call these.
+
+Each step hands the next one files on disk (WARC archives, then JSON lines of article records),
+so any step can be re-run on its own and a failed load loses nothing that was extracted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from extraction.record import Article
+from newsflow.archive import read_pages
+from newsflow.settings import PROJECT_ROOT, Settings
+from newsflow.sources import Source
+from storage import LoadReport, connect, known_urls, load_articles
+
+log = logging.getLogger(__name__)
+
+
+class CrawlError(RuntimeError):
+    """The crawl child process failed or produced no report."""
+
+
+@dataclass
+class CrawlReport:
+    source: str
+    warc: str | None = None
+    discovered: int = 0
+    in_window: int = 0
+    fetched: int = 0
+    skipped_seen: int = 0
+    outside_window: int = 0
+    discovery_errors: int = 0
+    robots_forbidden: int = 0
+    status_counts: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    finish_reason: str | None = None
+    log_file: str = ""
+
+
+@dataclass
+class ExtractReport:
+    output: str
+    pages: int = 0
+    articles: int = 0
+    failed: int = 0
+    entities: int = 0
+    failures: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    crawl: list[CrawlReport]
+    extract: ExtractReport
+    load: LoadReport
+
+    def to_dict(self) -> dict:
+        return {
+            "run_id": self.run_id,
+            "crawl": [asdict(r) for r in self.crawl],
+            "extract": asdict(self.extract),
+            "load": {**asdict(self.load), "stored": self.load.stored},
+        }
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    return (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+
+
+def safe_run_id(run_id: str) -> str:
+    """Airflow run ids contain ':' and '+'; keep file names portable."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", run_id)
+
+
+def crawl(
+    settings: Settings,
+    sources: list[Source],
+    *,
+    run_id: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    max_pages: int | None = None,
+) -> list[CrawlReport]:
+    """Crawl each source in a child process; articles already stored are not fetched again."""
+    run_id = safe_run_id(run_id)
+    engine = connect(settings.db_url)
+    reports = []
+    try:
+        stored = {s.name: known_urls(engine, s.name) for s in sources}
+    finally:
+        engine.dispose()
+    for source in sources:
+        run_dir = settings.data_dir / "runs" / run_id / source.name
+        run_dir.mkdir(parents=True, exist_ok=True)
+        known_file = run_dir / "known-urls.txt"
+        known_file.write_text("\n".join(sorted(stored[source.name])), encoding="utf-8")
+        warc = settings.warc_dir / source.name / f"{run_id}.warc.gz"
+        report_file = run_dir / "crawl-report.json"
+        log_file = run_dir / "crawl.log"
+        command = [
+            sys.executable,
+            "-m",
+            "spiders.run",
+            "--source-json",
+            source.model_dump_json(),
+            "--crawl-json",
+            settings.crawl.model_dump_json(),
+            "--warc",
+            str(warc),
+            "--report",
+            str(report_file),
+            "--known-urls",
+            str(known_file),
+        ]
+        if since:
+            command += ["--since", since.isoformat()]
+        if until:
+            command += ["--until", until.isoformat()]
+        if max_pages:
+            command += ["--max-pages", str(max_pages)]
+        log.info("crawling %s (%s)", source.name, source.url)
+        with open(log_file, "wb") as log_stream:
+            try:
+                result = subprocess.run(
+                    command,
+                    cwd=PROJECT_ROOT,
+                    stdout=log_stream,
+                    stderr=subprocess.STDOUT,
+                    timeout=settings.crawl.subprocess_timeout_seconds,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired as exc:
+                raise CrawlError(f"crawl of {source.name} timed out; log: {log_file}") from exc
+        if result.returncode != 0 or not report_file.exists():
+            tail = log_file.read_text(encoding="utf-8", errors="replace")[-2000:]
+            raise CrawlError(
+                f"crawl of {source.name} failed (exit {result.returncode}); log {log_file}:\n{tail}"
+            )
+        raw = json.loads(report_file.read_text(encoding="utf-8"))
+        known_fields = CrawlReport.__dataclass_fields__
+        report = CrawlReport(
+            source=source.name,
+            **{k: v for k, v in raw.items() if k in known_fields and k != "source"},
+        )
+        report.warc = raw.get("warc") or None
+        report.log_file = str(log_file)
+        reports.append(report)
+        log.info(
+            "crawled %s: %d discovered, %d fetched, %d already stored",
+            source.name,
+            report.discovered,
+            report.fetched,
+            report.skipped_seen,
+        )
+    return reports
+
+
+def _charset(content_type: str) -> str | None:
+    match = re.search(r"charset=([\w.:-]+)", content_type, re.I)
+    return match.group(1) if match else None
+
+
+def extract(settings: Settings, warc_files: list[str], *, run_id: str) -> ExtractReport:
+    """Turn archived pages into article records with entities, written as JSON lines."""
+    from extraction import add_entities, extract_article, load_nlp
+
+    output = settings.extracted_dir / f"{safe_run_id(run_id)}.jsonl"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    report = ExtractReport(output=str(output))
+    records: list[Article] = []
+    for warc in warc_files:
+        for page in read_pages(Path(warc)):
+            report.pages += 1
+            article = extract_article(
+                page.body,
+                page.url,
+                source=page.source,
+                fallback_published=page.listed_published,
+                encoding=_charset(page.content_type),
+            )
+            article.fetched_at = page.fetched_at
+            records.append(article)
+    good = [a for a in records if a.ok]
+    if good:
+        nlp = load_nlp(settings.spacy_model, settings.gazetteers)
+        add_entities(
+            good, nlp, batch_size=settings.ner_batch_size, n_process=settings.ner_processes
+        )
+    for article in records:
+        if not article.ok:
+            report.failed += 1
+            reason = article.error or "empty"
+            report.failures[reason] = report.failures.get(reason, 0) + 1
+    report.articles = len(good)
+    report.entities = sum(len(a.entities) for a in good)
+    partial = output.with_name(output.name + ".part")
+    with open(partial, "w", encoding="utf-8") as stream:
+        for article in records:
+            stream.write(json.dumps(article.to_dict(), ensure_ascii=False) + "\n")
+    partial.replace(output)
+    return report
+
+
+def read_articles(path: str | Path) -> list[Article]:
+    with open(path, encoding="utf-8") as stream:
+        return [Article.from_dict(json.loads(line)) for line in stream if line.strip()]
+
+
+def load(settings: Settings, articles_file: str, sources: list[Source]) -> LoadReport:
+    """Upsert an extract step's output into the database."""
+    engine = connect(settings.db_url)
+    try:
+        return load_articles(
+            engine, read_articles(articles_file), sources, batch_size=settings.load_batch_size
+        )
+    finally:
+        engine.dispose()
+
+
+def run(
+    settings: Settings,
+    sources: list[Source],
+    *,
+    run_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    max_pages: int | None = None,
+) -> RunSummary:
+    """Crawl, extract and load, in order, for the given sources."""
+    run_id = run_id or new_run_id()
+    crawled = crawl(settings, sources, run_id=run_id, since=since, until=until, max_pages=max_pages)
+    extracted = extract(settings, [r.warc for r in crawled if r.warc], run_id=run_id)
+    loaded = load(settings, extracted.output, sources)
+    return RunSummary(run_id=run_id, crawl=crawled, extract=extracted, load=loaded)

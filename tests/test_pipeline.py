@@ -1,0 +1,145 @@
+"""End to end on the bundled demo site: real Scrapy crawl, trafilatura, spaCy and SQLite."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from newsflow import pipeline
+from newsflow.demo_site import load_articles as demo_articles
+from newsflow.sources import load_registry, select_sources
+from storage import connect
+from storage.schema import articles, entities
+
+ANBAR_TITLE = "UPDATED: Iraqi forces kill 12 IS militants during clashes west of Anbar"
+BOILERPLATE = [
+    "Leave a Reply",
+    "Your email address will not be published",
+    "Required fields are marked",
+    "Iraqi government forces are seen near the Falahat village",
+    "AFP PHOTO / MOADH AL-DULAIMI",
+    "The city of Annah, Anbar, Iraq.",
+    "Unidentified airstrike leaves four civilians killed",
+    "Iraqi army dismantles 97 IEDs in liberated areas in Anbar",
+    "Share on Facebook",
+]
+
+
+def _counts(settings) -> tuple[int, int]:
+    engine = connect(settings.db_url)
+    with engine.connect() as conn:
+        n_articles = conn.execute(select(func.count()).select_from(articles)).scalar_one()
+        n_entities = conn.execute(select(func.count()).select_from(entities)).scalar_one()
+    engine.dispose()
+    return n_articles, n_entities
+
+
+@pytest.fixture
+def first_run(settings):
+    sources = select_sources(load_registry(settings.sources_file))
+    summary = pipeline.run(settings, sources, run_id="first")
+    return settings, sources, summary
+
+
+def test_run_stores_every_demo_article(first_run):
+    settings, _, summary = first_run
+    expected = demo_articles()
+    assert len(expected) >= 20
+    assert summary.load.inserted == len(expected)
+    engine = connect(settings.db_url)
+    with engine.connect() as conn:
+        stored = {row.title for row in conn.execute(select(articles.c.title))}
+    assert stored == {a.title for a in expected}
+
+
+def test_anbar_article_is_clean_and_enriched(first_run):
+    settings, _, _ = first_run
+    truth = next(a for a in demo_articles() if a.title == ANBAR_TITLE)
+    engine = connect(settings.db_url)
+    with engine.connect() as conn:
+        row = conn.execute(select(articles).where(articles.c.title == ANBAR_TITLE)).one()
+        found = {
+            (e.label, e.text)
+            for e in conn.execute(select(entities).where(entities.c.article_id == row.id))
+        }
+    for paragraph in truth.paragraphs:
+        assert paragraph in row.text
+    for phrase in BOILERPLATE:
+        assert phrase not in row.text, phrase
+    assert row.published.date() == date(2017, 7, 31)
+    for place in ["Anbar", "Annah", "Ramadi", "Rawa", "Qaim"]:
+        assert ("GPE", place) in found, place
+    assert ("ORG", "Islamic State") in found
+    assert ("NORP", "Islamic") not in found
+
+
+def test_second_run_fetches_nothing_and_adds_no_rows(first_run):
+    settings, sources, _ = first_run
+    before = _counts(settings)
+    again = pipeline.run(settings, sources, run_id="second")
+    assert _counts(settings) == before
+    assert again.crawl[0].fetched == 0
+    assert again.crawl[0].skipped_seen == len(demo_articles())
+
+
+def test_reloading_the_same_extract_adds_no_rows(first_run):
+    settings, sources, summary = first_run
+    before = _counts(settings)
+    report = pipeline.load(settings, summary.extract.output, sources)
+    assert report.inserted == 0 and report.unchanged == summary.load.inserted
+    assert _counts(settings) == before
+
+
+def test_cli_run_prints_a_summary(tmp_path, demo_registry):
+    db = tmp_path / "cli.db"
+    env = {**os.environ, "NEWSFLOW_CRAWL__DOWNLOAD_DELAY": "0"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newsflow.cli",
+            "run",
+            "--sources",
+            str(demo_registry),
+            "--db",
+            f"sqlite:///{db}",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--max-pages",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "demo:" in result.stdout
+    assert "stored 3 articles: 3 new" in result.stdout
+
+
+def test_cli_reports_a_bad_database_url_clearly(tmp_path, demo_registry):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newsflow.cli",
+            "run",
+            "--sources",
+            str(demo_registry),
+            "--db",
+            "postgresql://newsflow:secret@127.0.0.1:1/none",
+            "--data-dir",
+            str(tmp_path / "data"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "127.0.0.1:1" in result.stderr and "secret" not in result.stderr
