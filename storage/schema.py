@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     DateTime,
     ForeignKey,
@@ -48,6 +49,8 @@ articles = Table(
     Column("extractor", Text, nullable=False, default=""),
     Column("quality_flags", JSON, nullable=False, default=list),
     Column("content_hash", String(64), nullable=False),
+    Column("simhash", BigInteger),
+    Column("duplicate_of", Integer, ForeignKey("articles.id", ondelete="SET NULL"), index=True),
     Column("fetched_at", DateTime(timezone=True)),
     Column("first_seen", DateTime(timezone=True), nullable=False),
     Column("last_seen", DateTime(timezone=True), nullable=False),
@@ -62,4 +65,47 @@ entities = Table(
     Column("text", Text, primary_key=True),
     Column("count", Integer, nullable=False),
     Column("first_offset", Integer, nullable=False),
+)
+
+article_versions = Table(
+    "article_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("title", Text),
+    Column("text", Text, nullable=False),
+    Column("modified", DateTime(timezone=True)),
+    Column("captured_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("article_id", "content_hash", name="uq_article_versions_hash"),
+)
+
+crawl_state = Table(
+    "crawl_state",
+    metadata,
+    Column("source", String(63), primary_key=True),
+    Column("url", Text, primary_key=True),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("last_fetched", DateTime(timezone=True)),
+    Column("http_status", Integer),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("content_hash", String(64)),
+    Column("outcome", String(32), nullable=False),
+    Column("listed_published", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, default=0),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(255), nullable=False),
+    Column("source", String(63), nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("status", String(16), nullable=False),
+    Column("stats", JSON, nullable=False, default=dict),
+    UniqueConstraint("run_id", "source", "stage", name="uq_runs_run_source_stage"),
 )
