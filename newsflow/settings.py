@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import (
@@ -37,6 +38,23 @@ class CrawlSettings(BaseModel):
     subprocess_timeout_seconds: float = Field(3600.0, gt=0)
 
 
+class AirflowSettings(BaseModel):
+    """How the Airflow DAGs run and when a run counts as anomalous (see docs/airflow.md)."""
+
+    crawl_pool: str = "newsflow_crawl"
+    crawl_pool_slots: int = Field(2, ge=1)
+    # what an anomaly (blocked, far fewer articles, quality flags jump) does to the run:
+    # "fail" fails the check task (run goes red), "mark" only notes it, "off" skips the checks
+    anomaly_action: Literal["fail", "mark", "off"] = "fail"
+    recent_runs: int = Field(7, ge=1)
+    min_history: int = Field(3, ge=1)
+    min_article_ratio: float = Field(0.3, ge=0, le=1)
+    max_flag_rate_jump: float = Field(0.25, ge=0, le=1)
+    webhook_url: str | None = None
+    webhook_timeout_seconds: float = Field(10.0, gt=0)
+    api_conn_id: str = "newsflow_airflow_api"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="NEWSFLOW_",
@@ -53,6 +71,7 @@ class Settings(BaseSettings):
     ner_processes: int = Field(1, ge=1)
     load_batch_size: int = Field(500, ge=1)
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    airflow: AirflowSettings = Field(default_factory=AirflowSettings)
 
     @classmethod
     def settings_customise_sources(
