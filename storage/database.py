@@ -1,18 +1,37 @@
-"""Connecting: clear errors that name the database (never its password)."""
+"""Connecting: clear errors that name the database (never its password), retries with backoff,
+and the schema migrated to the latest revision before anything is read or written."""
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
-from storage.schema import metadata
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class DatabaseError(RuntimeError):
     """The database cannot be reached or used; the message names it with the password hidden."""
+
+
+@dataclass(frozen=True)
+class Retry:
+    """How often to try again when the database is unreachable, waiting longer each time."""
+
+    attempts: int = 3
+    backoff_seconds: float = 1.0
+    backoff_factor: float = 2.0
+
+    def delays(self) -> list[float]:
+        return [self.backoff_seconds * self.backoff_factor**i for i in range(self.attempts - 1)]
 
 
 def redact_url(url: str) -> str:
@@ -22,7 +41,49 @@ def redact_url(url: str) -> str:
         return "<unparseable database URL>"
 
 
+def url_from_airflow_connection(conn_id: str) -> str:
+    """The SQLAlchemy URL of an Airflow connection (imports Airflow only when asked)."""
+    from airflow.sdk import BaseHook
+
+    uri = BaseHook.get_connection(conn_id).get_uri()
+    scheme, sep, rest = uri.partition("://")
+    if scheme in ("postgres", "postgresql"):
+        scheme = "postgresql+psycopg2"
+    return f"{scheme}{sep}{rest}"
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Connection refused, server gone, lock timeout: worth trying again later."""
+    return isinstance(exc, OperationalError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+
+
+def with_retries(action: Callable[[], T], retry: Retry, what: str) -> T:
+    """Run `action`, retrying transient database errors with exponential backoff."""
+    for delay in [*retry.delays(), None]:
+        try:
+            return action()
+        except DBAPIError as exc:
+            if delay is None or not is_transient(exc):
+                raise
+            log.warning("%s failed (%s); retrying in %.1fs", what, _reason(exc), delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def _reason(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return " ".join(str(orig).split())
+
+
+def database_error(url: str, exc: BaseException, doing: str = "use") -> DatabaseError:
+    return DatabaseError(f"cannot {doing} database {redact_url(url)}: {_reason(exc)}")
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # Transactions are begun explicitly below, so the driver must not begin its own.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -30,21 +91,34 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def connect(url: str) -> Engine:
-    """Create an engine and make sure the schema exists."""
+def _sqlite_begin_immediate(conn) -> None:
+    """Take the write lock up front: two loaders then queue instead of failing with 'locked'."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_database_engine(url: str) -> Engine:
+    """An engine for `url` without touching the database yet; bad URLs fail here."""
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
+        if parsed.get_backend_name() == "sqlite" and parsed.database:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, pool_pre_ping=True)
+    except (ArgumentError, NoSuchModuleError, ImportError, OSError) as exc:
         raise DatabaseError(f"invalid database URL {redact_url(url)}: {exc}") from exc
-    if parsed.get_backend_name() == "sqlite" and parsed.database:
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(parsed, pool_pre_ping=True)
-    if parsed.get_backend_name() == "sqlite":
+    if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+    return engine
+
+
+def connect(url: str, retry: Retry | None = None) -> Engine:
+    """Create an engine and migrate the schema to the latest revision."""
+    from storage.migrate import upgrade
+
+    engine = create_database_engine(url)
     try:
-        metadata.create_all(engine)
-    except OperationalError as exc:
-        raise DatabaseError(
-            f"cannot use database {redact_url(url)}: {exc.orig or exc}".strip()
-        ) from exc
+        with_retries(lambda: upgrade(engine), retry or Retry(), f"connecting to {redact_url(url)}")
+    except DBAPIError as exc:
+        engine.dispose()
+        raise database_error(url, exc) from exc
     return engine

@@ -8,8 +8,10 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -48,7 +50,7 @@ articles = Table(
     Column("captions", JSON, nullable=False, default=list),
     Column("extractor", Text, nullable=False, default=""),
     Column("quality_flags", JSON, nullable=False, default=list),
-    Column("content_hash", String(64), nullable=False),
+    Column("content_hash", String(64), nullable=False, index=True),
     Column("simhash", BigInteger),
     Column("duplicate_of", Integer, ForeignKey("articles.id", ondelete="SET NULL"), index=True),
     Column("fetched_at", DateTime(timezone=True)),
@@ -78,6 +80,17 @@ article_versions = Table(
     Column("modified", DateTime(timezone=True)),
     Column("captured_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("article_id", "content_hash", name="uq_article_versions_hash"),
+)
+
+# SimHash split into four 16-bit bands: two signatures within 3 bits of each other share at least one
+# band exactly, so near-duplicate candidates come from an indexed equality lookup.
+simhash_bands = Table(
+    "simhash_bands",
+    metadata,
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("band", SmallInteger, primary_key=True),
+    Column("value", Integer, nullable=False),
+    Index("ix_simhash_bands_band_value", "band", "value"),
 )
 
 crawl_state = Table(

@@ -1,0 +1,60 @@
+"""Schema migrations (Alembic), configured in code so they also run from an installed package.
+
+`upgrade` is what `newsflow db upgrade` and every `connect` call run. Two processes upgrading at
+once wait for each other: PostgreSQL takes a transaction-scoped advisory lock, SQLite's
+`BEGIN IMMEDIATE` (see `storage.database`) takes the write lock, and the whole upgrade is one
+transaction on both, so the second process finds the schema at head and does nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect, text
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# The revision the pre-Alembic `metadata.create_all` schema corresponds to.
+BASELINE_REVISION = "0001"
+_PG_LOCK_KEY = 0x6E657773666C6F77  # "newsflow"
+
+
+def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Leave the full-text objects out of autogenerate: the migrations write them by hand."""
+    return not (name or "").startswith(("articles_fts", "ix_articles_fts"))
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+@functools.cache
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> str | None:
+    """Migrate the database to `revision` (default: the latest) and return where it ended."""
+    with engine.connect() as conn:
+        if revision == "head" and current_revision(conn) == head_revision():
+            return head_revision()
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+        config = alembic_config(conn)
+        names = set(inspect(conn).get_table_names())
+        if "articles" in names and "alembic_version" not in names:
+            command.stamp(config, BASELINE_REVISION)
+        command.upgrade(config, revision)
+        return current_revision(conn)
