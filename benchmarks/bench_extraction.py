@@ -111,7 +111,7 @@ def main() -> None:
 
     ours, ours_s = _timed(lambda: [extract_article(p.html, p.url).text for p in pages])
     default, default_s = _timed(
-        lambda: [trafilatura.extract(t, url=p.url) or "" for p, t in zip(pages, texts)]
+        lambda: [trafilatura.extract(t, url=p.url) or "" for p, t in zip(pages, texts, strict=True)]
     )
     _, lxml_s = _timed(lambda: [lxml.html.document_fromstring(p.html).tag for p in pages])
 

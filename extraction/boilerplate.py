@@ -25,6 +25,10 @@ CAPTIONS = CSSSelector(
 
 FURNITURE_TAGS = CSSSelector("nav, form, button, noscript, [role=navigation], [role=dialog]")
 
+# Not rendered, so never part of what a reader sees (hover cards, off-screen menus).
+HIDDEN = CSSSelector("[hidden], [style*='display:none'], [style*='display: none']")
+
+
 # Words that mark furniture when they occur inside a class or id token ("sharedaddy",
 # "jp-relatedposts", "comment-respond", "cookie-notice").
 FURNITURE_WORDS = (
@@ -45,6 +49,8 @@ FURNITURE_WORDS = (
     "read-more",
     "recommended",
     "more-stories",
+    "latest",
+    "tags",
 )
 # WordPress adds taxonomy classes such as "tag-social-media" to the article itself.
 _TAXONOMY_PREFIXES = ("tag-", "category-")
@@ -137,12 +143,17 @@ def _heading_block(heading: HtmlElement) -> list[HtmlElement]:
     return block
 
 
+def _teaser_links(tree: HtmlElement) -> list[HtmlElement]:
+    """Links that wrap a heading: cards pointing at other stories."""
+    return [a for a in tree.iter("a") if any(a.iter(*_HEADING_TAGS))]
+
+
 def prune_boilerplate(tree: HtmlElement) -> None:
     """Drop furniture (share bars, related lists, comment forms, prompts) from the tree in place."""
     body = tree.find(".//body")
     page_chars = len(_text(body if body is not None else tree))
 
-    doomed: list[HtmlElement] = list(FURNITURE_TAGS(tree))
+    doomed: list[HtmlElement] = [*FURNITURE_TAGS(tree), *HIDDEN(tree), *_teaser_links(tree)]
     for element in tree.iter():
         if not isinstance(element.tag, str):
             continue

@@ -19,6 +19,7 @@ import lxml.etree
 import lxml.html
 import trafilatura
 from lxml.html import HtmlElement
+from trafilatura.settings import Document
 from trafilatura.xml import xmltotxt
 
 from extraction import metadata
@@ -99,6 +100,25 @@ def _drop_leading_title(text: str, title: str | None) -> str:
     return text
 
 
+def _trafilatura(tree: HtmlElement, url: str, *, favor_precision: bool) -> Document | None:
+    """trafilatura's document (body tree and metadata); it works on a copy of ``tree``.
+
+    Precision mode is tried first: on the extraction-dev set it removes more leftover furniture
+    than it loses text. When it finds no running text at all (pages made mostly of tables or
+    lists), the default mode gets a second chance.
+    """
+    return trafilatura.bare_extraction(
+        tree,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_links=False,
+        favor_precision=favor_precision,
+    )
+
+
 def _failed(article: Article, reason: str) -> Article:
     article.error = reason
     article.text = ""
@@ -158,15 +178,9 @@ def _extract(
     article.captions = take_captions(tree)
     prune_boilerplate(tree)
 
-    doc = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-        include_images=False,
-        include_links=False,
-    )
+    doc = _trafilatura(tree, url, favor_precision=True)
+    if not _has_prose(getattr(doc, "body", None)):
+        doc = _trafilatura(tree, url, favor_precision=False) or doc
     categories = list(getattr(doc, "categories", None) or [])
     article.title = getattr(doc, "title", None) or jsonld.get("headline") or None
     article.authors = metadata.split_authors(getattr(doc, "author", None))
