@@ -145,7 +145,7 @@ def _heading_block(heading: HtmlElement) -> list[HtmlElement]:
 
 def _teaser_links(tree: HtmlElement) -> list[HtmlElement]:
     """Links that wrap a heading: cards pointing at other stories."""
-    return [a for a in tree.iter("a") if any(a.iter(*_HEADING_TAGS))]
+    return [a for a in tree.iter("a") if next(a.iter(*_HEADING_TAGS), None) is not None]
 
 
 def prune_boilerplate(tree: HtmlElement) -> None:
