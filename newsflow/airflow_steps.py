@@ -1,59 +1,522 @@
 """The DAG tasks' side of the pipeline: Airflow context in, JSON-ready dicts (XCom) out.
 
-Kept apart from `newsflow.pipeline` so the steps themselves know nothing of Airflow.
+Kept apart from `newsflow.pipeline` so the steps themselves know nothing of Airflow, and free of
+top-level Airflow imports so the anomaly checks, window and summary logic are plain functions
+tests call directly. Airflow is imported lazily where a task needs it (exceptions, connections).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import statistics
+import urllib.request
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from newsflow import pipeline
-from newsflow.settings import load_settings
-from newsflow.sources import load_registry, select_sources
+from newsflow.settings import AirflowSettings, Settings, load_settings
+from newsflow.sources import RegistryError, Source, load_registry, select_sources
 
 log = logging.getLogger(__name__)
 
+# Run types whose data interval is the crawl window; manual runs use the form's since/until.
+WINDOW_RUN_TYPES = {"scheduled", "backfill"}
+# The asset the load task updates and the report DAG is scheduled on.
+ARTICLES_ASSET = {"name": "articles", "uri": "x-newsflow://articles"}
 
-def _parse(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+
+def articles_asset() -> Any:
+    from airflow.sdk import Asset
+
+    return Asset(**ARTICLES_ASSET)
 
 
-def crawl_step(context: Any) -> dict:
-    params = context["params"]
+class ParamsError(ValueError):
+    """A manual trigger's params are inconsistent (the form's schema cannot express it)."""
+
+
+# --- params and crawl window ---------------------------------------------------------------------
+
+
+def _parse_when(name: str, value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        when = datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ParamsError(f"{name}: {value!r} is not an ISO date (YYYY-MM-DD)") from exc
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def resolve_plan(
+    params: dict,
+    *,
+    registry: list[Source],
+    fixed_source: str | None = None,
+    run_type: str | None = None,
+    interval: tuple[datetime | None, datetime | None] = (None, None),
+) -> dict:
+    """Turn a run's params and data interval into what to do, rejecting bad combinations.
+
+    The crawl window is the form's since/until when given; otherwise, for scheduled and backfill
+    runs, the run's data interval (so a backfill re-crawls exactly its days); otherwise none.
+    """
+    names = [fixed_source] if fixed_source else list(params.get("sources") or [])
+    try:
+        sources = select_sources(registry, names or None)
+    except RegistryError as exc:
+        raise ParamsError(f"sources: {exc}") from exc
+    if not sources:
+        raise ParamsError("sources: no enabled source to run")
+    since = _parse_when("since", params.get("since"))
+    until = _parse_when("until", params.get("until"))
+    window_from = "params" if (since or until) else None
+    if not window_from and str(run_type or "").lower() in WINDOW_RUN_TYPES and interval[0]:
+        since, until = interval
+        window_from = "data interval"
+    if since and until and since >= until:
+        raise ParamsError(f"since ({since.isoformat()}) must be before until ({until.isoformat()})")
+    max_pages = params.get("max_pages")
+    if max_pages is not None and (not isinstance(max_pages, int) or max_pages < 1):
+        raise ParamsError(f"max_pages: {max_pages!r} must be a positive whole number or empty")
+    reextract = bool(params.get("reextract"))
+    if reextract and max_pages:
+        raise ParamsError("max_pages has no effect with reextract (nothing is fetched): clear it")
+    return {
+        "sources": [s.name for s in sources],
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+        "window_from": window_from,
+        "max_pages": max_pages,
+        "reextract": reextract,
+        "dry_run": bool(params.get("dry_run")),
+    }
+
+
+def _fail(message: str) -> None:
+    """Fail the task without retrying: retries cannot fix bad input or an anomaly."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    raise AirflowFailException(message)
+
+
+def plan_from_context(context: Any, fixed_source: str | None = None) -> dict:
+    dag_run = context.get("dag_run")
+    run_type = getattr(dag_run, "run_type", None)
+    run_type = getattr(run_type, "value", run_type)
+    interval = (context.get("data_interval_start"), context.get("data_interval_end"))
     settings = load_settings()
-    sources = select_sources(load_registry(settings.sources_file), params.get("sources") or None)
-    run_id = pipeline.safe_run_id(context["run_id"])
+    try:
+        plan = resolve_plan(
+            dict(context["params"]),
+            registry=load_registry(settings.sources_file),
+            fixed_source=fixed_source,
+            run_type=run_type,
+            interval=interval,
+        )
+    except ParamsError as exc:
+        _fail(f"bad params: {exc}")
+    plan["run_id"] = pipeline.safe_run_id(context["run_id"])
+    return plan
+
+
+# --- the steps ----------------------------------------------------------------------------------
+
+
+def archived_warcs(settings: Settings, sources: list[str]) -> list[str]:
+    """Every complete WARC archive of the sources, oldest first (for re-extraction)."""
+    found: list[Path] = []
+    for name in sources:
+        found += sorted(
+            (settings.warc_dir / name).glob("*.warc.gz"), key=lambda p: p.stat().st_mtime
+        )
+    return [str(p) for p in found]
+
+
+def crawl_step(plan: dict) -> dict:
+    settings = load_settings()
+    if plan["reextract"]:
+        warcs = archived_warcs(settings, plan["sources"])
+        log.info("reextract: %d archived WARC files, nothing fetched", len(warcs))
+        return {**plan, "warcs": warcs, "crawl": []}
+    registry = load_registry(settings.sources_file)
+    sources = select_sources(registry, plan["sources"])
     reports = pipeline.crawl(
         settings,
         sources,
-        run_id=run_id,
-        since=_parse(params.get("since")),
-        max_pages=params.get("max_pages"),
+        run_id=plan["run_id"],
+        since=_parse_when("since", plan["since"]),
+        until=_parse_when("until", plan["until"]),
+        max_pages=plan["max_pages"],
     )
-    for report in reports:
-        log.info(
-            "%s: %d fetched, %d already stored", report.source, report.fetched, report.skipped_seen
-        )
-    return {
-        "run_id": run_id,
-        "sources": [s.name for s in sources],
-        "warcs": [r.warc for r in reports if r.warc],
-        "crawl": [asdict(r) for r in reports],
-    }
+    crawled = [asdict(r) for r in reports]
+    for report in crawled:
+        log.info("crawl %s", crawl_line(report))
+    return {**plan, "warcs": [r["warc"] for r in crawled if r.get("warc")], "crawl": crawled}
+
+
+def quality_by_source(articles_file: str | Path) -> dict[str, dict]:
+    """Per source: pages, failed pages and articles with quality flags, from the extract output."""
+    out: dict[str, dict] = {}
+    path = Path(articles_file)
+    if not path.exists():
+        return out
+    with open(path, encoding="utf-8") as stream:
+        for line in stream:
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            stats = out.setdefault(
+                record.get("source") or "?", {"pages": 0, "failed": 0, "flagged": 0, "flags": {}}
+            )
+            stats["pages"] += 1
+            flags = record.get("quality_flags") or []
+            if record.get("error"):
+                stats["failed"] += 1
+            elif flags:
+                stats["flagged"] += 1
+            for flag in flags:
+                stats["flags"][flag] = stats["flags"].get(flag, 0) + 1
+    return out
 
 
 def extract_step(crawled: dict) -> dict:
     report = pipeline.extract(load_settings(), crawled["warcs"], run_id=crawled["run_id"])
-    log.info("extracted %d articles from %d pages", report.articles, report.pages)
-    return {**crawled, "extract": asdict(report)}
+    extracted = asdict(report)
+    log.info(
+        "extract: %d articles from %d pages (%d failed), %d entities",
+        report.articles,
+        report.pages,
+        report.failed,
+        report.entities,
+    )
+    return {**crawled, "extract": extracted, "quality": quality_by_source(report.output)}
 
 
-def load_step(extracted: dict) -> dict:
+def load_step(extracted: dict, context: Any | None = None) -> dict:
+    """Upsert the run's records and tag the `articles` asset event; a dry run stores nothing."""
+    if extracted.get("dry_run"):
+        log.info("dry run: %d records not stored", extracted["extract"]["articles"])
+        return {**_summary_base(extracted), "load": None}
     settings = load_settings()
     registry = load_registry(settings.sources_file)
     report = pipeline.load(settings, extracted["extract"]["output"], registry)
-    log.info("stored %d articles (%d new)", report.stored, report.inserted)
-    return {"run_id": extracted["run_id"], "load": {**asdict(report), "stored": report.stored}}
+    loaded = {**asdict(report), "stored": report.stored}
+    log.info(
+        "load: %d stored (%d new, %d updated, %d unchanged), %d entity rows",
+        report.stored,
+        report.inserted,
+        report.updated,
+        report.unchanged,
+        report.entities,
+    )
+    summary = {**_summary_base(extracted), "load": loaded}
+    if context is not None and "outlet_events" in context:
+        context["outlet_events"][articles_asset()].extra = {
+            "run_id": summary["run_id"],
+            "sources": summary["sources"],
+            "new": report.inserted,
+            "updated": report.updated,
+        }
+    return summary
+
+
+def _summary_base(extracted: dict) -> dict:
+    """What goes downstream and into XCom: counts, not the archive paths."""
+    keep = ("run_id", "sources", "since", "until", "window_from", "reextract", "dry_run")
+    crawl = [{k: v for k, v in r.items() if k != "log_file"} for r in extracted.get("crawl") or []]
+    return {
+        **{k: extracted.get(k) for k in keep},
+        "crawl": crawl,
+        "extract": {k: v for k, v in extracted["extract"].items() if k != "output"},
+        "quality": extracted.get("quality") or {},
+    }
+
+
+# --- summaries people read ----------------------------------------------------------------------
+
+
+def blocked_count(crawl: dict) -> int:
+    """Requests the site refused (the crawl report's `blocked`, else HTTP 403/429 responses)."""
+    if "blocked" in crawl:
+        return int(crawl.get("blocked") or 0)
+    statuses = crawl.get("status_counts") or {}
+    return sum(int(statuses.get(code, 0)) for code in ("403", "429"))
+
+
+def crawl_line(crawl: dict, new: int | None = None) -> str:
+    parts = [f"{crawl.get('fetched', 0)} fetched"]
+    if new is not None:
+        parts.append(f"{new} new")
+    parts.append(f"{blocked_count(crawl)} blocked")
+    if crawl.get("not_modified"):
+        parts.append(f"{crawl['not_modified']} not modified")
+    if crawl.get("robots_forbidden"):
+        parts.append(f"{crawl['robots_forbidden']} disallowed by robots.txt")
+    return f"{crawl.get('source', '?')}: " + ", ".join(parts)
+
+
+def run_note(summary: dict, anomalies: dict[str, list[str]], action: str) -> str:
+    """The DAG run note: one line per source, then the load totals and any anomalies."""
+    lines = []
+    if anomalies:
+        verdict = "ANOMALY, run failed" if action == "fail" else "anomaly marked, run kept green"
+        lines.append(f"{verdict}: {', '.join(sorted(anomalies))}")
+    load = summary.get("load") or {}
+    single = len(summary.get("crawl") or []) == 1
+    for crawl in summary.get("crawl") or []:
+        lines.append(crawl_line(crawl, load.get("inserted") if single and load else None))
+    if summary.get("reextract"):
+        lines.append(f"re-extracted from the archive: {', '.join(summary.get('sources') or [])}")
+    ext = summary.get("extract") or {}
+    lines.append(
+        f"extracted {ext.get('articles', 0)} articles from {ext.get('pages', 0)} pages "
+        f"({ext.get('failed', 0)} failed)"
+    )
+    if summary.get("dry_run"):
+        lines.append("dry run: nothing stored")
+    elif load:
+        lines.append(
+            f"stored {load.get('stored', 0)}: {load.get('inserted', 0)} new, "
+            f"{load.get('updated', 0)} updated, {load.get('unchanged', 0)} unchanged"
+        )
+    if summary.get("since") or summary.get("until"):
+        lines.append(
+            f"window {summary.get('since') or '-'} .. {summary.get('until') or '-'} "
+            f"(from {summary.get('window_from')})"
+        )
+    for source, reasons in sorted(anomalies.items()):
+        lines += [f"- {source}: {reason}" for reason in reasons]
+    return "\n".join(lines)[:1000]
+
+
+# --- anomaly checks -----------------------------------------------------------------------------
+
+
+def history_file(settings: Settings, source: str) -> Path:
+    return settings.data_dir / "airflow" / "history" / f"{source}.jsonl"
+
+
+def read_history(settings: Settings, source: str) -> list[dict]:
+    path = history_file(settings, source)
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def append_history(settings: Settings, source: str, entry: dict) -> None:
+    path = history_file(settings, source)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as stream:
+        stream.write(json.dumps(entry) + "\n")
+
+
+def flag_rate(quality: dict | None) -> float | None:
+    if not quality or not quality.get("pages"):
+        return None
+    return (quality.get("failed", 0) + quality.get("flagged", 0)) / quality["pages"]
+
+
+def find_anomalies(
+    crawl: dict | None, quality: dict | None, history: list[dict], cfg: AirflowSettings
+) -> list[str]:
+    """Why this source's run should not stay green: blocked, far fewer articles, flags jump."""
+    reasons = []
+    recent = history[-cfg.recent_runs :]
+    if crawl is not None:
+        blocked = blocked_count(crawl)
+        if str(crawl.get("status") or "").lower() == "blocked" or (
+            blocked and blocked >= max(1, int(crawl.get("fetched") or 0))
+        ):
+            reasons.append(f"blocked: the site refused {blocked} requests")
+        listed = [h["discovered"] for h in recent if h.get("discovered") is not None]
+        if len(listed) >= cfg.min_history:
+            usual = statistics.median(listed)
+            found = int(crawl.get("discovered") or 0)
+            if usual > 0 and found < cfg.min_article_ratio * usual:
+                reasons.append(
+                    f"far fewer articles: {found} listed, usually {usual:g} "
+                    f"(median of the last {len(listed)} runs)"
+                )
+    rate = flag_rate(quality)
+    rates = [h["flag_rate"] for h in recent if h.get("flag_rate") is not None]
+    if rate is not None and len(rates) >= cfg.min_history:
+        usual = statistics.median(rates)
+        if rate - usual > cfg.max_flag_rate_jump:
+            reasons.append(
+                f"quality flags jumped: {rate:.0%} of pages failed or flagged, usually {usual:.0%}"
+            )
+    return reasons
+
+
+def check_step(summary: dict, context: Any | None = None) -> dict:
+    """Check every source of the run for anomalies, note the run, and fail or mark as configured."""
+    settings = load_settings()
+    cfg = settings.airflow
+    crawls = {c.get("source"): c for c in summary.get("crawl") or []}
+    quality = summary.get("quality") or {}
+    anomalies: dict[str, list[str]] = {}
+    for source in summary.get("sources") or []:
+        history = read_history(settings, source)
+        crawl = crawls.get(source)
+        if cfg.anomaly_action != "off":
+            reasons = find_anomalies(crawl, quality.get(source), history, cfg)
+            if reasons:
+                anomalies[source] = reasons
+        if not summary.get("dry_run") and source not in anomalies:
+            append_history(
+                settings,
+                source,
+                {
+                    "run_id": summary.get("run_id"),
+                    "at": datetime.now(UTC).isoformat(),
+                    "discovered": crawl.get("discovered") if crawl else None,
+                    "flag_rate": flag_rate(quality.get(source)),
+                },
+            )
+    note = run_note(summary, anomalies, cfg.anomaly_action)
+    for line in note.splitlines():
+        log.info("%s", line)
+    if context is not None:
+        set_run_note(context, note, cfg)
+    result = {"anomalies": anomalies, "action": cfg.anomaly_action, "note": note}
+    if anomalies and cfg.anomaly_action == "fail":
+        detail = "; ".join(f"{s}: {', '.join(r)}" for s, r in anomalies.items())
+        _fail(f"anomaly: {detail}")
+    if anomalies:
+        log.warning("anomalies marked, run stays green: %s", anomalies)
+    return result
+
+
+# --- reaching people: run note, failure callback, report ----------------------------------------
+
+
+def _api_token(conn: Any) -> tuple[str, str]:
+    scheme = conn.schema or "http"
+    base = f"{scheme}://{conn.host}:{conn.port or 8080}"
+    body = json.dumps({"username": conn.login, "password": conn.password}).encode()
+    request = urllib.request.Request(
+        f"{base}/auth/token", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return base, json.load(response)["access_token"]
+
+
+def set_run_note(context: Any, note: str, cfg: AirflowSettings) -> bool:
+    """Write the DAG run note through the REST API (tasks have no database access in Airflow 3).
+
+    Needs the Airflow connection `cfg.api_conn_id` (host, port, login, password of an API user);
+    without it the note is only logged.
+    """
+    try:
+        from airflow.sdk import BaseHook
+
+        conn = BaseHook.get_connection(cfg.api_conn_id)
+    except Exception:  # noqa: BLE001 - any lookup failure means "not configured"
+        log.info("no %s connection: run note not set (it is in the log above)", cfg.api_conn_id)
+        return False
+    dag_run = context["dag_run"]
+    try:
+        base, token = _api_token(conn)
+        request = urllib.request.Request(
+            f"{base}/api/v2/dags/{dag_run.dag_id}/dagRuns/{dag_run.run_id}?update_mask=note",
+            data=json.dumps({"note": note}).encode(),
+            method="PATCH",
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        )
+        urllib.request.urlopen(request, timeout=10).close()
+    except Exception as exc:  # noqa: BLE001 - a note is never worth failing the run
+        log.warning("could not set the run note via %s: %s", cfg.api_conn_id, exc)
+        return False
+    return True
+
+
+def post_webhook(url: str, payload: dict, timeout: float) -> None:
+    request = urllib.request.Request(
+        url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}
+    )
+    urllib.request.urlopen(request, timeout=timeout).close()
+
+
+def on_task_failure(context: Any) -> None:
+    """Failure callback: log (and post to the configured webhook) the source, task and reason."""
+    ti = context.get("task_instance") or context.get("ti")
+    dag = context.get("dag")
+    params = context.get("params") or {}
+    tags = getattr(dag, "tags", None) or []
+    sources = [t.removeprefix("source:") for t in tags if str(t).startswith("source:")]
+    payload = {
+        "event": "newsflow task failed",
+        "dag_id": getattr(dag, "dag_id", None),
+        "run_id": context.get("run_id"),
+        "task_id": getattr(ti, "task_id", None),
+        "try_number": getattr(ti, "try_number", None),
+        "sources": sources or list(params.get("sources") or []) or ["(all enabled)"],
+        "reason": str(context.get("exception") or context.get("reason") or "unknown")[:2000],
+    }
+    log.error(
+        "newsflow failure: source(s) %s, task %s, run %s: %s",
+        ", ".join(payload["sources"]),
+        payload["task_id"],
+        payload["run_id"],
+        payload["reason"],
+    )
+    try:
+        cfg = load_settings().airflow
+        if cfg.webhook_url:
+            post_webhook(cfg.webhook_url, payload, cfg.webhook_timeout_seconds)
+    except Exception as exc:  # noqa: BLE001 - the callback must never raise
+        log.warning("failure webhook not sent: %s", exc)
+
+
+def report_step(context: Any) -> dict:
+    """The day's per-source summary, written when the `articles` asset is updated."""
+    from sqlalchemy import func, select
+
+    from storage import connect
+    from storage.schema import articles
+
+    settings = load_settings()
+    events = context.get("triggering_asset_events") or {}
+    triggered_by = []
+    for asset_events in events.values():
+        for event in asset_events:
+            triggered_by.append(dict(getattr(event, "extra", None) or {}))
+    day = datetime.now(UTC).date()
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    engine = connect(settings.db_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(articles.c.source, func.count())
+                .where(articles.c.first_seen >= start)
+                .group_by(articles.c.source)
+            ).all()
+            totals = dict(
+                conn.execute(
+                    select(articles.c.source, func.count()).group_by(articles.c.source)
+                ).all()
+            )
+    finally:
+        engine.dispose()
+    report = {
+        "day": day.isoformat(),
+        "new_today": {source: count for source, count in rows},
+        "total": totals,
+        "triggered_by": triggered_by,
+    }
+    out = settings.data_dir / "reports" / f"{day.isoformat()}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    for source in sorted(totals):
+        log.info(
+            "%s: %d new today, %d in total",
+            source,
+            report["new_today"].get(source, 0),
+            totals[source],
+        )
+    return {**report, "file": str(out)}

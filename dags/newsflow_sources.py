@@ -1,0 +1,161 @@
+"""One nightly DAG per enabled source of the registry, plus `newsflow_manual` for several at once.
+
+Per-source DAGs because each site has its own night (cron in the source's time zone), its own
+failures and its own history: the UI's DAG list then reads as a list of sites, a red square names
+the site that broke, and backfilling or pausing one site leaves the others alone.
+
+Thin on purpose: every task calls `newsflow.airflow_steps` (imported inside the task), which calls
+the same `newsflow.pipeline` functions as the CLI. Parsing this file reads only the registry.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import DAG, CronDataIntervalTimetable, Param, get_current_context, task
+
+from newsflow.airflow_steps import articles_asset, on_task_failure
+from newsflow.settings import load_settings
+from newsflow.sources import Source, load_registry
+
+SETTINGS = load_settings()
+REGISTRY = load_registry(SETTINGS.sources_file)
+ENABLED = [s.name for s in REGISTRY if s.enabled]
+
+DEFAULT_ARGS = {
+    "owner": "newsflow",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=2),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=30),
+    "on_failure_callback": on_task_failure,
+}
+
+RUN_DOC = """
+**Tasks:** `crawl` (child process per source, in the `{pool}` pool) -> `extract` -> `load`
+(updates the `articles` asset, which triggers `newsflow_report`) -> `check` (anomalies: blocked,
+far fewer articles than recent runs, quality flags jump; writes the run note).
+
+**Manual trigger form:** since/until (YYYY-MM-DD) set the crawl window, otherwise scheduled and
+backfill runs crawl their data interval; max pages caps fetched articles; *reextract* re-runs
+extract and load from the archived WARC files without fetching; *dry run* stores nothing.
+"""
+
+
+def build_params(sources: list[str] | None) -> dict[str, Param]:
+    params: dict[str, Param] = {}
+    if sources is not None:
+        params["sources"] = Param(
+            [],
+            type="array",
+            items={"type": "string", "enum": sources},
+            uniqueItems=True,
+            title="Sources",
+            description=f"Empty = every enabled source. Enabled: {', '.join(sources)}",
+            examples=sources,
+        )
+    params["since"] = Param(
+        None,
+        type=["null", "string"],
+        format="date",
+        title="Since",
+        description="Articles published on or after this day (YYYY-MM-DD). Empty = scheduled "
+        "and backfill runs use their data interval, manual runs have no lower limit.",
+    )
+    params["until"] = Param(
+        None,
+        type=["null", "string"],
+        format="date",
+        title="Until",
+        description="Articles published before this day (YYYY-MM-DD); must be after Since.",
+    )
+    params["max_pages"] = Param(
+        None,
+        type=["null", "integer"],
+        minimum=1,
+        maximum=100_000,
+        title="Max pages",
+        description="Stop after fetching this many article pages per source. Empty = no cap.",
+    )
+    params["reextract"] = Param(
+        False,
+        type="boolean",
+        title="Re-extract from the archive only",
+        description="Fetch nothing: extract and load again from the archived WARC files.",
+    )
+    params["dry_run"] = Param(
+        False,
+        type="boolean",
+        title="Dry run",
+        description="Crawl and extract into this run's files, but store nothing in the database.",
+    )
+    return params
+
+
+def build_dag(source: Source | None) -> DAG:
+    """The crawl -> extract -> load -> check DAG for one source (or, with None, the manual one)."""
+    cfg = SETTINGS.airflow
+    fixed = source.name if source else None
+    if source:
+        dag_id = f"newsflow_{source.name}"
+        schedule = CronDataIntervalTimetable(source.schedule, timezone=source.timezone)
+        doc = (
+            f"# {source.title or source.name}\n\n{source.url}: nightly `{source.schedule}` "
+            f"({source.timezone}), catchup off.\n" + RUN_DOC.format(pool=cfg.crawl_pool)
+        )
+        tags = ["newsflow", f"source:{source.name}"]
+    else:
+        dag_id, schedule = "newsflow_manual", None
+        doc = (
+            "# Manual run over several sources\n\nNo schedule: trigger it with the form to "
+            "backfill or re-crawl any enabled sources in one run.\n"
+            + RUN_DOC.format(pool=cfg.crawl_pool)
+        )
+        tags = ["newsflow", "manual"]
+
+    with DAG(
+        dag_id=dag_id,
+        schedule=schedule,
+        start_date=pendulum.datetime(2026, 1, 1, tz=source.timezone if source else "UTC"),
+        catchup=False,
+        max_active_runs=1,
+        dagrun_timeout=timedelta(hours=8),
+        default_args=DEFAULT_ARGS,
+        tags=tags,
+        doc_md=doc,
+        params=build_params(None if source else ENABLED),
+    ) as dag:
+
+        @task(pool=cfg.crawl_pool, execution_timeout=timedelta(hours=3))
+        def crawl() -> dict:
+            from newsflow.airflow_steps import crawl_step, plan_from_context
+
+            return crawl_step(plan_from_context(get_current_context(), fixed))
+
+        @task(execution_timeout=timedelta(hours=2))
+        def extract(crawled: dict) -> dict:
+            from newsflow.airflow_steps import extract_step
+
+            return extract_step(crawled)
+
+        @task(execution_timeout=timedelta(minutes=45), outlets=[articles_asset()])
+        def load(extracted: dict) -> dict:
+            from newsflow.airflow_steps import load_step
+
+            return load_step(extracted, get_current_context())
+
+        @task(execution_timeout=timedelta(minutes=5))
+        def check(summary: dict) -> dict:
+            from newsflow.airflow_steps import check_step
+
+            return check_step(summary, get_current_context())
+
+        check(load(extract(crawl())))
+    return dag
+
+
+for _source in REGISTRY:
+    if _source.enabled:
+        globals()[f"newsflow_{_source.name}"] = build_dag(_source)
+newsflow_manual = build_dag(None)
