@@ -1,12 +1,18 @@
-"""The raw archive: every fetched page as a gzipped WARC file per source per run.
+"""The raw archive: every fetched response as a gzipped WARC file per source per run.
 
 Extraction reads pages back from here, so it can be re-run without touching the network. A file
-is written under a temporary name and renamed only when complete, so a killed crawl never
-leaves a half-written archive that looks finished.
+is written under a temporary name, fsynced and renamed only when complete, so a killed crawl
+never leaves a half-written archive that looks finished. Each record carries payload and block
+digests; the file opens with a `warcinfo` record and ends with a `metadata` record counting the
+responses, so a file cut short (even at a record boundary) is detected on read.
+
+Every response is kept (feeds, sitemaps, robots.txt, redirects, errors, binary content), each
+marked with its role in `WARC-X-Newsflow-Role`; extraction reads only the `article` records.
 """
 
 from __future__ import annotations
 
+import gzip
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,12 +21,17 @@ from io import BytesIO
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 SOURCE_HEADER = "WARC-X-Newsflow-Source"
 LISTED_HEADER = "WARC-X-Newsflow-Listed-Published"
 VIA_HEADER = "WARC-X-Newsflow-Discovered-Via"
+ROLE_HEADER = "WARC-X-Newsflow-Role"
+RECORDS_HEADER = "WARC-X-Newsflow-Responses"
+FORMAT = "newsflow-warc/2"
+ARTICLE = "article"
 # Headers that describe the transfer, not the stored payload (which Scrapy already decoded).
 _TRANSFER_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 
@@ -35,6 +46,7 @@ class ArchivedPage:
     source: str
     listed_published: datetime | None
     discovered_via: str
+    role: str = ARTICLE
 
     @property
     def content_type(self) -> str:
@@ -55,6 +67,9 @@ class WarcArchive:
         self._file = open(self._partial, "wb")  # noqa: SIM115 - closed in close()
         self._writer = WARCWriter(self._file, gzip=True)
         self.records = 0
+        self._writer.write_record(
+            self._writer.create_warcinfo_record(self.path.name, {"format": FORMAT})
+        )
 
     def write(
         self,
@@ -68,6 +83,7 @@ class WarcArchive:
         source: str,
         listed_published: datetime | None = None,
         discovered_via: str = "",
+        role: str = ARTICLE,
     ) -> None:
         kept = [(k, v) for k, v in headers if k.lower() not in _TRANSFER_HEADERS]
         kept.append(("Content-Length", str(len(body))))
@@ -76,6 +92,7 @@ class WarcArchive:
             "WARC-Date": fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             SOURCE_HEADER: source,
             VIA_HEADER: discovered_via,
+            ROLE_HEADER: role,
         }
         if listed_published is not None:
             warc_headers[LISTED_HEADER] = listed_published.isoformat()
@@ -91,6 +108,15 @@ class WarcArchive:
 
     def close(self) -> Path | None:
         """Finish the file; an archive with no records is removed rather than kept empty."""
+        self._writer.write_record(
+            self._writer.create_warc_record(
+                self.path.name,
+                "metadata",
+                payload=BytesIO(f"responses: {self.records}\n".encode()),
+                warc_content_type="text/plain",
+                warc_headers_dict={RECORDS_HEADER: str(self.records)},
+            )
+        )
         self._file.flush()
         os.fsync(self._file.fileno())
         self._file.close()
@@ -98,6 +124,11 @@ class WarcArchive:
             self._partial.unlink(missing_ok=True)
             return None
         os.replace(self._partial, self.path)
+        directory = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
         return self.path
 
 
@@ -110,16 +141,26 @@ def _parse_datetime(value: str | None) -> datetime | None:
         return None
 
 
-def read_pages(path: Path) -> Iterator[ArchivedPage]:
-    """Yield the response records of one WARC file; raise ArchiveError if it is cut short."""
+def read_records(path: Path) -> Iterator[ArchivedPage]:
+    """Yield every response record, checking digests; raise ArchiveError if the file is cut
+    short or corrupt (after yielding the records before the damage)."""
+    responses = 0
+    finished = versioned = False
     try:
         with open(path, "rb") as stream:
-            for record in ArchiveIterator(stream):
+            for record in ArchiveIterator(stream, check_digests="raise"):
+                warc = record.rec_headers
+                if record.rec_type == "warcinfo":
+                    versioned = FORMAT.encode() in record.content_stream().read()
+                    continue
+                if record.rec_type == "metadata" and warc.get_header(RECORDS_HEADER):
+                    finished = int(warc.get_header(RECORDS_HEADER)) == responses
+                    continue
                 if record.rec_type != "response":
                     continue
-                warc = record.rec_headers
                 http = record.http_headers
                 body = record.content_stream().read()
+                responses += 1
                 yield ArchivedPage(
                     url=warc.get_header("WARC-Target-URI"),
                     status=int(http.get_statuscode() or 0),
@@ -129,6 +170,22 @@ def read_pages(path: Path) -> Iterator[ArchivedPage]:
                     source=warc.get_header(SOURCE_HEADER) or "",
                     listed_published=_parse_datetime(warc.get_header(LISTED_HEADER)),
                     discovered_via=warc.get_header(VIA_HEADER) or "",
+                    role=warc.get_header(ROLE_HEADER) or ARTICLE,
                 )
-    except (OSError, EOFError, ValueError) as exc:
+        with gzip.open(path, "rb") as stream:
+            while stream.read(1 << 20):
+                pass
+    except (OSError, EOFError, ValueError, ArchiveLoadFailed) as exc:
         raise ArchiveError(f"{path}: unreadable WARC ({exc})") from exc
+    if versioned and not finished:
+        raise ArchiveError(f"{path}: truncated WARC (no end record after {responses} responses)")
+
+
+def read_pages(path: Path) -> Iterator[ArchivedPage]:
+    """Yield the article pages of one WARC file; raise ArchiveError if it is cut short."""
+    return (page for page in read_records(path) if page.role == ARTICLE)
+
+
+def verify(path: Path) -> int:
+    """Read a whole WARC file; the number of responses, or ArchiveError if it is damaged."""
+    return sum(1 for _ in read_records(path))

@@ -36,13 +36,35 @@ class CrawlReport:
     in_window: int = 0
     fetched: int = 0
     skipped_seen: int = 0
+    not_modified: int = 0
+    blocked: int = 0
+    binary: int = 0
+    retried: int = 0
     outside_window: int = 0
+    over_max_pages: int = 0
     discovery_errors: int = 0
     robots_forbidden: int = 0
+    robots_unreachable: int = 0
+    archived: int = 0
+    paused_hosts: list[str] = field(default_factory=list)
     status_counts: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     finish_reason: str | None = None
+    status: str = "ok"
     log_file: str = ""
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.errors.values())
+
+    def judge(self) -> str:
+        """Say "blocked" when nothing came back because the site refused us, not "0 new"."""
+        refused = self.blocked + self.robots_forbidden
+        if self.fetched == 0 and refused and refused >= self.in_window - self.binary:
+            return "blocked"
+        if self.fetched == 0 and self.in_window and self.error_count:
+            return "failed"
+        return "ok"
 
 
 @dataclass
@@ -119,6 +141,8 @@ def crawl(
             str(report_file),
             "--known-urls",
             str(known_file),
+            "--db-url",
+            settings.db_url,
         ]
         if since:
             command += ["--since", since.isoformat()]
@@ -127,6 +151,7 @@ def crawl(
         if max_pages:
             command += ["--max-pages", str(max_pages)]
         log.info("crawling %s (%s)", source.name, source.url)
+        started_at = datetime.now(UTC)
         with open(log_file, "wb") as log_stream:
             try:
                 result = subprocess.run(
@@ -152,15 +177,39 @@ def crawl(
         )
         report.warc = raw.get("warc") or None
         report.log_file = str(log_file)
+        report.status = report.judge()
+        _store_crawl_report(settings, run_id, report, started_at)
         reports.append(report)
         log.info(
-            "crawled %s: %d discovered, %d fetched, %d already stored",
+            "crawled %s (%s): %d discovered, %d fetched, %d already stored, %d blocked",
             source.name,
+            report.status,
             report.discovered,
             report.fetched,
             report.skipped_seen,
+            report.blocked,
         )
     return reports
+
+
+def _store_crawl_report(
+    settings: Settings, run_id: str, report: CrawlReport, started_at: datetime
+) -> None:
+    from newsflow.crawl_state import record_run
+
+    engine = connect(settings.db_url)
+    try:
+        record_run(
+            engine,
+            run_id=run_id,
+            source=report.source,
+            stage="crawl",
+            started_at=started_at,
+            status=report.status,
+            stats=asdict(report),
+        )
+    finally:
+        engine.dispose()
 
 
 def _charset(content_type: str) -> str | None:

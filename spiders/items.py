@@ -1,4 +1,4 @@
-"""What the spider hands to its pipelines: one fetched article page, raw."""
+"""What the spider hands to its pipelines: one fetched response, raw, with its role."""
 
 from __future__ import annotations
 
@@ -17,4 +17,5 @@ class PageItem:
     listed_published: datetime | None = None
     discovered_via: str = ""
     request_url: str = ""
+    role: str = "article"
     extra: dict[str, str] = field(default_factory=dict)

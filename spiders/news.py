@@ -1,8 +1,14 @@
-"""The one spider every source uses: a source is data (the registry), not a spider class."""
+"""The one spider every source uses: a source is data (the registry), not a spider class.
+
+Every response the spider gets, good or bad, is archived (with its role) and recorded in crawl
+state with a named outcome; nothing fails silently. Articles already stored or archived are not
+requested; articles listed before but never archived (a killed run, an error) are retried.
+"""
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,9 +16,13 @@ from typing import Any
 
 import scrapy
 from scrapy.http import Response
+from twisted.python.failure import Failure
 
+from newsflow import crawl_state
+from newsflow.crawl_state import UrlState
 from newsflow.sources import Source
 from newsflow.urls import normalize_url
+from spiders.classify import failure_outcome, looks_binary, looks_like_challenge
 from spiders.discovery import (
     DiscoveryError,
     Listing,
@@ -22,6 +32,10 @@ from spiders.discovery import (
     parse_sitemap,
 )
 from spiders.items import PageItem
+from spiders.pipelines import WarcArchivePipeline
+
+FLUSH_ROWS = 200
+FLUSH_SECONDS = 2.0
 
 
 class NewsSpider(scrapy.Spider):
@@ -34,6 +48,7 @@ class NewsSpider(scrapy.Spider):
         since: str | None = None,
         until: str | None = None,
         max_pages: str | int | None = None,
+        db_url: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -46,62 +61,150 @@ class NewsSpider(scrapy.Spider):
         self.max_pages = int(max_pages) if max_pages else None
         self.allowed_domains = [self.source.url.split("/")[2].split(":")[0]]
         self.scheduled: set[str] = set()
+        self.listings: set[str] = set()
+        self.engine = None
+        self.state = crawl_state.SourceState(done=set(), pending=[], validators={})
+        if db_url:
+            from storage import connect
+
+            self.engine = connect(db_url)
+            self.state = crawl_state.load_source_state(self.engine, self.source.name)
+            self.known |= {normalize_url(u) for u in self.state.done}
+        self._rows: list[UrlState] = []
+        self._flushed_at = time.monotonic()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.source.feed_urls:
-            yield scrapy.Request(url, callback=self.parse_feed, priority=30)
+            yield self._listing_request(url, "feed", self.parse_feed, 30)
         for url in self.source.sitemap_urls:
-            yield scrapy.Request(url, callback=self.parse_sitemap, priority=20)
+            yield self._listing_request(url, "sitemap", self.parse_sitemap, 20)
         for url in self.source.section_urls:
-            yield scrapy.Request(url, callback=self.parse_section, priority=10)
+            yield self._listing_request(url, "section", self.parse_section, 10)
+        for url, published in self.state.pending:
+            self._count("retried")
+            for request in self._article_request(Listing(url, published), "retry"):
+                yield request
 
-    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+    def _listing_request(self, url: str, role: str, callback, priority: int) -> scrapy.Request:
+        self.listings.add(url)
+        headers = {}
+        validators = self.state.validators.get(url)
+        if validators and role != "section":
+            if validators.etag:
+                headers["If-None-Match"] = validators.etag
+            if validators.last_modified:
+                headers["If-Modified-Since"] = validators.last_modified
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            priority=priority,
+            headers=headers,
+            meta={"nf_role": role, "nf_url": url, "handle_httpstatus_list": [304]},
+        )
+
+    def robots_sitemaps(self, urls: list[str]) -> None:
+        """`Sitemap:` lines of robots.txt (called by the robots.txt middleware)."""
+        for url in urls:
+            if url not in self.listings and url.startswith(self.source.url.split("/", 3)[0]):
+                self._count("robots_sitemaps")
+                request = self._listing_request(url, "sitemap", self.parse_sitemap, 20)
+                self.crawler.engine.crawl(request)
+
+    def _listing_received(self, response: Response) -> bool:
+        """Archive a listing document; False when it is unchanged (304) or unusable."""
+        role = response.meta["nf_role"]
+        url = response.meta["nf_url"]
+        self._archive(response, role)
+        if response.status == 304:
+            self._count("not_modified")
+            self._record(UrlState(url, crawl_state.LISTING + "not_modified", 304, fetched=True))
+            return False
+        return True
+
+    def _listing_read(self, response: Response) -> None:
+        """Record a listing as read, after the article URLs it listed (so a killed crawl never
+        saves a listing's validators without its articles)."""
+        self._record(
+            UrlState(
+                response.meta["nf_url"],
+                crawl_state.LISTING + "ok",
+                response.status,
+                etag=_header(response, "ETag"),
+                last_modified=_header(response, "Last-Modified"),
+                content_hash=crawl_state.content_hash(response.body),
+                fetched=True,
+            )
+        )
+
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        if not self._listing_received(response):
+            return
         try:
             listings = parse_feed(response.body, response.url)
         except DiscoveryError as exc:
-            self._count("discovery_errors")
-            self.logger.warning("feed %s: %s", response.url, exc)
+            self._discovery_error(response, exc)
             return
         for listing in listings:
             yield from self._article_request(listing, "feed")
+        self._listing_read(response)
 
-    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        if not self._listing_received(response):
+            return
         try:
             kind, listings = parse_sitemap(response.body, response.url)
         except DiscoveryError as exc:
-            self._count("discovery_errors")
-            self.logger.warning("sitemap %s: %s", response.url, exc)
+            self._discovery_error(response, exc)
             return
         for listing in listings:
             if kind == "index":
-                yield scrapy.Request(listing.url, callback=self.parse_sitemap, priority=20)
+                if listing.url not in self.listings and self._in_window(listing.published):
+                    yield self._listing_request(listing.url, "sitemap", self.parse_sitemap, 20)
             else:
                 yield from self._article_request(listing, "sitemap")
+        self._listing_read(response)
 
-    def parse_section(self, response: Response) -> Iterator[scrapy.Request]:
+    def parse_section(self, response: Response) -> Iterator[Any]:
+        if not self._listing_received(response):
+            return
         for url in page_links(response.body, response.url):
             yield from self._article_request(Listing(url), "section")
+        self._listing_read(response)
+
+    def _discovery_error(self, response: Response, exc: Exception) -> None:
+        self._count("discovery_errors")
+        self._count("errors/malformed_listing")
+        self.logger.warning("%s %s: %s", response.meta["nf_role"], response.url, exc)
+        url = response.meta["nf_url"]
+        self._record(UrlState(url, crawl_state.LISTING + "malformed", response.status))
 
     def _article_request(self, listing: Listing, via: str) -> Iterator[scrapy.Request]:
         url = listing.url
         if not looks_like_article(url, self.source.article_url_patterns) or url in self.scheduled:
             return
         self.scheduled.add(url)
-        self._count("discovered")
+        if via != "retry":
+            self._count("discovered")
         if normalize_url(url) in self.known:
             self._count("skipped_seen")
             return
         if not self._in_window(listing.published):
             self._count("outside_window")
+            self._record(UrlState(url, "outside_window", listed_published=listing.published))
             return
         if self.max_pages and self._stat("in_window") >= self.max_pages:
             self._count("over_max_pages")
+            self._record(UrlState(url, crawl_state.DISCOVERED, listed_published=listing.published))
             return
         self._count("in_window")
+        self._record(UrlState(url, crawl_state.DISCOVERED, listed_published=listing.published))
         yield scrapy.Request(
             url,
             callback=self.parse_article,
+            errback=self.on_error,
             cb_kwargs={"listing": listing, "via": via},
+            meta={"nf_role": "article", "nf_url": url},
         )
 
     def _in_window(self, published: datetime | None) -> bool:
@@ -112,8 +215,59 @@ class NewsSpider(scrapy.Spider):
         return not (self.until and published >= self.until)
 
     def parse_article(self, response: Response, listing: Listing, via: str) -> Iterator[PageItem]:
-        self._count("fetched")
-        yield PageItem(
+        content_type = _header(response, "Content-Type") or ""
+        if looks_binary(response.body, content_type):
+            role = outcome = "binary"
+        elif looks_like_challenge(response.body):
+            role = outcome = "blocked"
+        else:
+            role, outcome = "article", crawl_state.FETCHED
+        self._count("fetched" if role == "article" else role)
+        self._record(
+            UrlState(
+                listing.url,
+                outcome,
+                response.status,
+                etag=_header(response, "ETag"),
+                last_modified=_header(response, "Last-Modified"),
+                content_hash=crawl_state.content_hash(response.body),
+                listed_published=listing.published,
+                fetched=True,
+            )
+        )
+        yield self._item(response, role, listing, via)
+
+    def on_error(self, failure: Failure) -> Iterator[PageItem]:
+        request = failure.request
+        role = request.meta.get("nf_role", "article")
+        url = request.meta.get("nf_url", request.url)
+        outcome = failure_outcome(failure)
+        response = getattr(failure.value, "response", None)
+        if role == "article":
+            if outcome == "blocked":
+                self._count("blocked")
+            elif outcome.startswith("robots_"):
+                self._count("robots_forbidden")
+            else:
+                self._count(f"errors/{outcome}")
+            self._record(UrlState(url, outcome, response.status if response else None))
+        else:
+            self._count("discovery_errors")
+            self._count(f"errors/{role}_{outcome}")
+            self._record(UrlState(url, crawl_state.LISTING + outcome))
+        self.logger.warning("%s %s: %s", role, url, outcome)
+        if response is not None:
+            yield self._item(response, "blocked" if outcome == "blocked" else "error", None, role)
+
+    def _archive(self, response: Response, role: str) -> None:
+        pipeline = self.crawler.get_item_pipeline(WarcArchivePipeline)
+        if pipeline is not None:
+            pipeline.write_response(response, role)
+
+    def _item(
+        self, response: Response, role: str, listing: Listing | None, via: str
+    ) -> PageItem:
+        return PageItem(
             url=response.url,
             status=response.status,
             headers=[
@@ -124,13 +278,43 @@ class NewsSpider(scrapy.Spider):
             body=response.body,
             fetched_at=datetime.now(UTC),
             source=self.source.name,
-            listed_published=listing.published,
+            listed_published=listing.published if listing else None,
             discovered_via=via,
-            request_url=listing.url,
+            request_url=listing.url if listing else response.url,
+            role=role,
         )
+
+    def _record(self, state: UrlState) -> None:
+        """Buffer a crawl-state row; a SIGKILL loses at most the buffer, which only means those
+        URLs are requested again."""
+        if self.engine is None:
+            return
+        self._rows.append(state)
+        if len(self._rows) >= FLUSH_ROWS or time.monotonic() - self._flushed_at > FLUSH_SECONDS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.engine is not None and self._rows:
+            crawl_state.save_states(self.engine, self.source.name, self._rows)
+        self._rows = []
+        self._flushed_at = time.monotonic()
+
+    def closed(self, reason: str) -> None:
+        if self.engine is None:
+            return
+        self._flush()
+        pipeline = self.crawler.get_item_pipeline(WarcArchivePipeline)
+        if pipeline is not None and pipeline.completed:
+            crawl_state.mark_archived(self.engine, self.source.name, pipeline.article_urls)
+        self.engine.dispose()
 
     def _count(self, key: str) -> None:
         self.crawler.stats.inc_value(f"newsflow/{key}")
 
     def _stat(self, key: str) -> int:
         return self.crawler.stats.get_value(f"newsflow/{key}", 0)
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

@@ -1,23 +1,39 @@
-"""Item pipelines: where fetched pages go once the spider has them."""
+"""Item pipelines: where fetched responses go once the spider has them."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
+from scrapy.http import Response
 
-from newsflow.archive import WarcArchive
+from newsflow.archive import ARTICLE, WarcArchive
 from spiders.items import PageItem
 
 
+def _headers(response: Response) -> list[tuple[str, str]]:
+    return [
+        (k.decode("latin-1"), v.decode("latin-1"))
+        for k, values in response.headers.items()
+        for v in values
+    ]
+
+
 class WarcArchivePipeline:
-    """Write every article page to the run's WARC file (path from `NEWSFLOW_WARC_PATH`)."""
+    """Write every response to the run's WARC file (path from `NEWSFLOW_WARC_PATH`).
+
+    Spider callbacks hand over `PageItem`s; middlewares that see responses the spider never gets
+    (robots.txt, redirects) call `write_response` directly.
+    """
 
     def __init__(self, path: Path, crawler: Crawler) -> None:
         self.path = path
         self.crawler = crawler
         self.archive: WarcArchive | None = None
+        self.article_urls: list[str] = []
+        self.completed: Path | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcArchivePipeline:
@@ -38,11 +54,30 @@ class WarcArchivePipeline:
             source=item.source,
             listed_published=item.listed_published,
             discovered_via=item.discovered_via,
+            role=item.role,
         )
         self.crawler.stats.inc_value("newsflow/archived")
+        if item.role == ARTICLE:
+            self.article_urls.append(item.request_url or item.url)
         return item
+
+    def write_response(self, response: Response, role: str) -> None:
+        if self.archive is None:
+            return
+        spider = self.crawler.spider
+        self.archive.write(
+            url=response.url,
+            status=response.status,
+            reason="",
+            headers=_headers(response),
+            body=response.body,
+            fetched_at=datetime.now(UTC),
+            source=getattr(getattr(spider, "source", None), "name", ""),
+            role=role,
+        )
+        self.crawler.stats.inc_value("newsflow/archived")
 
     def close_spider(self, spider: Spider | None = None) -> None:
         if self.archive is not None:
-            path = self.archive.close()
-            self.crawler.stats.set_value("newsflow/warc", str(path) if path else "")
+            self.completed = self.archive.close()
+            self.crawler.stats.set_value("newsflow/warc", str(self.completed or ""))

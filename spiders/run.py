@@ -15,19 +15,23 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from newsflow.settings import CrawlSettings
+from newsflow.sources import Source
 from spiders import settings as project_settings
 from spiders.news import NewsSpider
 
 
-def scrapy_settings(
-    crawl: CrawlSettings, download_delay: float | None, warc_path: Path
-) -> Settings:
+def scrapy_settings(crawl: CrawlSettings, source: Source, warc_path: Path) -> Settings:
+    """Project settings with the run's politeness values; real (non-local) sources never go
+    below `min_delay_real_sources` between requests to one host."""
+    delay = crawl.download_delay if source.download_delay is None else source.download_delay
+    if not source.local:
+        delay = max(delay, crawl.min_delay_real_sources)
     settings = Settings()
     settings.setmodule(project_settings, priority="project")
     settings.setdict(
         {
             "USER_AGENT": crawl.user_agent,
-            "DOWNLOAD_DELAY": crawl.download_delay if download_delay is None else download_delay,
+            "DOWNLOAD_DELAY": delay,
             "CONCURRENT_REQUESTS": crawl.concurrent_requests,
             "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_requests_per_domain,
             "DOWNLOAD_MAXSIZE": crawl.max_response_bytes,
@@ -35,6 +39,9 @@ def scrapy_settings(
             "REDIRECT_MAX_TIMES": crawl.max_redirects,
             "RETRY_TIMES": crawl.retry_times,
             "NEWSFLOW_WARC_PATH": str(warc_path),
+            "NEWSFLOW_MAX_RETRY_AFTER": crawl.max_retry_after_seconds,
+            "NEWSFLOW_MAX_CRAWL_DELAY": crawl.max_crawl_delay_seconds,
+            "NEWSFLOW_HOST_FAILURE_LIMIT": crawl.host_failure_limit,
         },
         priority="cmdline",
     )
@@ -51,11 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--since")
     parser.add_argument("--until")
     parser.add_argument("--max-pages", type=int)
+    parser.add_argument("--db-url", help="project database holding the crawl state")
     args = parser.parse_args(argv)
 
     crawl = CrawlSettings.model_validate_json(args.crawl_json)
-    source = json.loads(args.source_json)
-    settings = scrapy_settings(crawl, source.get("download_delay"), args.warc)
+    source = Source.model_validate_json(args.source_json)
+    settings = scrapy_settings(crawl, source, args.warc)
     logging.basicConfig(
         level=settings.get("LOG_LEVEL"),
         format="%(asctime)s [%(name)s] %(levelname)s: %(message)s",
@@ -70,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         since=args.since,
         until=args.until,
         max_pages=args.max_pages or crawl.max_pages,
+        db_url=args.db_url,
     )
     process.start()
     stats = crawler.stats.get_stats()
@@ -85,11 +94,11 @@ def main(argv: list[str] | None = None) -> int:
         if key.startswith("downloader/response_status_count/")
     }
     report["errors"] = {
-        key.removeprefix("downloader/exception_type_count/"): value
+        key.removeprefix("newsflow/errors/"): value
         for key, value in stats.items()
-        if key.startswith("downloader/exception_type_count/")
+        if key.startswith("newsflow/errors/")
     }
-    report["robots_forbidden"] = stats.get("robotstxt/forbidden", 0)
+    report = {k: v for k, v in report.items() if not k.startswith("errors/")}
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     return 0

@@ -26,3 +26,18 @@ LOG_INSTALL_ROOT_HANDLER = False
 LOG_LEVEL = "INFO"
 
 ITEM_PIPELINES = {"spiders.pipelines.WarcArchivePipeline": 300}
+
+# Scrapy's robots.txt and retry middlewares are replaced by stricter ones (spiders/middlewares.py).
+DOWNLOADER_MIDDLEWARES = {
+    "spiders.middlewares.AddressGuard": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "spiders.middlewares.StrictRobotsTxt": 100,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "spiders.middlewares.PoliteRetry": 550,
+    "spiders.middlewares.HostHealth": 560,
+    "spiders.middlewares.RedirectGuard": 650,
+}
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+NEWSFLOW_MAX_RETRY_AFTER = 60.0
+NEWSFLOW_MAX_CRAWL_DELAY = 30.0
+NEWSFLOW_HOST_FAILURE_LIMIT = 5

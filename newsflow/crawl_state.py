@@ -1,0 +1,210 @@
+"""Per-URL crawl state in the project database: what was seen, fetched, and how it went.
+
+The crawl child writes a row per URL as it goes (buffered, so a SIGKILL loses at most the last
+few rows, which only means those URLs are fetched again). A page counts as done only once the
+WARC file holding it has been renamed into place (`mark_archived`), so a killed crawl never
+marks a page done that is not safely on disk.
+
+Listing documents (feeds, sitemaps, sections, robots.txt) are stored with outcomes prefixed
+`listing:`; their ETag/Last-Modified drive conditional GETs on the next run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storage.schema import crawl_state, runs
+
+LISTING = "listing:"
+ARCHIVED = "archived"
+FETCHED = "fetched"
+DISCOVERED = "discovered"
+# Article outcomes that end a URL's life: it is never requested again (until a reset).
+DONE = {ARCHIVED, "binary"}
+
+
+@dataclass
+class UrlState:
+    url: str
+    outcome: str
+    http_status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    listed_published: datetime | None = None
+    fetched: bool = False
+
+
+@dataclass
+class Validators:
+    etag: str | None
+    last_modified: str | None
+
+
+@dataclass
+class SourceState:
+    """What the crawl of one source needs to know from earlier runs."""
+
+    done: set[str]
+    pending: list[tuple[str, datetime | None]]
+    validators: dict[str, Validators]
+
+
+def content_hash(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def _insert(engine: Engine):
+    return (postgresql if engine.dialect.name == "postgresql" else sqlite).insert(crawl_state)
+
+
+def load_source_state(engine: Engine, source: str) -> SourceState:
+    """URLs that are done, article URLs still to fetch, and listing validators."""
+    state = SourceState(done=set(), pending=[], validators={})
+    query = select(
+        crawl_state.c.url,
+        crawl_state.c.outcome,
+        crawl_state.c.etag,
+        crawl_state.c.last_modified,
+        crawl_state.c.listed_published,
+    ).where(crawl_state.c.source == source)
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            if row.outcome.startswith(LISTING):
+                if row.etag or row.last_modified:
+                    state.validators[row.url] = Validators(row.etag, row.last_modified)
+            elif row.outcome in DONE:
+                state.done.add(row.url)
+            else:
+                published = row.listed_published
+                if published is not None and published.tzinfo is None:
+                    published = published.replace(tzinfo=UTC)
+                state.pending.append((row.url, published))
+    return state
+
+
+def save_states(engine: Engine, source: str, states: Iterable[UrlState]) -> None:
+    """Upsert URL states; first_seen is kept, attempts counts fetches.
+
+    Rows for the same URL are merged first: PostgreSQL refuses to upsert one row twice in a
+    statement.
+    """
+    now = datetime.now(UTC)
+    merged: dict[str, UrlState] = {}
+    for s in states:
+        before = merged.get(s.url)
+        if before is not None:
+            s = UrlState(
+                s.url,
+                s.outcome,
+                s.http_status or before.http_status,
+                s.etag or before.etag,
+                s.last_modified or before.last_modified,
+                s.content_hash or before.content_hash,
+                s.listed_published or before.listed_published,
+                s.fetched or before.fetched,
+            )
+        merged[s.url] = s
+    rows = [
+        {
+            "source": source,
+            "url": s.url,
+            "first_seen": now,
+            "last_fetched": now if s.fetched else None,
+            "http_status": s.http_status,
+            "etag": s.etag,
+            "last_modified": s.last_modified,
+            "content_hash": s.content_hash,
+            "outcome": s.outcome[:32],
+            "listed_published": s.listed_published,
+            "attempts": 1 if s.fetched else 0,
+        }
+        for s in merged.values()
+    ]
+    if not rows:
+        return
+    statement = _insert(engine)
+    excluded = statement.excluded
+    statement = statement.on_conflict_do_update(
+        index_elements=[crawl_state.c.source, crawl_state.c.url],
+        set_={
+            "outcome": excluded.outcome,
+            "last_fetched": func.coalesce(excluded.last_fetched, crawl_state.c.last_fetched),
+            "http_status": func.coalesce(excluded.http_status, crawl_state.c.http_status),
+            "etag": func.coalesce(excluded.etag, crawl_state.c.etag),
+            "last_modified": func.coalesce(excluded.last_modified, crawl_state.c.last_modified),
+            "content_hash": func.coalesce(excluded.content_hash, crawl_state.c.content_hash),
+            "listed_published": func.coalesce(
+                excluded.listed_published, crawl_state.c.listed_published
+            ),
+            "attempts": crawl_state.c.attempts + excluded.attempts,
+        },
+    )
+    with engine.begin() as conn:
+        conn.execute(statement, rows)
+
+
+def mark_archived(engine: Engine, source: str, urls: Iterable[str]) -> None:
+    """Pages whose WARC file is now complete on disk are done."""
+    urls = list(urls)
+    with engine.begin() as conn:
+        for start in range(0, len(urls), 500):
+            conn.execute(
+                update(crawl_state)
+                .where(crawl_state.c.source == source)
+                .where(crawl_state.c.url.in_(urls[start : start + 500]))
+                .where(crawl_state.c.outcome == FETCHED)
+                .values(outcome=ARCHIVED)
+            )
+
+
+def reset_source(engine: Engine, source: str) -> int:
+    """Forget a source's crawl state: every URL not stored as an article is fetched again."""
+    with engine.begin() as conn:
+        return conn.execute(delete(crawl_state).where(crawl_state.c.source == source)).rowcount
+
+
+def outcomes(engine: Engine, source: str) -> dict[str, str]:
+    """URL -> outcome for one source (for reports and tests)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(crawl_state.c.url, crawl_state.c.outcome).where(crawl_state.c.source == source)
+        )
+        return {row.url: row.outcome for row in rows}
+
+
+def record_run(
+    engine: Engine,
+    *,
+    run_id: str,
+    source: str,
+    stage: str,
+    started_at: datetime,
+    status: str,
+    stats: dict[str, Any],
+) -> None:
+    """Store a stage's per-source report in `runs` (replacing an earlier attempt's)."""
+    values = {
+        "run_id": run_id,
+        "source": source,
+        "stage": stage,
+        "started_at": started_at,
+        "finished_at": datetime.now(UTC),
+        "status": status,
+        "stats": stats,
+    }
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(runs).values(values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[runs.c.run_id, runs.c.source, runs.c.stage],
+        set_={k: statement.excluded[k] for k in ("started_at", "finished_at", "status", "stats")},
+    )
+    with engine.begin() as conn:
+        conn.execute(statement)

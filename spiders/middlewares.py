@@ -1,0 +1,261 @@
+"""Downloader middlewares: the politeness and safety rules every request passes through.
+
+Order (see `spiders/settings.py`): `AddressGuard` first, so nothing leaves for a forbidden
+scheme or address (redirect targets come back through it too); `StrictRobotsTxt` replaces
+Scrapy's robots.txt middleware; `HostHealth` and `PoliteRetry` sit where Scrapy's retry did;
+`RedirectGuard` sees 3xx responses before Scrapy's redirect middleware follows them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.misc import build_from_crawler
+from twisted.internet import reactor, task
+
+from newsflow.sources import is_private_host
+from newsflow.urls import normalize_url
+from spiders.classify import Refused
+
+log = logging.getLogger(__name__)
+
+_DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+
+async def _sleep(seconds: float) -> None:
+    await maybe_deferred_to_future(task.deferLater(reactor, seconds, lambda: None))
+
+
+def _source_is_local(crawler: Crawler) -> bool:
+    spider = crawler.spider
+    return bool(getattr(getattr(spider, "source", None), "local", False))
+
+
+def _archive(crawler: Crawler, response: Response, role: str) -> None:
+    from spiders.pipelines import WarcArchivePipeline
+
+    pipeline = crawler.get_item_pipeline(WarcArchivePipeline)
+    if pipeline is not None:
+        pipeline.write_response(response, role)
+
+
+class AddressGuard:
+    """Only http(s); no loopback, private or link-local addresses unless the source is local."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self._resolved: dict[str, bool] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> AddressGuard:
+        return cls(crawler)
+
+    async def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme not in ("http", "https"):
+            raise Refused("bad_scheme", f"not an http(s) URL: {request.url}")
+        if _source_is_local(self.crawler):
+            return
+        host = parts.hostname or ""
+        if host not in self._resolved:
+            self._resolved[host] = await self._private(host)
+        if self._resolved[host]:
+            raise Refused("private_address", f"{host} is a loopback/private address")
+
+    async def _private(self, host: str) -> bool:
+        if is_private_host(host):
+            return True
+        try:
+            ipaddress.ip_address(host)
+            return False
+        except ValueError:
+            pass
+        try:
+            address = await maybe_deferred_to_future(reactor.resolve(host))
+        except Exception:  # noqa: BLE001 - the download itself will report the DNS failure
+            return False
+        return is_private_host(address)
+
+
+class StrictRobotsTxt(RobotsTxtMiddleware):
+    """robots.txt per RFC 9309: unreachable (5xx, 429, network error) means disallow all.
+
+    Also honours `Crawl-delay` (capped) by raising the host's download delay, and archives the
+    robots.txt response.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self._unreachable: set[str] = set()
+        self._max_crawl_delay = crawler.settings.getfloat("NEWSFLOW_MAX_CRAWL_DELAY")
+        self._crawl_delays: dict[str, float] = {}
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        _archive(self.crawler, response, "robots")
+        if response.status >= 500 or response.status == 429:
+            self._stats.inc_value("newsflow/robots_unreachable")
+            self._unreachable.add(netloc)
+            response = response.replace(body=_DISALLOW_ALL)
+        elif response.status >= 400:
+            response = response.replace(body=b"")
+        await super()._parse_robots(response, netloc, request)
+        parser = self._parsers.get(netloc)
+        protego = getattr(parser, "rp", None)
+        if protego is not None and netloc not in self._unreachable:
+            delay = protego.crawl_delay(self._default_useragent)
+            if delay:
+                self._crawl_delays[netloc] = min(float(delay), self._max_crawl_delay)
+            sitemaps = list(protego.sitemaps)
+            spider = self.crawler.spider
+            if sitemaps and hasattr(spider, "robots_sitemaps"):
+                spider.robots_sitemaps(sitemaps)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if isinstance(exc, Refused):
+            return super()._robots_error(exc, netloc)
+        self._stats.inc_value("newsflow/robots_unreachable")
+        self._unreachable.add(netloc)
+        parser = build_from_crawler(self._parserimpl, self.crawler, _DISALLOW_ALL)
+        deferred = self._parsers[netloc]
+        self._parsers[netloc] = parser
+        deferred.callback(parser)
+
+    def process_request_2(self, rp, request: Request) -> None:
+        netloc = urlsplit(request.url).netloc
+        if netloc in self._unreachable:
+            self._stats.inc_value("robotstxt/forbidden")
+            raise Refused("robots_unreachable", "robots.txt unreachable: disallowed (RFC 9309)")
+        super().process_request_2(rp, request)
+        delay = self._crawl_delays.get(netloc)
+        if delay:
+            downloader = self.crawler.engine.downloader
+            slot = downloader.slots.get(downloader.get_slot_key(request))
+            if slot is not None and slot.delay < delay:
+                slot.delay = delay
+
+
+class HostHealth:
+    """After repeated failures (5xx, 429, timeouts, resets) a host is paused for the run."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.limit = crawler.settings.getint("NEWSFLOW_HOST_FAILURE_LIMIT")
+        self.failures: dict[str, int] = defaultdict(int)
+        self.paused: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> HostHealth:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        host = urlsplit(request.url).netloc
+        if host in self.paused:
+            raise Refused("host_paused", f"{host} paused after repeated failures")
+
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Response:
+        host = urlsplit(request.url).netloc
+        if response.status >= 500 or response.status == 429:
+            self._failed(host)
+        else:
+            self.failures[host] = 0
+        return response
+
+    def process_exception(
+        self, request: Request, exception: Exception, spider: Spider | None = None
+    ) -> None:
+        if not isinstance(exception, IgnoreRequest):
+            self._failed(urlsplit(request.url).netloc)
+
+    def _failed(self, host: str) -> None:
+        self.failures[host] += 1
+        if self.limit and self.failures[host] >= self.limit and host not in self.paused:
+            self.paused.add(host)
+            log.warning("pausing %s for this run after %d failures in a row", host, self.limit)
+            self.crawler.stats.set_value("newsflow/paused_hosts", sorted(self.paused))
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class PoliteRetry(RetryMiddleware):
+    """Scrapy's retry, but 429/503 wait for `Retry-After` (capped) and hold back the host."""
+
+    def __init__(self, settings) -> None:
+        super().__init__(settings)
+        self.max_wait = settings.getfloat("NEWSFLOW_MAX_RETRY_AFTER")
+
+    async def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
+        if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
+            return response
+        wait = retry_after_seconds(response.headers.get("Retry-After", b"").decode("latin-1"))
+        retry = self._retry(request, f"HTTP {response.status}")
+        if retry is None:
+            return response
+        if wait:
+            wait = min(wait, self.max_wait)
+            self.crawler.stats.inc_value("newsflow/retry_after_waits")
+            self._hold_host(request, wait)
+            await _sleep(wait)
+        return retry
+
+    def _hold_host(self, request: Request, wait: float) -> None:
+        downloader = self.crawler.engine.downloader
+        slot = downloader.slots.get(downloader.get_slot_key(request))
+        if slot is not None and slot.delay:
+            slot.lastseen = max(slot.lastseen, time.monotonic() + wait - slot.delay)
+
+
+class RedirectGuard:
+    """Stop self-redirect loops (reported, not silently dropped) and unsafe redirect targets."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedirectGuard:
+        return cls(crawler)
+
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Response:
+        location = response.headers.get("Location")
+        if not (300 <= response.status < 400 and location):
+            return response
+        _archive(self.crawler, response, "redirect")
+        target = urljoin(request.url, location.decode("latin-1"))
+        if urlsplit(target).scheme not in ("http", "https"):
+            raise Refused("bad_scheme", f"redirect to a non-http(s) URL: {target}")
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        if normalize_url(target) in {normalize_url(u) for u in chain}:
+            raise Refused("redirect_loop", f"redirect loop: {' -> '.join([*chain, target])}")
+        return response
