@@ -25,12 +25,13 @@ from trafilatura.xml import xmltotxt
 from extraction import metadata
 from extraction.boilerplate import prune_boilerplate, take_captions
 from extraction.charset import decode_html
+from extraction.quality import drop_boilerplate_paragraphs, quality_flags
 from extraction.record import Article
 
 log = logging.getLogger(__name__)
 
 PARAGRAPH_SEPARATOR = "\n\n"
-SHORT_TEXT_CHARS = 400
+MEMORY_ERROR = "memory limit exceeded"
 # An article has at least one line of running text this long; headline lists and menus do not.
 MIN_PROSE_LINE_CHARS = 100
 _BINARY_SAMPLE_CHARS = 4096
@@ -141,6 +142,9 @@ def extract_article(
     article = Article(url=url, source=source, extractor=EXTRACTOR)
     try:
         return _extract(article, html, url, fallback_published, encoding)
+    except MemoryError:
+        log.warning("memory limit exceeded extracting %s", url)
+        return _failed(article, MEMORY_ERROR)
     except Exception as exc:  # a batch must survive any single page
         log.exception("extraction failed for %s", url)
         return _failed(article, f"extraction failed: {type(exc).__name__}")
@@ -199,14 +203,10 @@ def _extract(
     article.modified, article.modified_source = metadata.modified_date(tree, jsonld, meta)
 
     body = getattr(doc, "body", None)
-    article.text = _drop_leading_title(_body_text(body), article.title)
+    text = _drop_leading_title(_body_text(body), article.title)
+    article.text = drop_boilerplate_paragraphs(text, PARAGRAPH_SEPARATOR)
     if not article.text or not _has_prose(body):
         return _failed(article, "no article text found")
 
-    if len(article.text) < SHORT_TEXT_CHARS:
-        article.quality_flags.append("short_text")
-    if article.published is None:
-        article.quality_flags.append("no_date")
-    if not article.title:
-        article.quality_flags.append("no_title")
+    article.quality_flags = quality_flags(article)
     return article

@@ -75,6 +75,7 @@ class ExtractReport:
     failed: int = 0
     entities: int = 0
     failures: dict[str, int] = field(default_factory=dict)
+    quality_flags: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -219,25 +220,34 @@ def _charset(content_type: str) -> str | None:
 
 def extract(settings: Settings, warc_files: list[str], *, run_id: str) -> ExtractReport:
     """Turn archived pages into article records with entities, written as JSON lines."""
-    from extraction import add_entities, extract_article, load_nlp
+    from extraction import add_entities, load_nlp
+    from extraction.bounds import BoundedExtractor, Bounds
+    from extraction.quality import flag_counts
 
     output = settings.extracted_dir / f"{safe_run_id(run_id)}.jsonl"
     output.parent.mkdir(parents=True, exist_ok=True)
     report = ExtractReport(output=str(output))
     records: list[Article] = []
-    for warc in warc_files:
-        for page in read_pages(Path(warc)):
-            report.pages += 1
-            article = extract_article(
-                page.body,
-                page.url,
-                source=page.source,
-                fallback_published=page.listed_published,
-                encoding=_charset(page.content_type),
-            )
-            article.fetched_at = page.fetched_at
-            records.append(article)
+    bounds = Bounds(
+        timeout_seconds=settings.extract_timeout_seconds,
+        memory_bytes=settings.extract_memory_mb * 1024 * 1024,
+        max_html_bytes=int(settings.extract_max_page_mb * 1024 * 1024),
+    )
+    with BoundedExtractor(bounds) as extractor:
+        for warc in warc_files:
+            for page in read_pages(Path(warc)):
+                report.pages += 1
+                article = extractor.extract(
+                    page.body,
+                    page.url,
+                    source=page.source,
+                    fallback_published=page.listed_published,
+                    encoding=_charset(page.content_type),
+                )
+                article.fetched_at = page.fetched_at
+                records.append(article)
     good = [a for a in records if a.ok]
+    report.quality_flags = flag_counts(good)
     if good:
         nlp = load_nlp(settings.spacy_model, settings.gazetteers)
         add_entities(

@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     gazetteers: list[Path] = Field(default_factory=list)
     ner_batch_size: int = Field(32, ge=1)
     ner_processes: int = Field(1, ge=1)
+    # Per-page bounds of the extract step (extraction.bounds): larger pages are refused unparsed.
+    extract_timeout_seconds: float = Field(30.0, gt=0)
+    extract_memory_mb: int = Field(1536, ge=256)
+    extract_max_page_mb: float = Field(10.0, gt=0)
     load_batch_size: int = Field(500, ge=1)
     # SimHash bits two articles may differ in and count as near-duplicates (band lookup: <= 3).
     near_duplicate_distance: int = Field(3, ge=0, le=3)
