@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from extraction import cli as extraction_cli
 from newsflow import pipeline
 from newsflow.settings import Settings, load_settings
 from newsflow.sources import RegistryError, Source, load_registry, select_sources
@@ -81,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sources = commands.add_parser("sources", help="list the sources registry")
     _common(sources)
+    extraction_cli.add_parsers(commands, _common)
     return parser
 
 
@@ -146,6 +148,8 @@ def dispatch(args: argparse.Namespace) -> int:
         serve(args.host, args.port)
         return 0
     settings = _settings(args)
+    if args.command in extraction_cli.COMMANDS:
+        return extraction_cli.dispatch(args, settings)
     if args.command == "sources":
         for source in load_registry(settings.sources_file):
             state = "enabled" if source.enabled else f"disabled ({source.note or 'no reason'})"

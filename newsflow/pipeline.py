@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from extraction.bounds import Bounds
 from extraction.record import Article
 from newsflow.archive import read_pages
 from newsflow.settings import PROJECT_ROOT, Settings
@@ -218,6 +219,15 @@ def _charset(content_type: str) -> str | None:
     return match.group(1) if match else None
 
 
+def extraction_bounds(settings: Settings) -> Bounds:
+    """Per-page time and memory bounds of the extract step, from the settings."""
+    return Bounds(
+        timeout_seconds=settings.extract_timeout_seconds,
+        memory_bytes=settings.extract_memory_mb * 1024 * 1024,
+        max_html_bytes=int(settings.extract_max_page_mb * 1024 * 1024),
+    )
+
+
 def extract(settings: Settings, warc_files: list[str], *, run_id: str) -> ExtractReport:
     """Turn archived pages into article records with entities, written as JSON lines."""
     from extraction import add_entities, load_nlp
@@ -228,12 +238,7 @@ def extract(settings: Settings, warc_files: list[str], *, run_id: str) -> Extrac
     output.parent.mkdir(parents=True, exist_ok=True)
     report = ExtractReport(output=str(output))
     records: list[Article] = []
-    bounds = Bounds(
-        timeout_seconds=settings.extract_timeout_seconds,
-        memory_bytes=settings.extract_memory_mb * 1024 * 1024,
-        max_html_bytes=int(settings.extract_max_page_mb * 1024 * 1024),
-    )
-    with BoundedExtractor(bounds) as extractor:
+    with BoundedExtractor(extraction_bounds(settings)) as extractor:
         for warc in warc_files:
             for page in read_pages(Path(warc)):
                 report.pages += 1
