@@ -231,7 +231,7 @@ def extraction_bounds(settings: Settings) -> Bounds:
 def extract(settings: Settings, warc_files: list[str], *, run_id: str) -> ExtractReport:
     """Turn archived pages into article records with entities, written as JSON lines."""
     from extraction import add_entities, load_nlp
-    from extraction.bounds import BoundedExtractor, Bounds
+    from extraction.bounds import BoundedExtractor
     from extraction.quality import flag_counts
 
     output = settings.extracted_dir / f"{safe_run_id(run_id)}.jsonl"
