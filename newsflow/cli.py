@@ -18,6 +18,7 @@ from newsflow import pipeline
 from newsflow.settings import Settings, load_settings
 from newsflow.sources import RegistryError, Source, load_registry, select_sources
 from storage import DatabaseError
+from storage import cli as storage_cli
 
 
 def parse_when(value: str) -> datetime:
@@ -82,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sources = commands.add_parser("sources", help="list the sources registry")
     _common(sources)
+    storage_cli.add_parsers(commands, _common, parse_when)
     extraction_cli.add_parsers(commands, _common)
     return parser
 
@@ -148,6 +150,8 @@ def dispatch(args: argparse.Namespace) -> int:
         serve(args.host, args.port)
         return 0
     settings = _settings(args)
+    if args.command in storage_cli.COMMANDS:
+        return storage_cli.dispatch(args, settings)
     if args.command in extraction_cli.COMMANDS:
         return extraction_cli.dispatch(args, settings)
     if args.command == "sources":

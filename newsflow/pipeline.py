@@ -21,6 +21,7 @@ from newsflow.archive import read_pages
 from newsflow.settings import PROJECT_ROOT, Settings
 from newsflow.sources import Source
 from storage import LoadReport, connect, known_urls, load_articles
+from storage.database import DatabaseError, Retry
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,7 @@ class CrawlReport:
 
     def judge(self) -> str:
         """Say "blocked" when nothing came back because the site refused us, not "0 new"."""
-        refused = self.blocked + self.robots_forbidden
-        if self.fetched == 0 and refused and refused >= self.in_window - self.binary:
+        if self.fetched == 0 and (self.blocked or self.robots_forbidden):
             return "blocked"
         if self.fetched == 0 and self.in_window and self.error_count:
             return "failed"
@@ -279,14 +279,32 @@ def read_articles(path: str | Path) -> list[Article]:
 
 
 def load(settings: Settings, articles_file: str, sources: list[Source]) -> LoadReport:
-    """Upsert an extract step's output into the database."""
-    engine = connect(settings.db_url)
+    """Upsert an extract step's output into the database (migrating it first).
+
+    The run id is the extract file's name. If the database cannot be used, the error says that the
+    records are still in the extract file and how to load them later: nothing is lost.
+    """
+    run_id = Path(articles_file).stem
+    retry = Retry(settings.database_retries, settings.database_retry_backoff_seconds)
     try:
-        return load_articles(
-            engine, read_articles(articles_file), sources, batch_size=settings.load_batch_size
-        )
-    finally:
-        engine.dispose()
+        engine = connect(settings.db_url, retry)
+        try:
+            return load_articles(
+                engine,
+                read_articles(articles_file),
+                sources,
+                batch_size=settings.load_batch_size,
+                run_id=run_id,
+                retry=retry,
+                near_duplicate_distance=settings.near_duplicate_distance,
+            )
+        finally:
+            engine.dispose()
+    except DatabaseError as exc:
+        raise DatabaseError(
+            f"{exc}\nnothing was lost: the records are still in {articles_file}; "
+            f"load them when the database is back with `newsflow load --run-id {run_id}`"
+        ) from exc
 
 
 def run(

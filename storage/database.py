@@ -100,11 +100,14 @@ def create_database_engine(url: str) -> Engine:
     """An engine for `url` without touching the database yet; bad URLs fail here."""
     try:
         parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, pool_pre_ping=True)
-    except (ArgumentError, NoSuchModuleError, ImportError, OSError) as exc:
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         raise DatabaseError(f"invalid database URL {redact_url(url)}: {exc}") from exc
+    if engine.dialect.name == "sqlite" and parsed.database and parsed.database != ":memory:":
+        try:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(f"cannot use database {redact_url(url)}: {exc}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)

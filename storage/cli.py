@@ -1,0 +1,118 @@
+"""The database commands of `newsflow`: db upgrade, search, export, stats.
+
+Kept next to the storage code they drive; `newsflow.cli` registers them and hands them the
+parsed arguments and settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from newsflow.settings import Settings
+from storage.database import Retry, connect, redact_url
+from storage.export import FORMATS, export_articles
+from storage.migrate import upgrade
+from storage.query import load_stats, parse_entity, search
+
+COMMANDS = ("db", "search", "export", "stats")
+
+
+def _entity(value: str) -> tuple[str, str]:
+    try:
+        return parse_entity(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def add_parsers(
+    commands: argparse._SubParsersAction,
+    common: Callable[[argparse.ArgumentParser], None],
+    parse_when: Callable[[str], object],
+) -> None:
+    """Register the database commands on the `newsflow` parser."""
+    db = commands.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"], help="upgrade: migrate to the latest schema")
+    common(db)
+
+    found = commands.add_parser("search", help="full-text search of the stored articles")
+    found.add_argument("query", help="words that must all appear (title or body)")
+    found.add_argument("--since", type=parse_when, help="published since (2024-05-01, 7d, 12h)")
+    found.add_argument("--source", help="only this source")
+    found.add_argument(
+        "--entity",
+        type=_entity,
+        action="append",
+        metavar="LABEL:TEXT",
+        help="only articles naming this entity, e.g. GPE:Anbar (repeatable)",
+    )
+    found.add_argument("--limit", type=int, default=20)
+    common(found)
+
+    export = commands.add_parser("export", help="write stored articles to a file")
+    export.add_argument("--format", choices=FORMATS, default="jsonl")
+    export.add_argument("-o", "--output", type=Path, help="default: data/export/articles.FORMAT")
+    export.add_argument("--since", type=parse_when, help="published since (2024-05-01, 7d, 12h)")
+    export.add_argument("--source", help="only this source")
+    common(export)
+
+    stats = commands.add_parser("stats", help="per-source load counts of the last runs")
+    stats.add_argument("--runs", type=int, default=5, help="how many recent runs (default 5)")
+    common(stats)
+
+
+def dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    engine = connect(
+        settings.db_url, Retry(settings.database_retries, settings.database_retry_backoff_seconds)
+    )
+    try:
+        if args.command == "db":
+            revision = upgrade(engine)
+            print(f"{redact_url(settings.db_url)} is at schema revision {revision}")
+        elif args.command == "search":
+            hits = search(
+                engine,
+                args.query,
+                since=args.since,
+                source=args.source,
+                entity=args.entity,
+                limit=args.limit,
+            )
+            for hit in hits:
+                day = hit.published.date().isoformat() if hit.published else "undated"
+                print(f"{day}  {hit.source}  {hit.title or '(untitled)'}\n    {hit.url}")
+                print(f"    {hit.snippet}")
+            print(f"{len(hits)} article(s)")
+        elif args.command == "export":
+            output = args.output or settings.data_dir / "export" / f"articles.{args.format}"
+            count = export_articles(
+                engine, output, args.format, since=args.since, source=args.source
+            )
+            print(f"wrote {count} articles to {output}")
+        elif args.command == "stats":
+            _print_stats(load_stats(engine, args.runs))
+        else:
+            raise AssertionError(args.command)
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _print_stats(rows) -> None:
+    if not rows:
+        print("no loads recorded yet")
+        return
+    run_id = None
+    for row in rows:
+        if row.run_id != run_id:
+            run_id = row.run_id
+            print(f"run {run_id}  (loaded {row.started_at:%Y-%m-%d %H:%M})")
+            print(
+                f"  {'source':16} {'status':8} {'articles':>8} {'new':>6} {'updated':>8} "
+                f"{'duplicates':>10} {'failed':>6}"
+            )
+        print(
+            f"  {row.source:16} {row.status:8} {row.articles:8} {row.new:6} {row.updated:8} "
+            f"{row.duplicates:10} {row.failed:6}"
+        )

@@ -1,0 +1,566 @@
+"""The load step against real SQLite and the real PostgreSQL on 127.0.0.1:5432, same tests for both.
+
+Each PostgreSQL test gets its own database (created and dropped here), so engineers and CI jobs
+running at the same time do not see each other's rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Column, MetaData, Text, create_engine, func, select, text
+
+from extraction.record import Article, Entity
+from newsflow import cli, pipeline
+from newsflow.settings import Settings
+from storage import DatabaseError, connect, load_articles
+from storage.database import Retry
+from storage.export import export_articles
+from storage.migrate import alembic_config, current_revision, head_revision, include_name
+from storage.query import load_stats, parse_entity, search
+from storage.schema import article_versions, articles, entities, metadata, runs
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+
+
+def _postgres_reachable() -> str | None:
+    try:
+        engine = create_engine(PG_ADMIN, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "skip with the reason"
+        return f"PostgreSQL on 127.0.0.1:5432 is not reachable: {' '.join(str(exc).split())[:200]}"
+
+
+_PG_SKIP = _postgres_reachable()
+
+
+class Databases:
+    """Makes fresh, empty databases of one backend and drops them afterwards."""
+
+    def __init__(self, backend: str, tmp_path: Path) -> None:
+        self.backend, self.tmp_path, self.created = backend, tmp_path, []
+
+    def new(self) -> str:
+        name = f"newsflow_test_{uuid.uuid4().hex[:12]}"
+        if self.backend == "sqlite":
+            return f"sqlite:///{self.tmp_path / name}.db"
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        self.created.append(name)
+        return f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
+
+    def drop(self) -> None:
+        if not self.created:
+            return
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            for name in self.created:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.postgres),
+    ]
+)
+def databases(request: pytest.FixtureRequest, tmp_path: Path) -> Databases:
+    if request.param == "postgresql" and _PG_SKIP:
+        pytest.skip(_PG_SKIP)
+    dbs = Databases(request.param, tmp_path)
+    yield dbs
+    dbs.drop()
+
+
+@pytest.fixture
+def db_url(databases: Databases) -> str:
+    return databases.new()
+
+
+def make_article(i: int, source: str = "demo", **changes: object) -> Article:
+    article = Article(
+        url=f"https://news.example/{source}/story-{i}?utm_source=feed",
+        source=source,
+        canonical_url=f"https://news.example/{source}/story-{i}",
+        title=f"Story {i}: council meets in Ramadi",
+        authors=[f"Reporter {i % 7}"],
+        published=NOW - timedelta(hours=i),
+        language="en",
+        text=f"Body of story {i}. The council in Ramadi discussed roads and schools. " * 3,
+        section="Local",
+        tags=["council", f"tag{i % 5}"],
+        extractor="trafilatura",
+        entities=[
+            Entity("Ramadi", "GPE", 3, 40),
+            Entity(f"Reporter {i % 7}", "PERSON", 1, 0),
+            Entity("Anbar Council", "ORG", 1, 10),
+        ],
+        fetched_at=NOW,
+    )
+    for key, value in changes.items():
+        setattr(article, key, value)
+    return article
+
+
+def snapshot(url: str) -> dict:
+    """Everything a load decides, without ids or wall-clock times."""
+    engine = connect(url)
+    with engine.connect() as conn:
+        key = dict(conn.execute(select(articles.c.id, articles.c.canonical_url)).all())
+        state = {
+            "articles": sorted(
+                (
+                    r.canonical_url,
+                    r.source,
+                    r.title,
+                    r.text,
+                    r.content_hash,
+                    key.get(r.duplicate_of),
+                )
+                for r in conn.execute(select(articles))
+            ),
+            "entities": sorted(
+                (key[r.article_id], r.label, r.text, r.count, r.first_offset)
+                for r in conn.execute(select(entities))
+            ),
+            "versions": sorted(
+                (key[r.article_id], r.content_hash, r.text)
+                for r in conn.execute(select(article_versions))
+            ),
+            "runs": sorted(
+                (r.run_id, r.source, r.status, json.dumps(r.stats, sort_keys=True))
+                for r in conn.execute(select(runs))
+            ),
+        }
+    engine.dispose()
+    return state
+
+
+def write_jsonl(path: Path, records: list[Article]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(a.to_dict()) + "\n" for a in records), encoding="utf-8")
+    return path
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# -- migrations ----------------------------------------------------------------------------------
+
+
+def test_migrations_produce_exactly_the_schema(db_url: str) -> None:
+    engine = connect(db_url)
+    with engine.connect() as conn:
+        assert current_revision(conn) == head_revision()
+        context = MigrationContext.configure(conn, opts={"include_name": include_name})
+        assert compare_metadata(context, metadata) == []
+        drifted = MetaData()
+        for table in metadata.tables.values():
+            table.to_metadata(drifted)
+        drifted.tables["crawl_state"].append_column(Column("new_field", Text))
+        assert compare_metadata(context, drifted), "the drift check must notice a new column"
+    engine.dispose()
+
+
+def test_a_pre_migration_database_is_adopted(db_url: str) -> None:
+    engine = connect(db_url)
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0001")
+        conn.execute(text("DROP TABLE alembic_version"))
+    engine.dispose()
+    load_articles(connect(db_url), [make_article(1)], [])
+    engine = connect(db_url)
+    with engine.connect() as conn:
+        assert current_revision(conn) == head_revision()
+    assert [h.title for h in search(engine, "Ramadi")] == [make_article(1).title]
+    engine.dispose()
+
+
+def test_two_processes_upgrading_at_once_both_succeed(db_url: str) -> None:
+    script = "import sys; from storage.database import connect; connect(sys.argv[1]).dispose()"
+    children = [
+        subprocess.Popen([sys.executable, "-c", script, db_url], cwd=ROOT, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    for child in children:
+        assert child.wait(timeout=60) == 0, child.stderr.read().decode()
+    engine = connect(db_url)
+    with engine.connect() as conn:
+        assert current_revision(conn) == head_revision()
+    engine.dispose()
+
+
+# -- loading -------------------------------------------------------------------------------------
+
+
+def test_reloading_changes_nothing(db_url: str) -> None:
+    records = [make_article(i) for i in range(120)]
+    engine = connect(db_url)
+    first = load_articles(engine, records, [], batch_size=50, run_id="r1")
+    before = snapshot(db_url)
+    second = load_articles(engine, records, [], batch_size=50, run_id="r1")
+    engine.dispose()
+    assert (first.inserted, first.entities) == (120, 360)
+    assert (second.inserted, second.updated, second.unchanged, second.entities) == (0, 0, 120, 0)
+    assert snapshot(db_url) == before
+    assert len(before["articles"]) == 120 and len(before["entities"]) == 360
+
+
+def test_an_edit_keeps_the_earlier_version(db_url: str) -> None:
+    original = make_article(1)
+    edited = make_article(
+        1,
+        title="Story 1: council meets in Fallujah",
+        text="A corrected body: the council met in Fallujah instead.",
+        fetched_at=NOW + timedelta(days=1),
+    )
+    engine = connect(db_url)
+    load_articles(engine, [original, make_article(2)], [])
+    report = load_articles(engine, [edited], [])
+    assert (report.updated, report.versions) == (1, 1)
+    stale = load_articles(engine, [original], [])  # an old extract loaded again
+    again = load_articles(engine, [edited], [])
+    assert (stale.updated, again.updated) == (0, 0)
+    with engine.connect() as conn:
+        row = conn.execute(select(articles).where(articles.c.title.like("%Fallujah%"))).one()
+        versions = conn.execute(select(article_versions)).all()
+    assert row.text == edited.text
+    assert [(v.article_id, v.title, v.text) for v in versions] == [
+        (row.id, original.title, original.text)
+    ]
+    assert [h.title for h in search(engine, "Fallujah")] == [edited.title]
+    assert [h.title for h in search(engine, "Ramadi council", source="demo")] == [
+        make_article(2).title
+    ]
+    engine.dispose()
+
+
+def test_copies_point_to_the_first_seen_article(db_url: str) -> None:
+    first = make_article(1, simhash=0x0F0F_0000_1234_5678)
+    exact = make_article(1, source="other", canonical_url="https://other.example/copy")
+    near = make_article(3, simhash=0x0F0F_0000_1234_5678 ^ 0b101)  # 2 bits apart, other text
+    far = make_article(4, simhash=0x0F0F_0000_1234_5678 ^ 0xFF00_FF00)  # 16 bits apart
+    negative = make_article(5, simhash=-(0x0F0F_0000_1234_5678 ^ 0b1))
+    engine = connect(db_url)
+    load_articles(engine, [first], [])
+    report = load_articles(engine, [exact, near, far, negative], [], batch_size=2)
+    with engine.connect() as conn:
+        rows = {r.canonical_url: r for r in conn.execute(select(articles))}
+    engine.dispose()
+    first_id = rows[first.canonical_url].id
+    assert rows[first.canonical_url].duplicate_of is None
+    assert rows[exact.canonical_url].duplicate_of == first_id
+    assert rows[near.canonical_url].duplicate_of == first_id
+    assert rows[far.canonical_url].duplicate_of is None
+    assert rows[negative.canonical_url].duplicate_of is None
+    assert report.duplicates == 2
+
+
+def test_two_loads_at_once_end_like_one(databases: Databases, tmp_path: Path) -> None:
+    records = [make_article(i) for i in range(300)]
+    records += [
+        make_article(1000 + i, text=records[i].text, title=records[i].title) for i in range(5)
+    ]
+    extract = write_jsonl(tmp_path / "data" / "extracted" / "twice.jsonl", records)
+    reference, shared = databases.new(), databases.new()
+    pipeline.load(Settings(database_url=reference, load_batch_size=40), str(extract), [])
+    connect(shared).dispose()
+    script = textwrap.dedent(
+        """
+        import sys, time
+        from newsflow import pipeline
+        from newsflow.settings import Settings
+        while time.time() < float(sys.argv[3]):
+            time.sleep(0.005)
+        pipeline.load(Settings(database_url=sys.argv[1], load_batch_size=40), sys.argv[2], [])
+        """
+    )
+    start_at = str(time.time() + 2)
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, shared, str(extract), start_at],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    for child in children:
+        assert child.wait(timeout=120) == 0, child.stderr.read().decode()[-3000:]
+    assert snapshot(shared) == snapshot(reference)
+
+
+KILLER = textwrap.dedent(
+    """
+    import os, signal, sys
+    from sqlalchemy import event
+    from newsflow import pipeline
+    from newsflow.settings import Settings
+
+    seen = {"entities": 0}
+
+    def kill_in_third_batch(conn, cursor, statement, *args):
+        if statement.startswith("INSERT INTO entities"):
+            seen["entities"] += 1
+            if seen["entities"] == 3:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    from storage import database
+    original = database.create_database_engine
+
+    def engine_with_killer(url):
+        engine = original(url)
+        event.listen(engine, "before_cursor_execute", kill_in_third_batch)
+        return engine
+
+    database.create_database_engine = engine_with_killer
+    pipeline.load(Settings(database_url=sys.argv[1], load_batch_size=25), sys.argv[2], [])
+    """
+)
+
+
+def test_a_killed_load_rerun_ends_like_an_uninterrupted_one(
+    databases: Databases, tmp_path: Path
+) -> None:
+    records = [make_article(i) for i in range(200)]
+    extract = write_jsonl(tmp_path / "data" / "extracted" / "killed.jsonl", records)
+    reference, target = databases.new(), databases.new()
+    pipeline.load(Settings(database_url=reference, load_batch_size=25), str(extract), [])
+    child = subprocess.run(
+        [sys.executable, "-c", KILLER, target, str(extract)], cwd=ROOT, capture_output=True
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr.decode()[-3000:]
+    engine = connect(target)
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(articles)) == 50  # two whole batches
+    engine.dispose()
+    report = pipeline.load(Settings(database_url=target, load_batch_size=25), str(extract), [])
+    assert (report.inserted, report.unchanged) == (150, 50)
+    assert snapshot(target) == snapshot(reference)
+
+
+# -- using the data ------------------------------------------------------------------------------
+
+
+def test_search_filters_by_time_source_and_entity(db_url: str) -> None:
+    anbar = make_article(
+        1,
+        title="Flood defences for Annah",
+        text="Engineers in Annah, a town in Anbar, said the river wall would hold.",
+        entities=[Entity("Annah", "GPE", 2, 0), Entity("Anbar", "GPE", 1, 30)],
+    )
+    old = make_article(2, title="Annah market reopens", text="Annah traders returned.")
+    old.published = NOW - timedelta(days=30)
+    elsewhere = make_article(3, source="other", title="Annah bridge", text="Annah again.")
+    quoted = make_article(4, title='A "quoted" OR -odd title', text="Punctuation: AND NOT (x).")
+    engine = connect(db_url)
+    load_articles(engine, [anbar, old, elsewhere, quoted], [])
+    since = NOW - timedelta(days=7)
+    assert {h.title for h in search(engine, "Annah")} == {anbar.title, old.title, elsewhere.title}
+    assert {h.title for h in search(engine, "annah", since=since)} == {
+        anbar.title,
+        elsewhere.title,
+    }
+    hits = search(engine, "Annah", since=since, source="demo", entity=[parse_entity("GPE:Anbar")])
+    assert [h.title for h in hits] == [anbar.title]
+    assert "[Annah]" in hits[0].snippet
+    assert search(engine, "Annah river wall", entity=[("ORG", "Anbar")]) == []
+    assert [h.title for h in search(engine, '"quoted" OR -odd (x)')] == [quoted.title]
+    assert search(engine, "Mosul") == []
+    engine.dispose()
+
+
+def test_postgres_search_uses_the_gin_index(db_url: str) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: SQLite searches the FTS5 table itself")
+    from storage.query import PG_TSVECTOR
+
+    engine = connect(db_url)
+    load_articles(engine, [make_article(i) for i in range(20)], [])
+    with engine.connect() as conn:
+        conn.execute(text("SET enable_seqscan = off"))
+        plan = conn.execute(
+            text(
+                f"EXPLAIN SELECT id FROM articles WHERE {PG_TSVECTOR} @@ "
+                "plainto_tsquery('simple', 'Ramadi')"
+            )
+        ).all()
+    engine.dispose()
+    assert "ix_articles_fts" in " ".join(r[0] for r in plan)
+
+
+def test_export_round_trip(db_url: str, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    records = [make_article(i) for i in range(30)]
+    records[0].published = datetime(2024, 5, 1, 6, 0, tzinfo=timezone(timedelta(hours=3)))
+    engine = connect(db_url)
+    load_articles(engine, records, [], batch_size=7)
+    expected = {a.canonical_url: a for a in records}
+
+    count = export_articles(engine, tmp_path / "a.jsonl", "jsonl")
+    rows = [json.loads(line) for line in (tmp_path / "a.jsonl").read_text().splitlines()]
+    assert count == len(rows) == 30
+    for row in rows:
+        article = expected[row["canonical_url"]]
+        assert (row["title"], row["text"], row["tags"]) == (
+            article.title,
+            article.text,
+            article.tags,
+        )
+        assert datetime.fromisoformat(row["published"]) == article.published
+        assert sorted((e["label"], e["text"]) for e in row["entities"]) == sorted(
+            (e.label, e.text) for e in article.entities
+        )
+
+    assert export_articles(engine, tmp_path / "a.parquet", "parquet") == 30
+    table = pq.read_table(tmp_path / "a.parquet")
+    parquet_rows = {r["canonical_url"]: r for r in table.to_pylist()}
+    assert set(parquet_rows) == set(expected)
+    first = parquet_rows[records[0].canonical_url]
+    assert first["published"] == records[0].published
+    assert first["authors"] == records[0].authors
+    assert {e["text"] for e in first["entities"]} == {e.text for e in records[0].entities}
+
+    since = NOW - timedelta(hours=9, minutes=30)
+    # records[0] was published in 2024: outside the window
+    assert export_articles(engine, tmp_path / "a.csv", "csv", since=since, source="demo") == 9
+    with open(tmp_path / "a.csv", encoding="utf-8", newline="") as stream:
+        csv_rows = list(csv.DictReader(stream))
+    engine.dispose()
+    assert {r["canonical_url"] for r in csv_rows} == {a.canonical_url for a in records[1:10]}
+    assert json.loads(csv_rows[0]["tags"]) == expected[csv_rows[0]["canonical_url"]].tags
+
+
+def test_runs_record_per_source_load_stats(db_url: str, tmp_path: Path, capsys) -> None:
+    records = [make_article(i) for i in range(10)]
+    records += [make_article(i, source="other") for i in range(4)]  # copies of demo stories
+    records.append(make_article(99, source="other", canonical_url=records[0].canonical_url + "/c"))
+    records.append(Article(url="https://news.example/demo/broken", source="demo", error="no text"))
+    extract = write_jsonl(tmp_path / "data" / "extracted" / "20261125T010000Z.jsonl", records)
+    settings = Settings(database_url=db_url, data_dir=tmp_path / "data", load_batch_size=4)
+    pipeline.load(settings, str(extract), [])
+    edited = [make_article(1, text="Changed.", fetched_at=NOW + timedelta(days=1))]
+    second = write_jsonl(tmp_path / "data" / "extracted" / "20261126T010000Z.jsonl", edited)
+    pipeline.load(settings, str(second), [])
+    pipeline.load(settings, str(second), [])
+    engine = connect(db_url)
+    stats = {(s.run_id, s.source): s for s in load_stats(engine)}
+    engine.dispose()
+    first_demo = stats[("20261125T010000Z", "demo")]
+    assert (first_demo.articles, first_demo.new, first_demo.failed) == (10, 10, 1)
+    first_other = stats[("20261125T010000Z", "other")]
+    assert (first_other.articles, first_other.new, first_other.duplicates) == (5, 5, 4)
+    later = stats[("20261126T010000Z", "demo")]
+    assert (later.articles, later.new, later.updated, later.status) == (1, 0, 1, "ok")
+
+    assert cli.main(["stats", "--db", db_url]) == 0
+    out = capsys.readouterr().out
+    assert out.index("20261126T010000Z") < out.index("20261125T010000Z")
+    assert "other" in out and "duplicates" in out
+
+
+def test_cli_search_export_and_db_upgrade(db_url: str, tmp_path: Path, capsys) -> None:
+    engine = connect(db_url)
+    load_articles(
+        engine,
+        [make_article(1, title="Annah council", entities=[Entity("Anbar", "GPE", 1, 0)])],
+        [],
+    )
+    engine.dispose()
+    assert cli.main(["db", "upgrade", "--db", db_url]) == 0
+    assert head_revision() in capsys.readouterr().out
+    args = ["search", "Annah", "--since", "3650d", "--source", "demo", "--entity", "GPE:Anbar"]
+    assert cli.main([*args, "--db", db_url]) == 0
+    assert "Annah council" in capsys.readouterr().out
+    out_file = tmp_path / "out.jsonl"
+    assert cli.main(["export", "--format", "jsonl", "-o", str(out_file), "--db", db_url]) == 0
+    assert json.loads(out_file.read_text())["title"] == "Annah council"
+
+
+# -- failures ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("not a url", "invalid database URL"),
+        ("postgresql+nosuchdriver://u:secret@127.0.0.1/x", "invalid database URL"),
+        ("sqlite:////proc/newsflow/denied.db", "cannot use database sqlite:////proc/newsflow"),
+    ],
+)
+def test_bad_urls_give_a_clear_error(url: str, expected: str) -> None:
+    with pytest.raises(DatabaseError, match=expected) as caught:
+        connect(url, Retry(attempts=1))
+    assert "secret" not in str(caught.value)
+
+
+def test_a_stopped_server_is_retried_then_named_without_password() -> None:
+    port = closed_port()
+    url = f"postgresql+psycopg2://newsflow:s3cret@127.0.0.1:{port}/news"
+    started = time.monotonic()
+    with pytest.raises(DatabaseError) as caught:
+        connect(url, Retry(attempts=3, backoff_seconds=0.1, backoff_factor=2))
+    assert time.monotonic() - started >= 0.3  # waited 0.1 s, then 0.2 s
+    message = str(caught.value)
+    assert f"newsflow:***@127.0.0.1:{port}/news" in message
+    assert "s3cret" not in message
+    assert "refused" in message.lower()
+
+
+def test_cli_load_with_the_database_down_keeps_the_records(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_jsonl(tmp_path / "data" / "extracted" / "R1.jsonl", [make_article(1)])
+    monkeypatch.setenv("NEWSFLOW_DATABASE_RETRIES", "2")
+    monkeypatch.setenv("NEWSFLOW_DATABASE_RETRY_BACKOFF_SECONDS", "0.01")
+    url = f"postgresql+psycopg2://newsflow:s3cret@127.0.0.1:{closed_port()}/news"
+    code = cli.main(["load", "--run-id", "R1", "--db", url, "--data-dir", str(tmp_path / "data")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "newsflow: error: cannot use database postgresql+psycopg2://newsflow:***@" in err
+    assert "s3cret" not in err
+    assert "R1.jsonl" in err and "newsflow load --run-id R1" in err
+
+
+def test_database_url_from_an_airflow_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_NEWSFLOW_DB", "postgres://postgres:pw@127.0.0.1:5432/test")
+    assert (
+        Settings(database_conn_id="newsflow_db").db_url
+        == "postgresql+psycopg2://postgres:pw@127.0.0.1:5432/test"
+    )
+
+
+def test_airflow_is_not_imported_without_a_connection_id(tmp_path: Path) -> None:
+    script = (
+        "import sys; from newsflow.settings import Settings; from newsflow import pipeline; "
+        "Settings(data_dir=sys.argv[1]).db_url; print('airflow' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], cwd=ROOT, capture_output=True, text=True
+    )
+    assert out.stdout.strip() == "False", out.stderr
