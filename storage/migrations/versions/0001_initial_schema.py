@@ -47,9 +47,7 @@ def upgrade() -> None:
         sa.Column("quality_flags", sa.JSON(), nullable=False),
         sa.Column("content_hash", sa.String(64), nullable=False),
         sa.Column("simhash", sa.BigInteger()),
-        sa.Column(
-            "duplicate_of", sa.Integer(), sa.ForeignKey("articles.id", ondelete="SET NULL")
-        ),
+        sa.Column("duplicate_of", sa.Integer(), sa.ForeignKey("articles.id", ondelete="SET NULL")),
         sa.Column("fetched_at", sa.DateTime(timezone=True)),
         sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
