@@ -23,6 +23,7 @@ from trafilatura.settings import Document
 from trafilatura.xml import xmltotxt
 
 from extraction import metadata
+from extraction.authors import clean_authors, site_name_keys
 from extraction.boilerplate import prune_boilerplate, take_captions
 from extraction.charset import decode_html
 from extraction.quality import drop_boilerplate_paragraphs, quality_flags
@@ -187,8 +188,13 @@ def _extract(
         doc = _trafilatura(tree, url, favor_precision=False) or doc
     categories = list(getattr(doc, "categories", None) or [])
     article.title = getattr(doc, "title", None) or jsonld.get("headline") or None
-    article.authors = metadata.split_authors(getattr(doc, "author", None))
-    article.authors = article.authors or metadata.jsonld_authors(jsonld)
+    site_keys = site_name_keys(
+        [*metadata.site_names(meta, jsonld), getattr(doc, "sitename", None)],
+        article.canonical_url or url,
+    )
+    byline = (getattr(doc, "author", None) or "").split(";")
+    article.authors = clean_authors(metadata.jsonld_author_names(jsonld), site_keys)
+    article.authors = article.authors or clean_authors(byline, site_keys)
     article.description = getattr(doc, "description", None) or None
     article.section = metadata.section(meta, jsonld, categories)
     article.tags = metadata.tags(meta, jsonld, list(getattr(doc, "tags", None) or []))

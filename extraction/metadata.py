@@ -202,20 +202,15 @@ def _names(value: Any) -> list[str]:
     return []
 
 
-def split_authors(raw: str | None) -> list[str]:
-    """trafilatura joins authors as "A; B"; also drop a leading "By " and duplicates."""
-    authors: list[str] = []
-    for part in (raw or "").split(";"):
-        name = " ".join(part.split())
-        if name.lower().startswith("by "):
-            name = name[3:].strip()
-        if name and name not in authors:
-            authors.append(name)
-    return authors
+def jsonld_author_names(jsonld: dict[str, Any]) -> list[str]:
+    """Author names as JSON-LD states them (strings, or objects with a name)."""
+    return _names(jsonld.get("author"))
 
 
-def jsonld_authors(jsonld: dict[str, Any]) -> list[str]:
-    return split_authors("; ".join(_names(jsonld.get("author"))))
+def site_names(meta: dict[str, list[str]], jsonld: dict[str, Any]) -> list[str]:
+    """Names the site calls itself: og:site_name, application-name, the JSON-LD publisher."""
+    names = meta.get("og:site_name", []) + meta.get("application-name", [])
+    return names + _names(jsonld.get("publisher"))
 
 
 def section(
