@@ -201,11 +201,8 @@ def _extract(
     article.image = metadata.image(meta, jsonld, url) or getattr(doc, "image", None) or None
 
     article.published, article.published_source = metadata.published_date(
-        tree, jsonld, meta, getattr(doc, "date", None)
+        tree, jsonld, meta, url, fallback_published, getattr(doc, "date", None)
     )
-    fallback_ok = fallback_published is not None and metadata.is_plausible(fallback_published)
-    if article.published is None and fallback_ok:
-        article.published, article.published_source = fallback_published, "feed"
     article.modified, article.modified_source = metadata.modified_date(tree, jsonld, meta)
 
     body = getattr(doc, "body", None)

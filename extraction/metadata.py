@@ -9,6 +9,7 @@ footer links and widgets some of them live in.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -46,6 +47,27 @@ PUBLISHED_META = (
     ("dc.date.issued", "meta:dc.date.issued"),
     ("date", "meta:date"),
 )
+_MONTH_ABBREVIATIONS = (
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
+)
+_URL_DATE = re.compile(
+    r"/(?P<year>(?:19|20)\d{2})[/-](?P<month>0?[1-9]|1[0-2]|"
+    + "|".join(_MONTH_ABBREVIATIONS)
+    + r")[/-](?P<day>0?[1-9]|[12]\d|3[01])(?:[/_.-]|$)",
+    re.IGNORECASE,
+)
+
 MODIFIED_META = (
     ("article:modified_time", "meta:article:modified_time"),
     ("og:updated_time", "meta:og:updated_time"),
@@ -145,17 +167,43 @@ def _date_candidates(
             yield element.get("datetime"), "time-element"
 
 
+def url_date(url: str) -> datetime | None:
+    """The day a URL path states (``/2019/11/18/``, ``/2019-11-18-``, ``/2019/nov/18/``)."""
+    match = _URL_DATE.search(url)
+    if match is None:
+        return None
+    year, month, day = match.group("year", "month", "day")
+    number = int(month) if month.isdigit() else _MONTH_ABBREVIATIONS.index(month.lower()) + 1
+    try:
+        return datetime(int(year), number, int(day))
+    except ValueError:
+        return None
+
+
 def published_date(
-    tree: HtmlElement, jsonld: dict[str, Any], meta: dict[str, list[str]], fallback_day: str | None
+    tree: HtmlElement,
+    jsonld: dict[str, Any],
+    meta: dict[str, list[str]],
+    url: str,
+    feed_date: datetime | None = None,
+    guessed_day: str | None = None,
 ) -> tuple[datetime | None, str | None]:
-    """Publication moment and the signal it came from; ``fallback_day`` is trafilatura's date."""
+    """Publication moment and the signal it came from, most trusted signal first.
+
+    JSON-LD, meta tags and ``<time>`` elements state the moment; then the day in the URL; then
+    the date the feed or sitemap listed (``feed``); last ``guessed_day``, trafilatura's
+    htmldate guess from the page text. Implausible values are skipped, not returned.
+    """
     candidates = _date_candidates(
         jsonld, meta, tree, "datePublished", PUBLISHED_META, ("published", "entry-date")
     )
     moment, source = _first_plausible(candidates)
-    if moment is None and fallback_day:
-        moment, source = _first_plausible(iter([(fallback_day, "htmldate")]))
-    return moment, source
+    if moment is not None:
+        return moment, source
+    for value, source in ((url_date(url), "url"), (feed_date, "feed")):
+        if value is not None and is_plausible(value):
+            return value, source
+    return _first_plausible(iter([(guessed_day or "", "htmldate")]))
 
 
 def modified_date(
