@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 
 from scrapy.exceptions import (
+    CannotResolveHostError,
     DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
     DownloadTimeoutError,
     IgnoreRequest,
     ResponseDataLossError,
@@ -100,11 +103,13 @@ def failure_outcome(failure: Failure) -> str:
         return "too_large"
     if isinstance(exc, DownloadTimeoutError | net_error.TimeoutError):
         return "timeout"
-    if isinstance(exc, net_error.DNSLookupError):
+    if isinstance(exc, net_error.DNSLookupError | CannotResolveHostError):
         return "dns_error"
     if isinstance(
         exc,
         ResponseDataLossError
+        | DownloadFailedError
+        | DownloadConnectionRefusedError
         | ResponseFailed
         | ResponseNeverReceived
         | net_error.ConnectionLost

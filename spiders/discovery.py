@@ -29,6 +29,9 @@ class DiscoveryError(ValueError):
     """A feed or sitemap that cannot be parsed at all."""
 
 
+_DOCTYPE = re.compile(rb"<!DOCTYPE[^\[>]*(\[.*?\])?\s*>", re.S | re.I)
+
+
 def _xml_root(body: bytes) -> lxml.etree._Element:
     parser = lxml.etree.XMLParser(
         resolve_entities=False,
@@ -38,8 +41,11 @@ def _xml_root(body: bytes) -> lxml.etree._Element:
         remove_comments=True,
         remove_pis=True,
     )
+    # Feeds and sitemaps have no use for a DTD; dropping it leaves entity bombs as inert,
+    # undefined references instead of a parse that libxml2 abandons half-way.
+    body = _DOCTYPE.sub(b"", body.lstrip(), count=1)
     try:
-        root = lxml.etree.fromstring(body.lstrip(), parser=parser)
+        root = lxml.etree.fromstring(body, parser=parser)
     except lxml.etree.XMLSyntaxError as exc:
         raise DiscoveryError(f"not XML: {exc}") from exc
     if root is None:

@@ -165,28 +165,41 @@ class HostHealth:
         if host in self.paused:
             raise Refused("host_paused", f"{host} paused after repeated failures")
 
+    def process_exception(
+        self, request: Request, exception: Exception, spider: Spider | None = None
+    ) -> None:
+        if not isinstance(exception, IgnoreRequest):
+            self._failed(urlsplit(request.url).netloc, request)
+
     def process_response(
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Response:
         host = urlsplit(request.url).netloc
         if response.status >= 500 or response.status == 429:
-            self._failed(host)
+            self._failed(host, request)
         else:
             self.failures[host] = 0
         return response
 
-    def process_exception(
-        self, request: Request, exception: Exception, spider: Spider | None = None
-    ) -> None:
-        if not isinstance(exception, IgnoreRequest):
-            self._failed(urlsplit(request.url).netloc)
-
-    def _failed(self, host: str) -> None:
+    def _failed(self, host: str, request: Request) -> None:
         self.failures[host] += 1
         if self.limit and self.failures[host] >= self.limit and host not in self.paused:
             self.paused.add(host)
             log.warning("pausing %s for this run after %d failures in a row", host, self.limit)
             self.crawler.stats.set_value("newsflow/paused_hosts", sorted(self.paused))
+            self._drop_queued(host, request)
+
+    def _drop_queued(self, host: str, request: Request) -> None:
+        """Requests already past this middleware wait in the host's downloader slot: fail them
+        now instead of sending them to a host we just paused."""
+        downloader = self.crawler.engine.downloader
+        slot = downloader.slots.get(downloader.get_slot_key(request))
+        if slot is None:
+            return
+        queued, slot.queue = list(slot.queue), type(slot.queue)()
+        for queued_request, deferred in queued:
+            deferred.errback(Refused("host_paused", f"{host} paused after repeated failures"))
+            log.debug("dropped %s: host paused", queued_request.url)
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:

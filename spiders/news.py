@@ -243,12 +243,12 @@ class NewsSpider(scrapy.Spider):
         url = request.meta.get("nf_url", request.url)
         outcome = failure_outcome(failure)
         response = getattr(failure.value, "response", None)
+        if outcome.startswith("robots_"):
+            self._count("robots_forbidden")
         if role == "article":
             if outcome == "blocked":
                 self._count("blocked")
-            elif outcome.startswith("robots_"):
-                self._count("robots_forbidden")
-            else:
+            elif not outcome.startswith("robots_"):
                 self._count(f"errors/{outcome}")
             self._record(UrlState(url, outcome, response.status if response else None))
         else:
@@ -264,9 +264,7 @@ class NewsSpider(scrapy.Spider):
         if pipeline is not None:
             pipeline.write_response(response, role)
 
-    def _item(
-        self, response: Response, role: str, listing: Listing | None, via: str
-    ) -> PageItem:
+    def _item(self, response: Response, role: str, listing: Listing | None, via: str) -> PageItem:
         return PageItem(
             url=response.url,
             status=response.status,

@@ -1,0 +1,279 @@
+"""A misbehaving news site on 127.0.0.1 for the crawl tests: one path per fault.
+
+Every article path lives under `/news/2024/05/01/<name>/` so the generic dated-URL rule finds it;
+`/feed.xml` lists them all (plus two entries outside any 2024 window). Requests are recorded with
+their time and headers so tests can check waits and conditional GETs. Large and endless bodies
+are streamed in chunks, never built in memory.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import brotli
+
+DATE = "Wed, 01 May 2024 08:00:00 GMT"
+ARABIC_TITLE = "القوات العراقية تستعيد السيطرة على بلدة في الأنبار"
+ARABIC_PARAGRAPHS = [
+    "أعلنت قيادة العمليات المشتركة اليوم أن القوات الأمنية استعادت السيطرة الكاملة على البلدة "
+    "بعد اشتباكات استمرت عدة ساعات مع مسلحين في غرب محافظة الأنبار.",
+    "وقال المتحدث باسم القيادة إن العملية جرت بمشاركة طيران الجيش وإن المدنيين لم يصابوا بأذى، "
+    "مضيفا أن فرق الهندسة تعمل على إزالة العبوات الناسفة من الطرق الرئيسية.",
+    "وأشار المسؤولون المحليون إلى أن العائلات النازحة ستبدأ بالعودة إلى منازلها خلال الأيام "
+    "المقبلة بعد استكمال عمليات التفتيش وإعادة الخدمات الأساسية إلى الأحياء السكنية.",
+]
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(256)) * 8
+
+# Fault name -> what the crawler should record for that article URL.
+ARTICLE_FAULTS = {
+    "ok-1": "archived",
+    "ok-2": "archived",
+    "gzip-bomb": "too_large",
+    "brotli-bomb": "too_large",
+    "huge": "too_large",
+    "loop": "redirect_loop",
+    "redirect-chain": "too_many_redirects",
+    "rate-limited": "archived",
+    "server-error": "http_500",
+    "reset": "connection",
+    "slow": "timeout",
+    "arabic": "archived",
+    "binary": "binary",
+    "forbidden": "blocked",
+    "challenge": "blocked",
+    "to-ftp": "bad_scheme",
+}
+
+
+def article_url(base: str, name: str, prefix: str = "news") -> str:
+    return f"{base}/{prefix}/2024/05/01/{name}/"
+
+
+def article_html(title: str, paragraphs: list[str], charset: str = "utf-8") -> bytes:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        f"<!doctype html><html><head><title>{title}</title>"
+        '<meta property="og:type" content="article">'
+        f"</head><body><article><h1>{title}</h1>{body}</article></body></html>"
+    ).encode(charset)
+
+
+def _ok_page(name: str) -> bytes:
+    sentence = f"This is the {name} report from the fault server about local events. "
+    return article_html(f"Story {name}", [sentence * 6, sentence * 5])
+
+
+def _bomb(kind: str, size: int = 100 * 1024 * 1024) -> bytes:
+    """A small body that decompresses to `size` zero bytes, built chunk by chunk."""
+    chunk = b"\0" * (1 << 20)
+    if kind == "br":
+        compressor = brotli.Compressor(quality=4)
+        parts = [compressor.process(chunk) for _ in range(size // len(chunk))]
+        return b"".join(parts) + compressor.finish()
+    compressor = zlib.compressobj(1, zlib.DEFLATED, 31)
+    parts = [compressor.compress(chunk) for _ in range(size // len(chunk))]
+    return b"".join(parts) + compressor.flush()
+
+
+@dataclass
+class FaultSite:
+    host: str
+    port: int
+    robots_status: int = 200
+    requests: list[tuple[float, str, dict[str, str]]] = field(default_factory=list)
+    hits: dict[str, int] = field(default_factory=dict)
+    server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def times(self, path: str) -> list[float]:
+        return [t for t, p, _ in self.requests if p == path]
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+
+def feed(
+    base: str, names: list[str], old: tuple[str, ...] | list[str] = (), prefix: str = "news"
+) -> bytes:
+    items = [
+        f"<item><title>{n}</title><link>{article_url(base, n, prefix)}</link>"
+        f"<pubDate>{DATE}</pubDate></item>"
+        for n in names
+    ]
+    items += [
+        f"<item><title>{n}</title><link>{article_url(base, n)}</link>"
+        "<pubDate>Mon, 02 Mar 2020 08:00:00 GMT</pubDate></item>"
+        for n in old
+    ]
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>faults</title>'
+        + "".join(items)
+        + "</channel></rss>"
+    ).encode()
+
+
+LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<url><loc>&lol9;</loc></url>
+<url><loc>BASE/news/2024/05/01/from-sitemap/</loc><lastmod>2024-05-01</lastmod></url>
+</urlset>
+"""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.0"
+    site: FaultSite
+    bombs: dict[str, bytes] = {}
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str = "text/html; charset=utf-8",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _stream(self, chunks: Iterator[bytes], content_type: str = "text/html") -> None:
+        """A body without Content-Length, until the client hangs up."""
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.end_headers()
+        try:
+            for chunk in chunks:
+                self.wfile.write(chunk)
+        except OSError:
+            pass
+
+    def do_GET(self) -> None:  # noqa: C901, PLR0911, PLR0912 - one branch per fault
+        site = self.site
+        path = self.path
+        site.requests.append((time.monotonic(), path, dict(self.headers.items())))
+        site.hits[path] = site.hits.get(path, 0) + 1
+        base = site.url
+        if path == "/robots.txt":
+            if site.robots_status != 200:
+                return self._send(site.robots_status, b"unavailable", "text/plain")
+            robots = f"User-agent: *\nDisallow: /private/\nSitemap: {base}/laughs-sitemap.xml\n"
+            return self._send(200, robots.encode(), "text/plain")
+        if path == "/feed.xml" and self.headers.get("If-None-Match") == '"feed-v1"':
+            return self._send(304, b"")
+        if path == "/feed.xml":
+            secret = (
+                f"<item><link>{article_url(base, 'secret', 'private')}</link>"
+                f"<pubDate>{DATE}</pubDate></item>"
+            ).encode()
+            body = feed(base, list(ARTICLE_FAULTS), old=["old-1", "old-2"])
+            return self._send(
+                200,
+                body.replace(b"</channel>", secret + b"</channel>"),
+                "application/rss+xml",
+                {"ETag": '"feed-v1"', "Last-Modified": DATE},
+            )
+        if path == "/storm-feed.xml":
+            names = [f"s-{i}" for i in range(12)]
+            return self._send(200, feed(base, names, prefix="storm"), "application/rss+xml")
+        if path == "/broken-feed.xml":
+            return self._send(200, b"<<< this is not a feed &&& <rss", "application/rss+xml")
+        if path == "/laughs-sitemap.xml":
+            return self._send(200, LAUGHS.replace(b"BASE", base.encode()), "application/xml")
+        if path.startswith("/storm/"):
+            return self._send(500, b"storm")
+        parts = path.strip("/").split("/")
+        name = parts[-1] if len(parts) == 5 else ""
+        if name.startswith("ok") or name in ("from-sitemap", "secret"):
+            return self._send(200, _ok_page(name))
+        if name == "gzip-bomb" or name == "brotli-bomb":
+            kind = "gzip" if name == "gzip-bomb" else "br"
+            return self._send(200, self.bombs[kind], headers={"Content-Encoding": kind})
+        if name == "huge":
+            chunk = b"<p>" + b"x" * (1 << 16) + b"</p>"
+            return self._stream(chunk for _ in range(50 * 1024 * 1024 // len(chunk) + 1))
+        if name == "loop":
+            return self._send(302, b"", headers={"Location": path})
+        if name == "redirect-chain" or name.startswith("hop-"):
+            hop = int(name.removeprefix("hop-")) + 1 if name.startswith("hop-") else 1
+            return self._send(302, b"", headers={"Location": f"/news/2024/05/01/hop-{hop}/"})
+        if name == "to-ftp":
+            return self._send(301, b"", headers={"Location": "ftp://127.0.0.1/file"})
+        if name == "rate-limited":
+            if site.hits[path] == 1:
+                return self._send(429, b"slow down", headers={"Retry-After": "1"})
+            return self._send(200, _ok_page(name))
+        if name == "server-error":
+            return self._send(500, b"oops")
+        if name == "reset":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+            return None
+        if name == "slow":
+            return self._stream(self._trickle())
+        if name == "arabic":
+            body = article_html(ARABIC_TITLE, ARABIC_PARAGRAPHS * 2, "windows-1256")
+            return self._send(200, body, "text/html; charset=utf-8")
+        if name == "binary":
+            return self._send(200, PNG, "text/html")
+        if name == "forbidden":
+            return self._send(403, b"<html><body>Forbidden</body></html>")
+        if name == "challenge":
+            page = b"<html><head><title>Just a moment...</title></head><body>cf-chl-</body></html>"
+            return self._send(403, page)
+        return self._send(404, b"not found")
+
+    @staticmethod
+    def _trickle() -> Iterator[bytes]:
+        for _ in range(40):
+            yield b" "
+            time.sleep(0.25)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        pass
+
+
+def start_fault_site(robots_status: int = 200) -> FaultSite:
+    site = FaultSite("127.0.0.1", 0, robots_status=robots_status)
+    bombs = {"gzip": _bomb("gzip"), "br": _bomb("br")}
+    handler = type("Handler", (_Handler,), {"site": site, "bombs": bombs})
+    server = _Server(("127.0.0.1", 0), handler)
+    site.port = server.server_address[1]
+    site.server = server
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return site

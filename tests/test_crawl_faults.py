@@ -1,0 +1,186 @@
+"""Real Scrapy crawls of a misbehaving local site: every fault URL ends with a named outcome in
+crawl state and the report, and the rest of the crawl still completes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from extraction import extract_article
+from newsflow import pipeline
+from newsflow.archive import read_pages, read_records
+from newsflow.crawl_state import outcomes
+from newsflow.settings import CrawlSettings, Settings
+from newsflow.sources import load_registry
+from storage import connect
+from tests.fault_server import (
+    ARABIC_PARAGRAPHS,
+    ARABIC_TITLE,
+    ARTICLE_FAULTS,
+    FaultSite,
+    article_url,
+    start_fault_site,
+)
+
+SINCE = datetime(2024, 1, 1, tzinfo=UTC)
+FAST = {
+    "download_delay": 0,
+    "timeout_seconds": 2,
+    "retry_times": 1,
+    "concurrent_requests_per_domain": 8,
+}
+
+
+def _settings(tmp: Path, site: FaultSite, feeds: list[str], **crawl: object) -> Settings:
+    registry = tmp / "sources.yaml"
+    entry = {"name": "faults", "url": site.url + "/", "local": True, "feeds": feeds}
+    registry.write_text(yaml.safe_dump({"sources": [entry]}), encoding="utf-8")
+    return Settings(
+        data_dir=tmp / "data",
+        sources_file=registry,
+        crawl=CrawlSettings(**{**FAST, **crawl}),
+    )
+
+
+def _crawl(settings: Settings, run_id: str) -> pipeline.CrawlReport:
+    (report,) = pipeline.crawl(
+        settings, load_registry(settings.sources_file), run_id=run_id, since=SINCE
+    )
+    return report
+
+
+def _outcomes(settings: Settings) -> dict[str, str]:
+    engine = connect(settings.db_url)
+    try:
+        return outcomes(engine, "faults")
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def faults(tmp_path_factory: pytest.TempPathFactory):
+    site = start_fault_site()
+    settings = _settings(
+        tmp_path_factory.mktemp("faults"),
+        site,
+        ["/feed.xml", "/broken-feed.xml"],
+        host_failure_limit=0,
+    )
+    report = _crawl(settings, "first")
+    yield site, settings, report, _outcomes(settings)
+    site.stop()
+
+
+@pytest.mark.parametrize("name", sorted(ARTICLE_FAULTS))
+def test_each_fault_url_has_its_outcome(faults, name):
+    site, _, report, states = faults
+    assert report.finish_reason == "finished"
+    assert states[article_url(site.url, name)] == ARTICLE_FAULTS[name]
+
+
+def test_robots_window_and_listing_outcomes(faults):
+    site, _, _, states = faults
+    assert states[article_url(site.url, "secret", "private")] == "robots_disallowed"
+    assert site.hits.get("/private/2024/05/01/secret/") is None
+    assert states[article_url(site.url, "old-1")] == "outside_window"
+    assert site.hits.get("/news/2024/05/01/old-1/") is None
+    assert states[site.url + "/broken-feed.xml"] == "listing:malformed"
+    # The billion-laughs sitemap comes from robots.txt's Sitemap: line; its entities are not
+    # expanded, and the one real entry in it is still crawled.
+    assert states[site.url + "/laughs-sitemap.xml"] == "listing:ok"
+    assert states[article_url(site.url, "from-sitemap")] == "archived"
+
+
+def test_report_counts_every_kind(faults):
+    _, _, report, _ = faults
+    assert report.status == "ok"
+    assert report.fetched == 5  # ok-1, ok-2, rate-limited, arabic, from-sitemap
+    assert report.blocked == 2
+    assert report.binary == 1
+    assert report.outside_window == 2
+    assert report.robots_forbidden == 1
+    assert report.discovery_errors == 1
+    assert report.errors["too_large"] == 3
+    for kind in ("timeout", "connection", "redirect_loop", "too_many_redirects", "http_500"):
+        assert report.errors[kind] == 1, kind
+
+
+def test_retry_after_is_waited_and_user_agent_identifies(faults):
+    site, _, _, _ = faults
+    first, second = site.times("/news/2024/05/01/rate-limited/")
+    assert second - first >= 1.0
+    agents = {headers.get("User-Agent", "") for _, _, headers in site.requests}
+    assert agents and all("newsflow" in agent for agent in agents)
+
+
+def test_every_response_is_archived_with_its_role(faults):
+    site, _, report, _ = faults
+    records = list(read_records(Path(report.warc)))
+    roles = Counter(r.role for r in records)
+    assert {"robots", "feed", "sitemap", "redirect", "error", "binary", "blocked"} <= set(roles)
+    assert roles["article"] == 5
+    assert {p.url for p in read_pages(Path(report.warc))} == {
+        article_url(site.url, n) for n in ("ok-1", "ok-2", "rate-limited", "arabic", "from-sitemap")
+    }
+
+
+def test_arabic_page_with_wrong_charset_header_extracts_as_arabic(faults):
+    site, _, report, _ = faults
+    (page,) = [p for p in read_pages(Path(report.warc)) if "arabic" in p.url]
+    assert "charset=utf-8" in page.content_type  # the wrong header, kept as served
+    article = extract_article(page.body, page.url, source="faults", encoding="utf-8")
+    assert article.title == ARABIC_TITLE
+    assert ARABIC_PARAGRAPHS[0][:40] in article.text
+
+
+def test_second_crawl_is_incremental_and_conditional(faults):
+    site, settings, _, _ = faults
+    before = dict(site.hits)
+    report = _crawl(settings, "second")
+    feed_requests = [h for _, p, h in site.requests if p == "/feed.xml"]
+    assert feed_requests[-1].get("If-None-Match") == '"feed-v1"'
+    assert report.not_modified >= 1
+    # archived pages are never fetched again; failed ones are retried from crawl state
+    assert site.hits["/news/2024/05/01/ok-1/"] == before["/news/2024/05/01/ok-1/"]
+    assert site.hits["/news/2024/05/01/server-error/"] > before["/news/2024/05/01/server-error/"]
+    assert report.fetched == 0 and report.retried >= 1
+
+
+def test_5xx_storm_pauses_the_host_and_is_reported(tmp_path):
+    site = start_fault_site()
+    try:
+        settings = _settings(
+            tmp_path,
+            site,
+            ["/storm-feed.xml"],
+            host_failure_limit=3,
+            concurrent_requests_per_domain=1,
+            download_delay=0.1,
+        )
+        report = _crawl(settings, "storm")
+        states = _outcomes(settings)
+    finally:
+        site.stop()
+    storm = [u for u in states if "/storm/" in u]
+    assert len(storm) == 12
+    assert report.paused_hosts == [f"127.0.0.1:{site.port}"]
+    assert Counter(states[u] for u in storm)["host_paused"] >= 8
+    assert sum(1 for p in site.hits if p.startswith("/storm/")) <= 4
+    assert report.status == "failed"
+
+
+@pytest.mark.parametrize("robots_status", [503])
+def test_unreachable_robots_txt_means_disallow_and_blocked(tmp_path, robots_status):
+    site = start_fault_site(robots_status=robots_status)
+    try:
+        settings = _settings(tmp_path, site, ["/feed.xml"])
+        report = _crawl(settings, "robots")
+    finally:
+        site.stop()
+    assert set(site.hits) == {"/robots.txt"}
+    assert report.robots_unreachable >= 1
+    assert report.status == "blocked"
