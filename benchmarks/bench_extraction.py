@@ -5,12 +5,17 @@ Quality: the ScrapingHub article-extraction-benchmark scoring as described in th
 with predicted text, recall over pages with true text). Baseline: ``trafilatura.extract`` with
 its defaults, on the same decoded pages.
 
-Speed: pages/s of ``extract_article`` vs trafilatura's default extract vs bare lxml parsing.
+Speed: pages/s of ``extract_article`` (in process, and in the bounded worker the extract step
+uses) vs trafilatura's default extract vs bare lxml parsing.
+
+Near-duplicates: SimHash distances between the ground-truth bodies (distinct articles) and
+between each body and syndication-style variants of it, to justify ``dedup.MAX_DISTANCE``.
 """
 
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import re
 import time
@@ -85,6 +90,45 @@ def score(pages: list[Page], predictions: list[str]) -> Score:
     return Score(p, r, f1, exact / len(pages))
 
 
+def _syndicated_variants(text: str) -> dict[str, str]:
+    """How republished copies of one story differ: credit lines, a trimmed end, small edits."""
+    paragraphs = [p for p in text.split("\n") if p.strip()]
+    words = text.split()
+    for i in (len(words) // 3, 2 * len(words) // 3):
+        words[i] = "changed"
+    trimmed = "\n".join(paragraphs[:-1]) if len(paragraphs) > 2 else text
+    return {
+        "credit line first": "This story originally appeared on Example News.\n" + text,
+        "credit line last": text + "\n(Reporting by Jane Doe; Editing by John Smith)",
+        "last paragraph dropped": trimmed,
+        "two words edited": " ".join(words),
+        "all of these": f"Copyright 2019 The Associated Press.\n{trimmed}\nRead more at x.com",
+    }
+
+
+def near_duplicate_report(pages: list[Page], thresholds: tuple[int, ...] = (3, 5, 7, 9)) -> None:
+    from extraction.dedup import MAX_DISTANCE, hamming_distance, simhash
+
+    texts = [p.truth for p in pages if len(p.truth.split()) >= 80]
+    prints = [simhash(t) for t in texts]
+    distinct = [hamming_distance(a, b) for a, b in itertools.combinations(prints, 2)]
+    copies: dict[str, list[int]] = {}
+    for text, fingerprint in zip(texts, prints, strict=True):
+        for kind, variant in _syndicated_variants(text).items():
+            copies.setdefault(kind, []).append(hamming_distance(fingerprint, simhash(variant)))
+    print(
+        f"simhash: {len(texts)} bodies, {len(distinct)} distinct pairs, closest distinct pair "
+        f"{min(distinct)} bits; copies found within k bits (MAX_DISTANCE={MAX_DISTANCE})"
+    )
+    print(f"  {'copy kind':24}" + "".join(f"{f'k={k}':>7}" for k in thresholds))
+    everything = [d for found in copies.values() for d in found]
+    for kind, found in [*copies.items(), ("all", everything)]:
+        shares = [sum(d <= k for d in found) / len(found) for k in thresholds]
+        print(f"  {kind:24}" + "".join(f"{share:7.2f}" for share in shares))
+    false = [sum(d <= k for d in distinct) for k in thresholds]
+    print(f"  {'distinct pairs matched':24}" + "".join(f"{n:7d}" for n in false))
+
+
 def _decoded(pages: list[Page]) -> list[str]:
     from extraction.charset import decode_html
 
@@ -105,11 +149,15 @@ def main() -> None:
     import trafilatura
 
     from extraction import extract_article
+    from extraction.bounds import BoundedExtractor
 
     pages = load_pages()
     texts = _decoded(pages)
 
     ours, ours_s = _timed(lambda: [extract_article(p.html, p.url).text for p in pages])
+    with BoundedExtractor() as extractor:
+        extractor.extract(b"<p>start the worker</p>", "https://example.com/")
+        bounded, bounded_s = _timed(lambda: [extractor.extract(p.html, p.url).text for p in pages])
     default, default_s = _timed(
         lambda: [trafilatura.extract(t, url=p.url) or "" for p, t in zip(pages, texts, strict=True)]
     )
@@ -120,6 +168,7 @@ def main() -> None:
     print(f"{'extractor':28} {'F1':>6} {'P':>6} {'R':>6} {'exact':>6} {'pages/s':>8}")
     rows = (
         ("newsflow extract_article", ours, ours_s),
+        ("newsflow, bounded worker", bounded, bounded_s),
         ("trafilatura.extract default", default, default_s),
     )
     for name, predictions, seconds in rows:
@@ -131,5 +180,6 @@ def main() -> None:
     print(f"{'lxml parse only':28} {'':6} {'':6} {'':6} {'':6} {n / lxml_s:8.1f}")
     print(
         f"speed ratios: ours/trafilatura {default_s / ours_s:.2f}, "
-        f"ours/lxml-parse {lxml_s / ours_s:.3f}"
+        f"ours/lxml-parse {lxml_s / ours_s:.3f}, bounded/unbounded {ours_s / bounded_s:.2f}"
     )
+    near_duplicate_report(pages)

@@ -26,6 +26,7 @@ from extraction import metadata
 from extraction.authors import clean_authors, site_name_keys
 from extraction.boilerplate import prune_boilerplate, take_captions
 from extraction.charset import decode_html
+from extraction.dedup import simhash
 from extraction.quality import drop_boilerplate_paragraphs, quality_flags
 from extraction.record import Article
 
@@ -212,4 +213,5 @@ def _extract(
         return _failed(article, "no article text found")
 
     article.quality_flags = quality_flags(article)
+    article.simhash = simhash(article.text)
     return article

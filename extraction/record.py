@@ -45,6 +45,8 @@ class Article:
     entities: list[Entity] = field(default_factory=list)
     entities_note: str | None = None
     fetched_at: datetime | None = None
+    # Signed 64-bit SimHash of the body (extraction.dedup), for near-duplicate lookups.
+    simhash: int | None = None
 
     @property
     def content_hash(self) -> str:

@@ -4,8 +4,33 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-TRACKING_PARAMS = {"fbclid", "gclid", "mc_cid", "mc_eid", "igshid", "ref", "amp", "output"}
-TRACKING_PREFIXES = ("utm_",)
+TRACKING_PARAMS = {
+    "fbclid",
+    "gclid",
+    "dclid",
+    "msclkid",
+    "yclid",
+    "twclid",
+    "mc_cid",
+    "mc_eid",
+    "igshid",
+    "_ga",
+    "_gl",
+    "ocid",
+    "cmpid",
+    "smid",
+    "ncid",
+    "icid",
+    "mkt_tok",
+    "ref",
+    "ref_src",
+    "ref_url",
+    "share",
+    "amp",
+    "output",
+}
+# utm_ (Google Analytics), pk_ (Piwik), mtm_ (Matomo), hsa_ (HubSpot ads).
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")
 
 
 def normalize_url(url: str) -> str:
