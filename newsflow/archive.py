@@ -189,3 +189,11 @@ def read_pages(path: Path) -> Iterator[ArchivedPage]:
 def verify(path: Path) -> int:
     """Read a whole WARC file; the number of responses, or ArchiveError if it is damaged."""
     return sum(1 for _ in read_records(path))
+
+
+def source_archives(warc_dir: Path, source: str, since: datetime | None = None) -> list[Path]:
+    """A source's finished WARC files, oldest first; with `since`, only files completed since."""
+    found = [p for p in (Path(warc_dir) / source).glob("*.warc.gz") if p.is_file()]
+    if since is not None:
+        found = [p for p in found if p.stat().st_mtime >= since.timestamp()]
+    return sorted(found, key=lambda p: p.stat().st_mtime)

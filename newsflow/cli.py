@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from extraction import cli as extraction_cli
-from newsflow import pipeline
+from newsflow import crawl_cli, pipeline
 from newsflow.settings import Settings, load_settings
 from newsflow.sources import RegistryError, Source, load_registry, select_sources
 from storage import DatabaseError
@@ -81,8 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8765)
 
-    sources = commands.add_parser("sources", help="list the sources registry")
+    sources = commands.add_parser(
+        "sources", help="list the sources registry; `discover URL` proposes a new entry"
+    )
     _common(sources)
+    crawl_cli.add_discover_arguments(sources)
+    crawl_cli.add_parsers(commands, _common, parse_when)
     storage_cli.add_parsers(commands, _common, parse_when)
     extraction_cli.add_parsers(commands, _common)
     return parser
@@ -122,9 +126,13 @@ def _demo_site_for(sources: list[Source]) -> Iterator[None]:
 def _print_summary(summary: pipeline.RunSummary) -> None:
     print(f"run {summary.run_id}")
     for report in summary.crawl:
+        errors = ", ".join(f"{n} {kind}" for kind, n in sorted(report.errors.items()))
         print(
-            f"  {report.source}: {report.discovered} discovered, {report.fetched} fetched, "
-            f"{report.skipped_seen} already stored, {report.robots_forbidden} blocked by robots.txt"
+            f"  {report.source} [{report.status}]: {report.discovered} discovered, "
+            f"{report.fetched} fetched, {report.skipped_seen} already stored, "
+            f"{report.not_modified} not modified, {report.blocked} blocked, "
+            f"{report.robots_forbidden} disallowed by robots.txt"
+            + (f"; errors: {errors}" if errors else "")
         )
     extracted = summary.extract
     print(
@@ -154,6 +162,10 @@ def dispatch(args: argparse.Namespace) -> int:
         return storage_cli.dispatch(args, settings)
     if args.command in extraction_cli.COMMANDS:
         return extraction_cli.dispatch(args, settings)
+    if args.command in crawl_cli.COMMANDS:
+        return crawl_cli.dispatch(args, settings)
+    if args.command == "sources" and args.action == "discover":
+        return crawl_cli.discover(args, settings)
     if args.command == "sources":
         for source in load_registry(settings.sources_file):
             state = "enabled" if source.enabled else f"disabled ({source.note or 'no reason'})"

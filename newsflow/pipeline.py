@@ -273,6 +273,43 @@ def extract(settings: Settings, warc_files: list[str], *, run_id: str) -> Extrac
     return report
 
 
+@dataclass
+class ReextractReport:
+    source: str
+    archives: list[str]
+    damaged: dict[str, str]
+    extract: ExtractReport
+    load: LoadReport
+
+
+def reextract(
+    settings: Settings,
+    sources: list[Source],
+    *,
+    source: str,
+    since: datetime | None = None,
+    run_id: str | None = None,
+) -> ReextractReport:
+    """Extract and load a source's archived pages again, without the network.
+
+    Damaged (truncated, bad digest) archives are skipped and named in the report.
+    """
+    from newsflow.archive import ArchiveError, source_archives, verify
+
+    good: list[str] = []
+    damaged: dict[str, str] = {}
+    for path in source_archives(settings.warc_dir, source, since):
+        try:
+            verify(path)
+            good.append(str(path))
+        except ArchiveError as exc:
+            damaged[str(path)] = str(exc)
+    run_id = run_id or f"reextract-{source}-{new_run_id()}"
+    extracted = extract(settings, good, run_id=run_id)
+    loaded = load(settings, extracted.output, sources)
+    return ReextractReport(source, good, damaged, extracted, loaded)
+
+
 def read_articles(path: str | Path) -> list[Article]:
     with open(path, encoding="utf-8") as stream:
         return [Article.from_dict(json.loads(line)) for line in stream if line.strip()]

@@ -1,0 +1,99 @@
+"""Crawl commands of the `newsflow` CLI: crawl state (show, reset), reextract, source discovery."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict
+
+import yaml
+
+from newsflow import pipeline
+from newsflow.settings import Settings
+from newsflow.sources import RegistryError, load_registry
+
+COMMANDS = {"crawl-state", "reextract"}
+
+
+def add_parsers(
+    commands: argparse._SubParsersAction,
+    common: Callable[[argparse.ArgumentParser], None],
+    parse_when: Callable[[str], object],
+) -> None:
+    """Register the crawl commands on the `newsflow` parser."""
+    state = commands.add_parser(
+        "crawl-state", help="a source's crawl state: outcomes per URL; --reset forgets it"
+    )
+    state.add_argument("source")
+    state.add_argument(
+        "--reset",
+        action="store_true",
+        help="forget the source's crawl state (stored articles are still never fetched again)",
+    )
+    common(state)
+
+    again = commands.add_parser(
+        "reextract", help="extract and load a source's archived pages again, without the network"
+    )
+    again.add_argument("--source", required=True)
+    again.add_argument("--since", type=parse_when, help="archives written since (date or 7d)")
+    common(again)
+
+
+def add_discover_arguments(parser: argparse.ArgumentParser) -> None:
+    """`newsflow sources discover URL [--local]` (the `sources` command's optional action)."""
+    parser.add_argument("action", nargs="?", choices=["list", "discover"], default="list")
+    parser.add_argument("url", nargs="?", help="home page to inspect (discover)")
+    parser.add_argument(
+        "--local", action="store_true", help="allow a loopback/private address (discover)"
+    )
+
+
+def discover(args: argparse.Namespace, settings: Settings) -> int:
+    from newsflow.discover import discover_source
+
+    if not args.url:
+        raise RegistryError("usage: newsflow sources discover URL")
+    try:
+        found = discover_source(
+            args.url,
+            user_agent=settings.crawl.user_agent,
+            timeout=min(settings.crawl.timeout_seconds, 15.0),
+            allow_private=args.local,
+        )
+    except ValueError as exc:
+        raise RegistryError(str(exc)) from exc
+    print(yaml.safe_dump([found.entry()], sort_keys=False, allow_unicode=True), end="")
+    return 0
+
+
+def dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from storage import connect
+
+    registry = load_registry(settings.sources_file)
+    names = {s.name for s in registry}
+    source = args.source
+    if source not in names:
+        raise RegistryError(f"unknown source {source}; known: {', '.join(sorted(names))}")
+    if args.command == "crawl-state":
+        from newsflow.crawl_state import outcomes, reset_source
+
+        engine = connect(settings.db_url)
+        try:
+            if args.reset:
+                print(f"{source}: forgot the crawl state of {reset_source(engine, source)} URLs")
+            else:
+                counts = Counter(outcomes(engine, source).values())
+                print(json.dumps({"source": source, "outcomes": dict(counts)}, indent=2))
+        finally:
+            engine.dispose()
+        return 0
+    if args.command == "reextract":
+        report = pipeline.reextract(settings, registry, source=source, since=args.since)
+        summary = asdict(report)
+        summary["load"]["stored"] = report.load.stored
+        print(json.dumps(summary, indent=2, default=str))
+        return 0
+    raise AssertionError(args.command)

@@ -1,0 +1,112 @@
+"""`newsflow sources discover URL`: inspect a news site's home page and propose a registry entry.
+
+A handful of polite requests (home page, robots.txt, the usual WordPress feed and sitemap paths),
+each bounded in size and time; no crawl. What it finds is checked by parsing it, so a listed
+feed that is not a feed is left out.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+
+from newsflow.sources import SOURCE_NAME, is_private_host
+from spiders.discovery import DiscoveryError, parse_feed, parse_sitemap
+
+COMMON_FEEDS = ["/feed/", "/rss.xml", "/feed.xml", "/rss/"]
+COMMON_SITEMAPS = ["/news-sitemap.xml", "/sitemap_index.xml", "/wp-sitemap.xml", "/sitemap.xml"]
+MAX_BYTES = 4 * 1024 * 1024
+
+
+@dataclass
+class Discovered:
+    url: str
+    name: str
+    title: str = ""
+    language: str = "en"
+    feeds: list[str] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)
+    local: bool = False
+
+    def entry(self) -> dict:
+        """The registry entry, with paths relative to the site where possible."""
+        entry: dict = {"name": self.name, "title": self.title, "url": self.url}
+        entry["language"] = self.language
+        if self.local:
+            entry["local"] = True
+        for key in ("feeds", "sitemaps", "sections"):
+            values = [_relative(self.url, u) for u in getattr(self, key)]
+            if values:
+                entry[key] = values
+        return entry
+
+
+def _relative(base: str, url: str) -> str:
+    return url[len(base) - 1 :] if url.startswith(base) else url
+
+
+def _fetch(url: str, user_agent: str, timeout: float) -> bytes | None:
+    request = urllib.request.Request(url, headers={"User-Agent": user_agent})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            if response.status != 200:
+                return None
+            return response.read(MAX_BYTES)
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+
+
+def discover_source(
+    url: str, *, user_agent: str, timeout: float = 10.0, allow_private: bool = False
+) -> Discovered:
+    """Feeds from `<link rel=alternate>`, sitemaps from robots.txt, and common WordPress paths."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url} is not an http(s) URL")
+    private = is_private_host(parts.hostname)
+    if private and not allow_private:
+        raise ValueError(f"{url} is a loopback/private address (pass --local to allow it)")
+    base = f"{parts.scheme}://{parts.netloc}/"
+    name = re.sub(r"[^a-z0-9_-]+", "-", parts.hostname.removeprefix("www.").split(".")[0].lower())
+    found = Discovered(url=base, name=name if SOURCE_NAME.match(name) else "site", local=private)
+    home = _fetch(base, user_agent, timeout) or b""
+    feeds: list[str] = []
+    if home:
+        document = lxml.html.document_fromstring(home)
+        found.title = (document.findtext(".//title") or "").strip()
+        found.language = (document.get("lang") or "en").split("-")[0].lower()
+        for link in document.xpath('//link[@rel="alternate"][@href]'):
+            kind = (link.get("type") or "").lower()
+            if "rss" in kind or "atom" in kind:
+                feeds.append(urljoin(base, link.get("href")))
+        sections = document.xpath('//a[contains(@href, "/category/")]/@href')
+        found.sections = list(dict.fromkeys(urljoin(base, h) for h in sections))[:5]
+    robots = (_fetch(urljoin(base, "/robots.txt"), user_agent, timeout) or b"").decode(
+        "utf-8", "replace"
+    )
+    sitemaps = re.findall(r"(?im)^\s*sitemap:\s*(\S+)", robots)
+    for path in COMMON_FEEDS:
+        feeds.append(urljoin(base, path))
+    for path in COMMON_SITEMAPS:
+        sitemaps.append(urljoin(base, path))
+    for candidate in dict.fromkeys(feeds):
+        body = _fetch(candidate, user_agent, timeout)
+        try:
+            if body and parse_feed(body, candidate) is not None:
+                found.feeds.append(candidate)
+        except DiscoveryError:
+            continue
+    for candidate in dict.fromkeys(sitemaps):
+        body = _fetch(candidate, user_agent, timeout)
+        try:
+            if body and parse_sitemap(body, candidate):
+                found.sitemaps.append(candidate)
+        except DiscoveryError:
+            continue
+    return found

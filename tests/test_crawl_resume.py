@@ -1,0 +1,158 @@
+"""Incremental and resumable crawling on the demo site: SIGKILL mid-crawl, crawl-state reset,
+reextract from the archive, truncated archives, and `sources discover`."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from newsflow import pipeline
+from newsflow.archive import ArchiveError, read_pages, verify
+from newsflow.cli import main as newsflow_main
+from newsflow.crawl_state import outcomes
+from newsflow.demo_site import load_articles as demo_articles
+from newsflow.demo_site import start_demo_site
+from newsflow.discover import discover_source
+from newsflow.settings import CrawlSettings, Settings
+from newsflow.sources import Source, load_registry, select_sources
+from storage import connect
+from storage.schema import articles, crawl_state
+from tests.conftest import ROOT, write_registry
+
+ARTICLE_PATH = re.compile(r"/20\d\d/\d\d/")
+
+
+@pytest.fixture
+def site():
+    with start_demo_site() as demo:
+        yield demo
+
+
+def _settings(tmp_path: Path, site_url: str, delay: float = 0) -> Settings:
+    registry = write_registry(tmp_path / "sources.yaml", site_url)
+    return Settings(
+        data_dir=tmp_path / "data",
+        sources_file=registry,
+        crawl=CrawlSettings(download_delay=delay, timeout_seconds=5),
+    )
+
+
+def _article_requests(site) -> list[str]:
+    return [path for _, path in list(site.requests) if ARTICLE_PATH.search(path)]
+
+
+def _db_counts(settings: Settings) -> tuple[int, int, Counter]:
+    engine = connect(settings.db_url)
+    try:
+        with engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(articles)).scalar_one()
+            distinct = conn.execute(
+                select(func.count(func.distinct(articles.c.canonical_url)))
+            ).scalar_one()
+        return total, distinct, Counter(outcomes(engine, "demo").values())
+    finally:
+        engine.dispose()
+
+
+def test_sigkilled_crawl_then_rerun_stores_every_article_exactly_once(tmp_path, site):
+    settings = _settings(tmp_path, site.url)
+    env = {
+        **os.environ,
+        "NEWSFLOW_DATA_DIR": str(settings.data_dir),
+        "NEWSFLOW_SOURCES_FILE": str(settings.sources_file),
+        "NEWSFLOW_CRAWL__DOWNLOAD_DELAY": "0.3",
+    }
+    command = [sys.executable, "-m", "newsflow.cli", "crawl", "--run-id", "killed"]
+    crawl = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while len(_article_requests(site)) < 6 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    os.killpg(crawl.pid, signal.SIGKILL)
+    crawl.wait()
+    fetched_before_kill = len(_article_requests(site))
+    total = len(demo_articles())
+    assert 6 <= fetched_before_kill < total
+    warc_dir = settings.data_dir / "warc" / "demo"
+    assert not (warc_dir / "killed.warc.gz").exists()  # only the .part of the killed run
+    assert (warc_dir / "killed.warc.gz.part").exists()
+
+    sources = select_sources(load_registry(settings.sources_file))
+    summary = pipeline.run(settings, sources, run_id="resumed")
+    assert summary.crawl[0].fetched == total
+    assert summary.load.inserted == total
+    stored, distinct, states = _db_counts(settings)
+    assert stored == distinct == total
+    assert states["archived"] == total
+
+    again = pipeline.run(settings, sources, run_id="again")
+    assert again.crawl[0].fetched == 0
+    assert again.crawl[0].skipped_seen == total
+    assert _db_counts(settings)[0] == total
+
+
+def test_reset_reextract_and_truncated_archives(tmp_path, site, capsys):
+    settings = _settings(tmp_path, site.url)
+    sources = select_sources(load_registry(settings.sources_file))
+    first = pipeline.crawl(settings, sources, run_id="one")[0]
+    total = len(demo_articles())
+    assert first.fetched == total and first.status == "ok"
+    base = [
+        "--sources",
+        str(settings.sources_file),
+        "--data-dir",
+        str(settings.data_dir),
+    ]
+
+    # A copy of the archive cut short (at a record boundary and mid-record) is detected.
+    warc = Path(first.warc)
+    data = warc.read_bytes()
+    for cut in (len(data) // 2, len(data) - 30):
+        broken = warc.with_name(f"broken-{cut}.warc.gz")
+        broken.write_bytes(data[:cut])
+        with pytest.raises(ArchiveError):
+            list(read_pages(broken))
+    assert verify(warc) >= total
+
+    # reextract: no network (the site is stopped), damaged files skipped and named
+    site.stop()
+    assert newsflow_main(["reextract", "--source", "demo", *base]) == 0
+    report = yaml.safe_load(capsys.readouterr().out)
+    assert report["archives"] == [str(warc)]
+    assert len(report["damaged"]) == 2
+    assert report["load"]["inserted"] == total
+
+    # crawl-state reset: forgets outcomes, but stored articles are still never fetched again
+    assert newsflow_main(["crawl-state", "demo", *base]) == 0
+    assert yaml.safe_load(capsys.readouterr().out)["outcomes"]["archived"] == total
+    assert newsflow_main(["crawl-state", "demo", "--reset", *base]) == 0
+    forgot = re.search(r"forgot the crawl state of (\d+) URLs", capsys.readouterr().out)
+    assert forgot and int(forgot.group(1)) >= total
+    engine = connect(settings.db_url)
+    with engine.connect() as conn:
+        left = conn.execute(select(func.count()).select_from(crawl_state)).scalar_one()
+    engine.dispose()
+    assert left == 0
+
+
+def test_sources_discover_proposes_a_valid_entry(site, capsys):
+    found = discover_source(site.url, user_agent="newsflow-test", allow_private=True)
+    assert found.url == site.url + "/"
+    assert any(u.endswith("/feed/") for u in found.feeds)
+    assert any("sitemap" in u for u in found.sitemaps)
+    entry = found.entry()
+    assert Source.model_validate(entry).local
+    with pytest.raises(ValueError, match="private"):
+        discover_source(site.url, user_agent="newsflow-test")
+    assert newsflow_main(["sources", "discover", site.url, "--local"]) == 0
+    (printed,) = yaml.safe_load(capsys.readouterr().out)
+    assert printed["feeds"] == entry["feeds"]
