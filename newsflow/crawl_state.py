@@ -27,7 +27,7 @@ ARCHIVED = "archived"
 FETCHED = "fetched"
 DISCOVERED = "discovered"
 # Article outcomes that end a URL's life: it is never requested again (until a reset).
-DONE = {ARCHIVED, "binary"}
+DONE = {ARCHIVED, "binary", "not_article"}
 
 
 @dataclass

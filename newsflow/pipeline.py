@@ -41,6 +41,7 @@ class CrawlReport:
     not_modified: int = 0
     blocked: int = 0
     binary: int = 0
+    not_article: int = 0
     retried: int = 0
     outside_window: int = 0
     over_max_pages: int = 0

@@ -156,3 +156,22 @@ def looks_like_article(url: str, patterns: list[str]) -> bool:
     if patterns:
         return any(re.search(p, url) for p in patterns)
     return bool(re.search(r"/(19|20)\d{2}/\d{1,2}/(\d{1,2}/)?[^/]+", url))
+
+
+_SLUG = re.compile(r"/[a-z0-9]+(?:-[a-z0-9]+){3,}/?(?:\.html?)?$", re.I)
+_ARTICLE_MARKUP = re.compile(
+    rb"""<meta[^>]+(?:property|name)=["']og:type["'][^>]+content=["']article["']"""
+    rb"""|<meta[^>]+content=["']article["'][^>]+(?:property|name)=["']og:type["']"""
+    rb"""|["']@type["']\s*:\s*["'](?:News|Report|Blog)?Article["']""",
+    re.I,
+)
+
+
+def looks_like_candidate(url: str) -> bool:
+    """A link worth fetching to check: a long hyphenated slug, as most news CMSes use."""
+    return bool(_SLUG.search(urldefrag(url).url.split("?", 1)[0]))
+
+
+def has_article_markup(body: bytes) -> bool:
+    """The page says it is an article: `og:type=article` or a schema.org *Article type."""
+    return bool(_ARTICLE_MARKUP.search(body[:262144]))

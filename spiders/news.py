@@ -26,7 +26,9 @@ from spiders.classify import failure_outcome, looks_binary, looks_like_challenge
 from spiders.discovery import (
     DiscoveryError,
     Listing,
+    has_article_markup,
     looks_like_article,
+    looks_like_candidate,
     page_links,
     parse_feed,
     parse_sitemap,
@@ -170,7 +172,12 @@ class NewsSpider(scrapy.Spider):
             return
         for url in page_links(response.body, response.url):
             yield from self._article_request(Listing(url), "section")
+            if not self.source.article_url_patterns and self._same_site(url):
+                yield from self._article_request(Listing(url), "candidate")
         self._listing_read(response)
+
+    def _same_site(self, url: str) -> bool:
+        return url.startswith(self.source.url) and looks_like_candidate(url)
 
     def _discovery_error(self, response: Response, exc: Exception) -> None:
         self._count("discovery_errors")
@@ -181,7 +188,10 @@ class NewsSpider(scrapy.Spider):
 
     def _article_request(self, listing: Listing, via: str) -> Iterator[scrapy.Request]:
         url = listing.url
-        if not looks_like_article(url, self.source.article_url_patterns) or url in self.scheduled:
+        candidate = via == "candidate"
+        if url in self.scheduled or not (
+            candidate or looks_like_article(url, self.source.article_url_patterns)
+        ):
             return
         self.scheduled.add(url)
         if via != "retry":
@@ -220,9 +230,11 @@ class NewsSpider(scrapy.Spider):
             role = outcome = "binary"
         elif looks_like_challenge(response.body):
             role = outcome = "blocked"
+        elif via == "candidate" and not has_article_markup(response.body):
+            role, outcome = "page", "not_article"
         else:
             role, outcome = "article", crawl_state.FETCHED
-        self._count("fetched" if role == "article" else role)
+        self._count("fetched" if role == "article" else outcome)
         self._record(
             UrlState(
                 listing.url,

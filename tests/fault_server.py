@@ -29,6 +29,8 @@ ARABIC_PARAGRAPHS = [
     "وأشار المسؤولون المحليون إلى أن العائلات النازحة ستبدأ بالعودة إلى منازلها خلال الأيام "
     "المقبلة بعد استكمال عمليات التفتيش وإعادة الخدمات الأساسية إلى الأحياء السكنية.",
 ]
+UNDATED_ARTICLE = "/story/local-council-approves-new-budget/"
+UNDATED_PAGE = "/about/our-team-and-contact-details/"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(256)) * 8
 
 # Fault name -> what the crawler should record for that article URL.
@@ -210,6 +212,13 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, b"<<< this is not a feed &&& <rss", "application/rss+xml")
         if path == "/laughs-sitemap.xml":
             return self._send(200, LAUGHS.replace(b"BASE", base.encode()), "application/xml")
+        if path == "/section/":
+            links = "".join(f'<a href="{u}">{u}</a>' for u in (UNDATED_ARTICLE, UNDATED_PAGE))
+            return self._send(200, f"<html><body>{links}</body></html>".encode())
+        if path == UNDATED_ARTICLE:
+            return self._send(200, _ok_page("undated"))
+        if path == UNDATED_PAGE:
+            return self._send(200, b"<html><head><title>Team</title></head><body>Us</body></html>")
         if path.startswith("/storm/"):
             return self._send(500, b"storm")
         parts = path.strip("/").split("/")

@@ -21,6 +21,8 @@ from tests.fault_server import (
     ARABIC_PARAGRAPHS,
     ARABIC_TITLE,
     ARTICLE_FAULTS,
+    UNDATED_ARTICLE,
+    UNDATED_PAGE,
     FaultSite,
     article_url,
     start_fault_site,
@@ -35,9 +37,12 @@ FAST = {
 }
 
 
-def _settings(tmp: Path, site: FaultSite, feeds: list[str], **crawl: object) -> Settings:
+def _settings(
+    tmp: Path, site: FaultSite, feeds: list[str], sections: tuple[str, ...] = (), **crawl: object
+) -> Settings:
     registry = tmp / "sources.yaml"
     entry = {"name": "faults", "url": site.url + "/", "local": True, "feeds": feeds}
+    entry["sections"] = list(sections)
     registry.write_text(yaml.safe_dump({"sources": [entry]}), encoding="utf-8")
     return Settings(
         data_dir=tmp / "data",
@@ -68,6 +73,7 @@ def faults(tmp_path_factory: pytest.TempPathFactory):
         tmp_path_factory.mktemp("faults"),
         site,
         ["/feed.xml", "/broken-feed.xml"],
+        ("/section/",),
         host_failure_limit=0,
     )
     report = _crawl(settings, "first")
@@ -93,12 +99,16 @@ def test_robots_window_and_listing_outcomes(faults):
     # expanded, and the one real entry in it is still crawled.
     assert states[site.url + "/laughs-sitemap.xml"] == "listing:ok"
     assert states[article_url(site.url, "from-sitemap")] == "archived"
+    # section links without a date: kept only when the page says og:type=article
+    assert states[site.url + UNDATED_ARTICLE] == "archived"
+    assert states[site.url + UNDATED_PAGE] == "not_article"
 
 
 def test_report_counts_every_kind(faults):
     _, _, report, _ = faults
     assert report.status == "ok"
-    assert report.fetched == 5  # ok-1, ok-2, rate-limited, arabic, from-sitemap
+    assert report.fetched == 6  # ok-1, ok-2, rate-limited, arabic, from-sitemap, undated
+    assert report.not_article == 1
     assert report.blocked == 2
     assert report.binary == 1
     assert report.outside_window == 2
@@ -122,9 +132,12 @@ def test_every_response_is_archived_with_its_role(faults):
     records = list(read_records(Path(report.warc)))
     roles = Counter(r.role for r in records)
     assert {"robots", "feed", "sitemap", "redirect", "error", "binary", "blocked"} <= set(roles)
-    assert roles["article"] == 5
+    assert roles["article"] == 6
+    assert roles["page"] == 1
     assert {p.url for p in read_pages(Path(report.warc))} == {
-        article_url(site.url, n) for n in ("ok-1", "ok-2", "rate-limited", "arabic", "from-sitemap")
+        *(article_url(site.url, n) for n in ("ok-1", "ok-2", "rate-limited", "arabic")),
+        article_url(site.url, "from-sitemap"),
+        site.url + UNDATED_ARTICLE,
     }
 
 
