@@ -65,7 +65,7 @@ def _fetch(url: str, settings: Settings) -> tuple[bytes, str | None, str]:
 
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     from extraction.bounds import BoundedExtractor
-    from extraction.entities import add_entities, load_nlp
+    from extraction.entities import add_entities_by_language
     from newsflow.pipeline import extraction_bounds
 
     try:
@@ -76,8 +76,9 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     with BoundedExtractor(extraction_bounds(settings)) as extractor:
         article = extractor.extract(body, args.url or address, encoding=charset)
     if article.ok and not args.no_entities:
-        nlp = load_nlp(settings.spacy_model, settings.gazetteers)
-        add_entities([article], nlp, batch_size=settings.ner_batch_size)
+        add_entities_by_language(
+            [article], settings.spacy_model, settings.ner_models, settings.gazetteers
+        )
     record = {**article.to_dict(), "content_hash": article.content_hash}
     print(json.dumps(record, ensure_ascii=False, indent=2))
     return 0

@@ -15,7 +15,7 @@ that upstream component is kept.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import spacy
@@ -138,9 +138,14 @@ def chunk_text(text: str, max_chars: int) -> list[tuple[int, str]]:
     return chunks
 
 
+def primary_language(language: str | None) -> str | None:
+    """The primary subtag ("en" for "en-US", "en_GB" or "EN"); None when unknown."""
+    return language.replace("_", "-").split("-")[0].lower() if language else None
+
+
 def _skip_reason(article: Article, nlp: Language) -> str | None:
     if article.language:
-        primary = article.language.replace("_", "-").split("-")[0].lower()
+        primary = primary_language(article.language)
         if primary != nlp.lang:
             return f"no NER model configured for language '{article.language}'"
     if not article.text:
@@ -188,3 +193,28 @@ def add_entities(
 
     for article, entities in zip(todo, found, strict=True):
         article.entities = sorted(entities.values(), key=lambda e: (e.first_offset, e.label))
+
+
+def add_entities_by_language(
+    articles: list[Article],
+    model: str = DEFAULT_MODEL,
+    language_models: Mapping[str, str] | None = None,
+    gazetteers: Sequence[Path] = (),
+    *,
+    batch_size: int = 32,
+    n_process: int = 1,
+) -> None:
+    """:func:`add_entities` with the model configured for each article's language.
+
+    ``model`` serves its own language and articles that declare none; ``language_models`` maps
+    other primary language codes to models ({"de": "de_core_news_sm"}). An article in a language
+    with no model gets no entities and a note, never the English model's guesses.
+    """
+    groups: dict[str | None, list[Article]] = {}
+    for article in articles:
+        groups.setdefault(primary_language(article.language), []).append(article)
+    default = load_nlp(model, gazetteers)
+    for language, group in groups.items():
+        other = (language_models or {}).get(language) if language else None
+        nlp = load_nlp(other, gazetteers) if other else default
+        add_entities(group, nlp, batch_size=batch_size, n_process=n_process)

@@ -231,8 +231,8 @@ def extraction_bounds(settings: Settings) -> Bounds:
 
 def extract(settings: Settings, warc_files: list[str], *, run_id: str) -> ExtractReport:
     """Turn archived pages into article records with entities, written as JSON lines."""
-    from extraction import add_entities, load_nlp
     from extraction.bounds import BoundedExtractor
+    from extraction.entities import add_entities_by_language
     from extraction.quality import flag_counts
 
     output = settings.extracted_dir / f"{safe_run_id(run_id)}.jsonl"
@@ -255,9 +255,13 @@ def extract(settings: Settings, warc_files: list[str], *, run_id: str) -> Extrac
     good = [a for a in records if a.ok]
     report.quality_flags = flag_counts(good)
     if good:
-        nlp = load_nlp(settings.spacy_model, settings.gazetteers)
-        add_entities(
-            good, nlp, batch_size=settings.ner_batch_size, n_process=settings.ner_processes
+        add_entities_by_language(
+            good,
+            settings.spacy_model,
+            settings.ner_models,
+            settings.gazetteers,
+            batch_size=settings.ner_batch_size,
+            n_process=settings.ner_processes,
         )
     for article in records:
         if not article.ok:

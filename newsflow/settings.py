@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     gazetteers: list[Path] = Field(default_factory=list)
     ner_batch_size: int = Field(32, ge=1)
     ner_processes: int = Field(1, ge=1)
+    # Models for other languages by primary code ({de = "de_core_news_sm"}); spacy_model serves its
+    # own language. Articles in a language with no model get no entities and a note.
+    ner_models: dict[str, str] = Field(default_factory=dict)
     # Per-page bounds of the extract step (extraction.bounds): larger pages are refused unparsed.
     extract_timeout_seconds: float = Field(30.0, gt=0)
     extract_memory_mb: int = Field(1536, ge=256)
