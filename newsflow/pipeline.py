@@ -53,6 +53,7 @@ class CrawlReport:
     status_counts: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     finish_reason: str | None = None
+    elapsed_seconds: float | None = None
     status: str = "ok"
     log_file: str = ""
 

@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         if key.startswith("newsflow/")
     }
     report["finish_reason"] = stats.get("finish_reason")
+    report["elapsed_seconds"] = stats.get("elapsed_time_seconds")
     report["status_counts"] = {
         key.rsplit("/", 1)[-1]: value
         for key, value in stats.items()
