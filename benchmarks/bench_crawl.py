@@ -25,8 +25,7 @@ PAGES = 2000
 ARTICLE = (
     "<!doctype html><html><head><title>Article {n}</title>"
     '<meta property="og:type" content="article"></head><body><article><h1>Article {n}</h1>'
-    + "<p>Paragraph of generated benchmark text for article {n}, long enough to be real. </p>"
-    * 40
+    + "<p>Paragraph of generated benchmark text for article {n}, long enough to be real. </p>" * 40
     + "</article></body></html>"
 )
 
