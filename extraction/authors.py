@@ -14,7 +14,8 @@ from collections.abc import Iterable
 
 _PREFIX = re.compile(
     r"^(?:(?:analysis|opinion|commentary|story|text|words|photos?|posted|written|reported|"
-    r"compiled|edited)\s+)?by\s*:?\s+|^(?:authors?|byline|written by|posted by)\s*:\s*",
+    r"compiled|edited)\s+)?by\s*:?\s+|^(?:authors?|byline|written by|posted by)\s*:\s*|"
+    r"^(?:بقلم|كتب|كتبت)\s*:?\s*",
     re.IGNORECASE,
 )
 _SEPARATORS = re.compile(r"\s*(?:;|,|\||\s/\s|\band\b|&|\n)\s*", re.IGNORECASE)

@@ -1,0 +1,128 @@
+"""Each kind of page furniture stays out of the body (fixture pages, real trafilatura), and the
+quality gate flags what pruning missed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extraction import PARAGRAPH_SEPARATOR, Article, extract_article
+from extraction.quality import (
+    boilerplate_kinds,
+    drop_boilerplate_paragraphs,
+    flag_counts,
+    quality_flags,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
+URL = "https://tigrisdaily.example/news/mosul-budget/"
+PARAGRAPH_STARTS = (
+    "Mosul ( The provincial",
+    "Council member",
+    "Residents who",
+    "The governor",
+    "Reconstruction of",
+)
+
+# kind -> text that must not reach the body
+LEAKS = {
+    "comments": ("Leave a Reply", "email address", "Ahmed", "thoughts on", "Join the discussion"),
+    "captions": ("Destroyed houses", "Photo: Tigris Daily", "The Tigris river in western Mosul"),
+    "share": ("Facebook", "Twitter", "WhatsApp", "Share this article"),
+    "related": (
+        "Also read",
+        "Basra port",
+        "Related Articles",
+        "Anbar roads",
+        "You may also like",
+        "Erbil airport",
+        "Most Read",
+        "vegetables",
+    ),
+    "newsletter": ("briefing", "Sign up", "inbox", "subscribe"),
+    "cookies": ("cookies", "Accept", "analytics"),
+}
+
+
+def extract(kind: str) -> Article:
+    return extract_article((FIXTURES / f"boilerplate_{kind}.html").read_bytes(), URL)
+
+
+@pytest.mark.parametrize("kind", sorted(LEAKS))
+def test_furniture_kind_stays_out_of_the_body(kind: str) -> None:
+    article = extract(kind)
+    assert article.ok, article.error
+    paragraphs = article.text.split(PARAGRAPH_SEPARATOR)
+    assert [p[: len(s)] for p, s in zip(paragraphs, PARAGRAPH_STARTS, strict=False)] == list(
+        PARAGRAPH_STARTS
+    )
+    assert len(paragraphs) == len(PARAGRAPH_STARTS)
+    for leak in LEAKS[kind]:
+        assert leak.lower() not in article.text.lower(), leak
+    assert not any(flag.startswith("boilerplate:") for flag in article.quality_flags)
+    assert article.title == "Nineveh council approves reconstruction budget for Mosul Old City"
+
+
+def test_captions_are_their_own_field() -> None:
+    article = extract("captions")
+    assert article.captions == [
+        "Destroyed houses in the Old City of Mosul, seen from the al-Nouri mosque, in March 2020. "
+        "Photo: Tigris Daily / Omar Khalil",
+        "The Tigris river in western Mosul.",
+    ]
+
+
+def test_other_pages_have_no_captions() -> None:
+    assert extract("share").captions == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("Leave a Reply. Your email address will not be published.", ["comment_form"]),
+        ("Sign up for our newsletter", ["newsletter"]),
+        ("We use cookies to improve your experience.", ["cookie_prompt"]),
+        ("Share this article on Facebook", ["share_bar"]),
+        ("You may also like", ["related_list"]),
+        ("The council shared the budget with reporters on Tuesday.", []),
+    ],
+)
+def test_boilerplate_kinds(text: str, kinds: list[str]) -> None:
+    assert boilerplate_kinds(text) == kinds
+
+
+def test_short_boilerplate_paragraphs_are_dropped_long_ones_kept() -> None:
+    long_quote = (
+        "The minister said: 'We use cookies as an example of how websites track people', in a "
+        "speech about privacy law that lasted an hour and was broadcast on national television, "
+        "and he asked parliament to pass the data protection bill before the summer recess so "
+        "that citizens could finally know what companies collect about them, and why."
+    )
+    text = PARAGRAPH_SEPARATOR.join(["First paragraph.", "You may also like...", long_quote])
+    assert drop_boilerplate_paragraphs(text) == PARAGRAPH_SEPARATOR.join(
+        ["First paragraph.", long_quote]
+    )
+
+
+def test_quality_gate_flags_and_counts_per_source() -> None:
+    body = "A paragraph of the article. " * 20
+    clean = Article(url="u1", source="a", title="T", text=body, published=None)
+    leaky = Article(
+        url="u2",
+        source="a",
+        title="T",
+        text=body + "\n\nSign up for our newsletter, "
+        "it arrives every morning and is delivered to your inbox free of charge.",
+    )
+    short = Article(url="u3", source="b", title=None, text="Short.")
+    failed = Article(url="u4", source="b", error="empty document")
+    for article in (clean, leaky, short):
+        article.quality_flags = quality_flags(article)
+    assert clean.quality_flags == ["no_date"]
+    assert leaky.quality_flags == ["no_date", "boilerplate:newsletter"]
+    assert short.quality_flags == ["short_text", "no_date", "no_title"]
+    assert flag_counts([clean, leaky, short, failed]) == {
+        "a": {"boilerplate:newsletter": 1, "no_date": 2},
+        "b": {"no_date": 1, "no_title": 1, "short_text": 1},
+    }
