@@ -1,0 +1,142 @@
+"""Dates with their signal, clean author lists, language: fixture pages per pattern."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from extraction import Article, extract_article
+from extraction.authors import clean_authors, site_name_keys
+from extraction.metadata import is_plausible, url_date
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
+URL = "https://gulfports.example/news/umm-qasr-strike/"
+FIRST_PARAGRAPH_START = "Basra ( Dockworkers at Umm Qasr port returned to work on Sunday"
+
+
+def extract(name: str, url: str = URL, **kwargs: object) -> Article:
+    return extract_article((FIXTURES / name).read_bytes(), url, **kwargs)
+
+
+def test_json_ld_graph_dates_and_authors() -> None:
+    article = extract("dates_jsonld_graph.html")
+    assert article.published.isoformat() == "2021-03-14T08:05:00+03:00"
+    assert article.published_source == "json-ld"
+    assert article.modified.isoformat() == "2021-03-15T17:40:00+03:00"
+    assert article.modified_source == "json-ld"
+    # "By " prefix and job title removed; the publisher (the site itself) is not an author.
+    assert article.authors == ["Layla Hassan", "Omar Khalil"]
+    assert article.text.startswith(FIRST_PARAGRAPH_START)
+
+
+def test_meta_tag_dates_and_byline() -> None:
+    article = extract("dates_meta_byline.html")
+    assert article.published == datetime(2021, 3, 14, 5, 5, tzinfo=UTC)
+    assert article.published_source == "meta:article:published_time"
+    assert article.modified == datetime(2021, 3, 14, 9, 0, tzinfo=UTC)
+    assert article.modified_source == "meta:article:modified_time"
+    assert article.authors == ["Karim Nouri"]
+
+
+def test_time_elements_and_a_byline_with_a_date_glued_on() -> None:
+    article = extract("dates_time_element.html")
+    assert article.published.isoformat() == "2021-03-15T07:45:00+03:00"
+    assert article.published_source == "time-element"
+    assert article.modified.isoformat() == "2021-03-16T12:00:00+03:00"
+    assert article.modified_source == "time-element"
+    assert article.authors == ["Omar Khalil", "Layla Hassan"]
+    assert "Monday" not in article.text and "Updated" not in article.text
+
+
+def test_no_date_on_the_page_uses_the_url_then_the_feed() -> None:
+    feed_date = datetime(2021, 3, 14, 6, 0, tzinfo=UTC)
+    dated_url = "https://gulfports.example/2021/03/14/umm-qasr-strike/"
+    from_url = extract("dates_none.html", dated_url, fallback_published=feed_date)
+    assert from_url.published == datetime(2021, 3, 14)
+    assert from_url.published_source == "url"
+
+    from_feed = extract("dates_none.html", fallback_published=feed_date)
+    assert from_feed.published == feed_date
+    assert from_feed.published_source == "feed"
+
+    undated = extract("dates_none.html")
+    assert undated.published is None and undated.published_source is None
+    assert undated.modified is None
+    assert "no_date" in undated.quality_flags
+
+
+def test_impossible_dates_are_skipped_for_the_next_signal() -> None:
+    """JSON-LD says 2999, the meta tag 1985, dateModified 1970: all rejected; the URL is used."""
+    article = extract("dates_impossible.html", "https://gulfports.example/2021/03/12/strike/")
+    assert article.published == datetime(2021, 3, 12)
+    assert article.published_source == "url"
+    assert article.modified is None
+    article = extract("dates_impossible.html", fallback_published=datetime(2999, 1, 1, tzinfo=UTC))
+    assert article.published is None
+
+
+def test_is_plausible() -> None:
+    now = datetime(2024, 6, 1, tzinfo=UTC)
+    assert is_plausible(datetime(1990, 1, 1), now)
+    assert not is_plausible(datetime(1989, 12, 31, tzinfo=UTC), now)
+    assert is_plausible(now + timedelta(hours=20), now)
+    assert not is_plausible(now + timedelta(days=2), now)
+
+
+@pytest.mark.parametrize(
+    ("url", "day"),
+    [
+        ("https://a.example/2019/11/18/story/", datetime(2019, 11, 18)),
+        ("https://a.example/news/2019-11-18-story", datetime(2019, 11, 18)),
+        ("https://a.example/world/2019/nov/18/story", datetime(2019, 11, 18)),
+        ("https://a.example/2019/11/31/story/", None),
+        ("https://a.example/201911181077343476-story", None),
+        ("https://a.example/story?id=2019", None),
+    ],
+)
+def test_url_date(url: str, day: datetime | None) -> None:
+    assert url_date(url) == day
+
+
+@pytest.mark.parametrize(
+    ("bylines", "expected"),
+    [
+        (["By Jane Doe"], ["Jane Doe"]),
+        (["BY: JANE DOE"], ["Jane Doe"]),
+        (["Jane Doe and John Roe"], ["Jane Doe", "John Roe"]),
+        (["Jane Doe; John Roe", "jane doe"], ["Jane Doe", "John Roe"]),
+        (["Analysis by Chris Cillizza, CNN Editor-at-large"], ["Chris Cillizza"]),
+        (["Greg Beacham, AP Sports Writer"], ["Greg Beacham"]),
+        (["Malcolm Owen Monday, November 18, 2019"], ["Malcolm Owen"]),
+        (["Jeff Foust", "November"], ["Jeff Foust"]),
+        (["Phil Helsel is a reporter for NBC News"], ["Phil Helsel"]),
+        (["Amy Kuperinsky for NJ.com"], ["Amy Kuperinsky"]),
+        (["Jane Doe jane@example.com @janedoe"], ["Jane Doe"]),
+        (["Jane Doe | Basra Herald"], ["Jane Doe"]),
+        (["Staff Writer", "Admin"], []),
+        (["Theresa May"], ["Theresa May"]),
+        (["بقلم ليلى حسن"], ["ليلى حسن"]),
+        ([None, ""], []),
+    ],
+)
+def test_clean_authors(bylines: list[str | None], expected: list[str]) -> None:
+    keys = site_name_keys(["Basra Herald"], "https://www.basraherald.example/news/1")
+    assert clean_authors(bylines, keys) == expected
+
+
+def test_site_name_from_the_host_is_not_an_author() -> None:
+    keys = site_name_keys([], "https://www.cleveland.com/news/1")
+    assert clean_authors(["Troy Smith", "Cleveland.com", "cleveland com"], keys) == ["Troy Smith"]
+
+
+def test_arabic_page() -> None:
+    article = extract("arabic.html", "https://gulfports.example/ar/news/1")
+    assert article.ok
+    assert article.language == "ar"
+    assert article.title == "عمال ميناء أم قصر ينهون إضرابهم بعد صرف الرواتب"
+    assert article.text.startswith("البصرة ( عاد عمال الموانئ")
+    assert len(article.text.split("\n\n")) == 3
+    assert article.authors == ["ليلى حسن"]
+    assert article.published.isoformat() == "2021-03-14T08:05:00+03:00"
