@@ -7,6 +7,7 @@ the same transaction as the rows they count, so they too come out the same after
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -222,28 +223,48 @@ def _load_batch(
             ).where(articles.c.canonical_url.in_(list(good)))
         )
     }
-    new_rows, changed, unchanged = [], [], []
+    new_keys, changed, unchanged = [], [], []
     for key, article in good.items():
         row = existing.get(key)
         if row is None:
-            new_rows.append({**_row(article, key, now), "first_seen": now})
+            new_keys.append(key)
         elif row.content_hash == article.content_hash or _is_stale(article, row):
             unchanged.append(row.id)
         else:
             changed.append((key, row))
+    targets = _duplicate_targets(
+        conn,
+        [(key, good[key], None) for key in new_keys] + [(k, good[k], r.id) for k, r in changed],
+        near_distance,
+    )
 
+    # Rows are written once, duplicate pointer included: on PostgreSQL a second UPDATE would
+    # re-index the row's full-text entry.
     rewritten: dict[str, int] = {}
-    if new_rows:
+    first_pass = [k for k in new_keys if not isinstance(targets.get(k), str)]
+    second_pass = [k for k in new_keys if isinstance(targets.get(k), str)]
+    for keys in (first_pass, second_pass):
+        if not keys:
+            continue
+        batch_ids = _ids_of(conn, [targets[k] for k in keys if k in second_pass], rewritten)
+        rows = [
+            {
+                **_row(good[k], k, now),
+                "first_seen": now,
+                "duplicate_of": batch_ids.get(targets[k], targets[k]) if k in targets else None,
+            }
+            for k in keys
+        ]
         inserted = conn.execute(
             insert(articles)
             .on_conflict_do_nothing(index_elements=["canonical_url"])
             .returning(articles.c.id, articles.c.canonical_url),
-            new_rows,
+            rows,
         ).all()
         rewritten.update({r.canonical_url: r.id for r in inserted})
-        result.inserted = len(inserted)
+        result.inserted += len(inserted)
         # Stored meanwhile by a concurrent load of the same records.
-        result.unchanged += len(new_rows) - len(inserted)
+        result.unchanged += len(rows) - len(inserted)
     if changed:
         conn.execute(
             insert(article_versions).on_conflict_do_nothing(
@@ -261,13 +282,17 @@ def _load_batch(
                 for _, row in changed
             ],
         )
-        columns = _row(good[changed[0][0]], changed[0][0], now)
+        columns = [*_row(good[changed[0][0]], changed[0][0], now), "duplicate_of"]
         conn.execute(
             update(articles)
             .where(articles.c.id == bindparam("row_id"))
             .values({name: bindparam(f"new_{name}") for name in columns}),
             [
-                {"row_id": row.id, **{f"new_{k}": v for k, v in _row(good[key], key, now).items()}}
+                {
+                    "row_id": row.id,
+                    "new_duplicate_of": targets.get(key),
+                    **{f"new_{k}": v for k, v in _row(good[key], key, now).items()},
+                }
                 for key, row in changed
             ],
         )
@@ -281,44 +306,78 @@ def _load_batch(
         ids = list(rewritten.values())
         conn.execute(delete(entities).where(entities.c.article_id.in_(ids)))
         conn.execute(delete(simhash_bands).where(simhash_bands.c.article_id.in_(ids)))
-        entity_rows = [
-            {
-                "article_id": article_id,
-                "label": e.label,
-                "text": e.text,
-                "count": e.count,
-                "first_offset": e.first_offset,
-            }
+        entity_rows = {
+            (article_id, e.label, e.text): (e.count, e.first_offset)
             for key, article_id in rewritten.items()
             for e in good[key].entities
-        ]
-        if entity_rows:
-            conn.execute(
-                insert(entities).on_conflict_do_nothing(
-                    index_elements=["article_id", "label", "text"]
-                ),
-                entity_rows,
-            )
-        band_rows = [
-            {"article_id": article_id, "band": band, "value": value}
-            for key, article_id in rewritten.items()
-            if _simhash(good[key]) is not None
-            for band, value in enumerate(simhash_bands_of(_simhash(good[key])))
-        ]
-        if band_rows:
-            conn.execute(insert(simhash_bands), band_rows)
-        duplicates = _mark_duplicates(conn, rewritten, good, near_distance)
-        result.entities = len(entity_rows)
-        result.duplicates = len(duplicates)
-        new_keys = {r["canonical_url"] for r in new_rows}
-        for key, article_id in rewritten.items():
+        }
+        _insert_rows(
+            conn,
+            entities,
+            ("article_id", "label", "text", "count", "first_offset"),
+            [(*k, *v) for k, v in entity_rows.items()],
+        )
+        _insert_rows(
+            conn,
+            simhash_bands,
+            ("article_id", "band", "value"),
+            [
+                (article_id, band, value)
+                for key, article_id in rewritten.items()
+                if _simhash(good[key]) is not None
+                for band, value in enumerate(simhash_bands_of(_simhash(good[key])))
+            ],
+        )
+        new_keys_set = set(new_keys)
+        for key in rewritten:
             counts = result.per_source.setdefault(good[key].source, Counter())
-            counts["new" if key in new_keys else "updated"] += 1
+            counts["new" if key in new_keys_set else "updated"] += 1
             counts["entities"] += len(good[key].entities)
-            counts["duplicates"] += article_id in duplicates
+            counts["duplicates"] += key in targets
+        result.entities = len(entity_rows)
+        result.duplicates = sum(key in targets for key in rewritten)
     for name in names:
         result.per_source.setdefault(name, Counter())
     return result
+
+
+def _ids_of(conn: Connection, keys: list, known: dict[str, int]) -> dict[str, int]:
+    """Ids of articles by canonical URL, from this batch's inserts or (lost a race) the table."""
+    missing = [k for k in keys if k not in known]
+    if not missing:
+        return known
+    found = conn.execute(
+        select(articles.c.canonical_url, articles.c.id).where(articles.c.canonical_url.in_(missing))
+    ).all()
+    return {**known, **dict(found)}
+
+
+def _insert_rows(conn: Connection, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Plain inserts of rows that cannot conflict (their old rows were deleted in this
+    transaction): COPY on PostgreSQL (psycopg2 or psycopg 3), executemany elsewhere."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    with conn.connection.driver_connection.cursor() as cursor:
+        if hasattr(cursor, "copy_expert"):
+            buffer = io.StringIO()
+            buffer.writelines("\t".join(map(_copy_text, row)) + "\n" for row in rows)
+            buffer.seek(0)
+            cursor.copy_expert(statement, buffer)
+        else:
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+
+def _copy_text(value: object) -> str:
+    if value is None:
+        return "\\N"
+    text = str(value)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _is_stale(article: Article, row) -> bool:
@@ -327,15 +386,21 @@ def _is_stale(article: Article, row) -> bool:
     return fetched is not None and stored is not None and fetched < stored
 
 
-def _mark_duplicates(
-    conn: Connection, rewritten: dict[str, int], good: dict[str, Article], near_distance: int
-) -> set[int]:
-    """Point each new or changed article at the first seen copy of its content, if any.
+def _duplicate_targets(
+    conn: Connection, items: list[tuple[str, Article, int | None]], near_distance: int
+) -> dict[str, int | str]:
+    """The first seen copy of each new or changed article's content, if there is one.
 
-    Exact copies share the content hash (indexed); near copies share at least one SimHash band
-    (indexed) and are then checked bit by bit. Returns the ids marked as duplicates.
+    `items` are (key, article, id if already stored), new ones in load order. Exact copies share
+    the content hash (indexed); near copies share at least one SimHash band (indexed) and are then
+    checked bit by bit. A copy of an earlier article of the same batch maps to that article's key
+    (its id is not known until it is inserted); a copy of a stored article maps to its id,
+    following that article's own pointer so that every copy points at the first one.
     """
-    hashes = {good[key].content_hash for key in rewritten}
+    if not items:
+        return {}
+    hashes_of = {key: article.content_hash for key, article, _ in items}
+    hashes = set(hashes_of.values())
     first_by_hash = dict(
         conn.execute(
             select(articles.c.content_hash, func.min(articles.c.id))
@@ -343,44 +408,58 @@ def _mark_duplicates(
             .group_by(articles.c.content_hash)
         ).all()
     )
-    signatures = {
-        article_id: _simhash(good[key])
-        for key, article_id in rewritten.items()
-        if _simhash(good[key]) is not None
-    }
-    candidates: dict[int, tuple[int, int | None]] = {}
-    for band in range(BANDS):
+    signatures = {key: _simhash(a) for key, a, _ in items if _simhash(a) is not None}
+    stored: dict[tuple[int, int], list[tuple[int, int, int | None]]] = {}
+    for band in range(BANDS if signatures else 0):
         values = {simhash_bands_of(s)[band] for s in signatures.values()}
-        if not values:
-            break
         rows = conn.execute(
-            select(articles.c.id, articles.c.simhash, articles.c.duplicate_of)
+            select(
+                simhash_bands.c.value, articles.c.id, articles.c.simhash, articles.c.duplicate_of
+            )
             .join(simhash_bands, simhash_bands.c.article_id == articles.c.id)
             .where(simhash_bands.c.band == band, simhash_bands.c.value.in_(values))
         )
-        candidates.update({r.id: (r.simhash, r.duplicate_of) for r in rows})
+        for r in rows:
+            stored.setdefault((band, r.value), []).append((r.id, r.simhash, r.duplicate_of))
 
-    targets: dict[int, int | None] = {}
-    for key, article_id in rewritten.items():
+    # Earlier articles of this batch, by content hash and by band: (rank, root) where the root
+    # is a stored id (ranked first, by id) or the key of a batch article (ranked by position).
+    targets: dict[str, int | str] = {}
+    batch_hashes: dict[str, tuple[tuple[int, int], int | str]] = {}
+    batch_bands: dict[tuple[int, int], list[tuple[tuple[tuple[int, int], int | str], int]]] = {}
+    for position, (key, _, own_id) in enumerate(items):
+        signature = signatures.get(key)
+        bands = list(enumerate(simhash_bands_of(signature))) if signature is not None else []
         options = []
-        first = first_by_hash.get(good[key].content_hash)
-        if first is not None and first < article_id:
+        first = first_by_hash.get(hashes_of[key])
+        if first is not None and (own_id is None or first < own_id):
             options.append(first)
-        signature = signatures.get(article_id)
-        if signature is not None:
-            options += [
-                duplicate_of or other_id
-                for other_id, (other, duplicate_of) in candidates.items()
-                if other_id < article_id and hamming(signature, other) <= near_distance
-            ]
-        targets[article_id] = min(options) if options else None
-    conn.execute(
-        update(articles)
-        .where(articles.c.id == bindparam("row_id"))
-        .values(duplicate_of=bindparam("target")),
-        [{"row_id": i, "target": t} for i, t in targets.items()],
-    )
-    return {i for i, t in targets.items() if t is not None}
+        options += [
+            duplicate_of or other_id
+            for band in bands
+            for other_id, other, duplicate_of in stored.get(band, [])
+            if (own_id is None or other_id < own_id) and hamming(signature, other) <= near_distance
+        ]
+        if own_id is not None:
+            if options:
+                targets[key] = min(options)
+            continue
+        earlier = [((0, option), option) for option in options]
+        if hashes_of[key] in batch_hashes:
+            earlier.append(batch_hashes[hashes_of[key]])
+        earlier += [
+            entry
+            for band in bands
+            for entry, other in batch_bands.get(band, [])
+            if hamming(signature, other) <= near_distance
+        ]
+        entry = min(earlier) if earlier else ((1, position), key)
+        if earlier:
+            targets[key] = entry[1]
+        batch_hashes.setdefault(hashes_of[key], entry)
+        for band in bands:
+            batch_bands.setdefault(band, []).append((entry, signature))
+    return targets
 
 
 def _bump_run(conn: Connection, insert, run_id: str, per_source: dict[str, Counter]) -> None:

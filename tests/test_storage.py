@@ -281,6 +281,32 @@ def test_copies_point_to_the_first_seen_article(db_url: str) -> None:
     assert report.duplicates == 2
 
 
+def int64(value: int) -> int:
+    value &= (1 << 64) - 1
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def test_copies_within_one_batch_point_to_the_earliest(db_url: str) -> None:
+    signature = -0x1234_5678_9ABC_DEF0
+    original = make_article(10, simhash=signature)
+    near = make_article(11, simhash=int64(signature ^ (1 << 63) ^ 1))  # 2 bits, sign flipped
+    near_of_near = make_article(12, simhash=int64(signature ^ (1 << 63) ^ 0b111))  # 3 bits
+    exact = make_article(10, canonical_url="https://news.example/demo/story-10-amp")
+    edited_into_copy = make_article(13)
+    engine = connect(db_url)
+    load_articles(engine, [original, near, near_of_near, exact, edited_into_copy], [])
+    copy = make_article(13, title=original.title, text=original.text, fetched_at=NOW + timedelta(1))
+    load_articles(engine, [copy], [])
+    with engine.connect() as conn:
+        rows = {r.canonical_url: r.duplicate_of for r in conn.execute(select(articles))}
+        ids = dict(conn.execute(select(articles.c.canonical_url, articles.c.id)).all())
+    engine.dispose()
+    first = ids[original.canonical_url]
+    assert rows[original.canonical_url] is None
+    for article in (near, near_of_near, exact, edited_into_copy):
+        assert rows[article.canonical_url] == first, article.canonical_url
+
+
 def test_two_loads_at_once_end_like_one(databases: Databases, tmp_path: Path) -> None:
     records = [make_article(i) for i in range(300)]
     records += [
@@ -321,20 +347,21 @@ KILLER = textwrap.dedent(
     from newsflow import pipeline
     from newsflow.settings import Settings
 
-    seen = {"entities": 0}
+    seen = {"batches": 0}
 
     def kill_in_third_batch(conn, cursor, statement, *args):
-        if statement.startswith("INSERT INTO entities"):
-            seen["entities"] += 1
-            if seen["entities"] == 3:
-                os.kill(os.getpid(), signal.SIGKILL)
+        # Each batch begins by inserting its sources; kill the third once its articles are in.
+        if statement.startswith("INSERT INTO sources"):
+            seen["batches"] += 1
+        if statement.startswith("INSERT INTO articles") and seen["batches"] == 3:
+            os.kill(os.getpid(), signal.SIGKILL)
 
     from storage import database
     original = database.create_database_engine
 
     def engine_with_killer(url):
         engine = original(url)
-        event.listen(engine, "before_cursor_execute", kill_in_third_batch)
+        event.listen(engine, "after_cursor_execute", kill_in_third_batch)
         return engine
 
     database.create_database_engine = engine_with_killer
