@@ -5,8 +5,8 @@ can take a minute and gigabytes. So pages go to a worker process whose address s
 with ``RLIMIT_AS``; the parent waits at most ``timeout_seconds`` for each answer and kills and
 replaces the worker when it is late or dies. Pages over ``max_html_bytes`` are refused before
 anyone parses them. Every outcome is an :class:`Article`; a bounded failure has ``error`` set to
-one of the ``*_ERROR`` reasons below (or ``extract.MEMORY_ERROR``, raised inside the worker) and
-the batch goes on.
+one of the reasons in :mod:`extraction.errors` and the batch goes on. libxml2's own limit (256
+levels of nesting) is caught in :mod:`extraction.extract`.
 
 The worker is a plain ``python -m extraction.bounds`` child (not ``multiprocessing``, which
 would re-import the caller's ``__main__``), started once per extractor and reused, so the
@@ -27,13 +27,14 @@ from multiprocessing.connection import Connection
 from types import TracebackType
 from typing import Any
 
+from extraction.errors import MEMORY_ERROR, TIMEOUT_ERROR, TOO_LARGE_ERROR, WORKER_DIED_ERROR
 from extraction.record import Article
 
 log = logging.getLogger(__name__)
 
-TOO_LARGE_ERROR = "page too large"
-TIMEOUT_ERROR = "extraction timed out"
-WORKER_DIED_ERROR = "extraction worker died"
+READY = "ready"
+# Starting the worker (a Python start-up and the trafilatura import) is not charged to a page.
+STARTUP_TIMEOUT_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ def _serve(jobs: Connection, results: Connection, memory_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     from extraction.extract import extract_article
 
+    results.send(READY)
     while True:
         try:
             job = jobs.recv()
@@ -117,7 +119,13 @@ class BoundedExtractor:
         os.close(jobs_read)
         os.close(results_write)
         self._conn = _Duplex(Connection(results_read, writable=False), jobs_write)
-        return self._conn
+        try:
+            if self._conn.poll(STARTUP_TIMEOUT_SECONDS) and self._conn.recv() == READY:
+                return self._conn
+        except (EOFError, OSError):
+            pass
+        self._kill()
+        raise RuntimeError(f"extraction worker did not start: {' '.join(command)}")
 
     def _kill(self) -> None:
         if self._process is not None:
@@ -163,7 +171,10 @@ class BoundedExtractor:
         try:
             conn.send((html, url, kwargs))
             if conn.poll(self.bounds.timeout_seconds):
-                return conn.recv()
+                article: Article = conn.recv()
+                if article.error == MEMORY_ERROR:
+                    self._kill()  # a fresh worker, rather than one left fragmented by the failure
+                return article
         except (EOFError, BrokenPipeError, ConnectionResetError):
             code = self._process.poll() if self._process else None
             log.warning("%s: extraction worker died (exit code %s)", url, code)

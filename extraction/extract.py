@@ -27,13 +27,13 @@ from extraction.authors import clean_authors, site_name_keys
 from extraction.boilerplate import prune_boilerplate, take_captions
 from extraction.charset import decode_html
 from extraction.dedup import simhash
+from extraction.errors import MEMORY_ERROR, TOO_DEEP_ERROR
 from extraction.quality import drop_boilerplate_paragraphs, quality_flags
 from extraction.record import Article
 
 log = logging.getLogger(__name__)
 
 PARAGRAPH_SEPARATOR = "\n\n"
-MEMORY_ERROR = "memory limit exceeded"
 # An article has at least one line of running text this long; headline lists and menus do not.
 MIN_PROSE_LINE_CHARS = 100
 _BINARY_SAMPLE_CHARS = 4096
@@ -60,14 +60,19 @@ def _looks_binary(text: str) -> bool:
     return (control + replaced) > _BINARY_MAX_CONTROL_RATIO * max(len(sample), 1)
 
 
-def _parse(text: str) -> HtmlElement | None:
-    """Parse decoded HTML; encoding declarations inside the text are ignored (already decoded)."""
+def _parse(text: str) -> tuple[HtmlElement | None, bool]:
+    """Parse decoded HTML (declared encodings are ignored: already decoded).
+
+    Returns the tree and whether libxml2 hit a resource limit: past 256 levels of nesting it
+    stops building the tree, so such a page is refused rather than half-read.
+    """
     parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
     try:
         tree = lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=parser)
     except (lxml.etree.ParserError, ValueError):
-        return None
-    return tree if isinstance(tree, HtmlElement) else None
+        return None, False
+    limited = any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log)
+    return (tree if isinstance(tree, HtmlElement) else None), limited
 
 
 def _body_text(body: lxml.etree._Element | None) -> str:
@@ -170,7 +175,9 @@ def _extract(
     if "<" not in html[:_BINARY_SAMPLE_CHARS]:
         return _failed(article, "not an HTML document (no markup)")
 
-    tree = _parse(html)
+    tree, limited = _parse(html)
+    if limited:
+        return _failed(article, TOO_DEEP_ERROR)
     if tree is None:
         return _failed(article, "unparseable HTML")
     if not tree.text_content().strip():
