@@ -128,11 +128,12 @@ def _print_summary(summary: pipeline.RunSummary) -> None:
     for report in summary.crawl:
         errors = ", ".join(f"{n} {kind}" for kind, n in sorted(report.errors.items()))
         print(
-            f"  {report.source} [{report.status}]: {report.discovered} discovered, "
+            f"  {report.source}: {report.discovered} discovered, "
             f"{report.fetched} fetched, {report.skipped_seen} already stored, "
             f"{report.not_modified} not modified, {report.blocked} blocked, "
             f"{report.robots_forbidden} disallowed by robots.txt"
             + (f"; errors: {errors}" if errors else "")
+            + ("" if report.status == "ok" else f" -- {report.status.upper()}")
         )
     extracted = summary.extract
     print(

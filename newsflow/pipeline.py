@@ -45,6 +45,7 @@ class CrawlReport:
     retried: int = 0
     outside_window: int = 0
     over_max_pages: int = 0
+    offsite: int = 0
     discovery_errors: int = 0
     robots_forbidden: int = 0
     robots_unreachable: int = 0

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response
@@ -61,7 +62,12 @@ class NewsSpider(scrapy.Spider):
         self.since = datetime.fromisoformat(since) if since else None
         self.until = datetime.fromisoformat(until) if until else None
         self.max_pages = int(max_pages) if max_pages else None
-        self.allowed_domains = [self.source.url.split("/")[2].split(":")[0]]
+        # The site's host plus any host a configured feed, sitemap or section lives on; links
+        # elsewhere are counted as offsite here rather than dropped silently by Scrapy.
+        listed = [*self.source.feed_urls, *self.source.sitemap_urls, *self.source.section_urls]
+        self.allowed_domains = sorted(
+            {urlsplit(u).hostname or "" for u in [self.source.url, *listed]}
+        )
         self.scheduled: set[str] = set()
         self.listings: set[str] = set()
         self.engine = None
@@ -194,6 +200,9 @@ class NewsSpider(scrapy.Spider):
         ):
             return
         self.scheduled.add(url)
+        if not self._on_site(url):
+            self._count("offsite")
+            return
         if via != "retry":
             self._count("discovered")
         if normalize_url(url) in self.known:
@@ -216,6 +225,10 @@ class NewsSpider(scrapy.Spider):
             cb_kwargs={"listing": listing, "via": via},
             meta={"nf_role": "article", "nf_url": url},
         )
+
+    def _on_site(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
 
     def _in_window(self, published: datetime | None) -> bool:
         if published is None:

@@ -29,7 +29,7 @@ ITEM_PIPELINES = {"spiders.pipelines.WarcArchivePipeline": 300}
 
 # Scrapy's robots.txt and retry middlewares are replaced by stricter ones (spiders/middlewares.py).
 DOWNLOADER_MIDDLEWARES = {
-    "spiders.middlewares.AddressGuard": 50,
+    "spiders.middlewares.AddressGuard": 40,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "spiders.middlewares.StrictRobotsTxt": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

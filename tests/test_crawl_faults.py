@@ -15,7 +15,8 @@ from newsflow import pipeline
 from newsflow.archive import read_pages, read_records
 from newsflow.crawl_state import outcomes
 from newsflow.settings import CrawlSettings, Settings
-from newsflow.sources import load_registry
+from newsflow.sources import Source, load_registry
+from spiders.run import scrapy_settings
 from storage import connect
 from tests.fault_server import (
     ARABIC_PARAGRAPHS,
@@ -197,3 +198,33 @@ def test_unreachable_robots_txt_means_disallow_and_blocked(tmp_path, robots_stat
     assert set(site.hits) == {"/robots.txt"}
     assert report.robots_unreachable >= 1
     assert report.status == "blocked"
+
+
+def test_real_source_never_reaches_private_addresses(tmp_path):
+    site = start_fault_site()
+    try:
+        registry = tmp_path / "sources.yaml"
+        entry = {
+            "name": "faults",
+            "url": "https://news.example/",
+            "feeds": [site.url + "/feed.xml"],
+        }
+        registry.write_text(yaml.safe_dump({"sources": [entry]}), encoding="utf-8")
+        settings = Settings(
+            data_dir=tmp_path / "data", sources_file=registry, crawl=CrawlSettings(**FAST)
+        )
+        report = _crawl(settings, "private")
+        states = _outcomes(settings)
+    finally:
+        site.stop()
+    assert site.requests == []
+    assert states[site.url + "/feed.xml"] == "listing:private_address"
+    assert report.errors == {"feed_private_address": 1}
+
+
+def test_real_sources_keep_at_least_one_second_between_requests(tmp_path):
+    real = Source(name="real", url="https://news.example/", download_delay=0)
+    local = Source(name="demo", url="http://127.0.0.1:8765/", local=True, download_delay=0)
+    crawl = CrawlSettings(download_delay=0)
+    assert scrapy_settings(crawl, real, tmp_path / "x.warc.gz").getfloat("DOWNLOAD_DELAY") == 1.0
+    assert scrapy_settings(crawl, local, tmp_path / "x.warc.gz").getfloat("DOWNLOAD_DELAY") == 0
