@@ -12,7 +12,9 @@ from spacy.language import Language
 from extraction import Article, extract_article
 from extraction.entities import (
     DEFAULT_GAZETTEERS,
+    DEFAULT_MODEL,
     add_entities,
+    add_entities_by_language,
     chunk_text,
     load_nlp,
     normalise_entity,
@@ -187,3 +189,21 @@ def test_broken_gazetteer_names_the_file(tmp_path: Path) -> None:
 )
 def test_normalise_entity(raw: str, label: str, expected: str) -> None:
     assert normalise_entity(raw, label) == expected
+
+
+def test_each_language_gets_its_configured_model_or_a_note(anbar: Article) -> None:
+    english = copy.deepcopy(anbar)
+    undeclared = copy.deepcopy(anbar)
+    undeclared.language = None
+    german = Article(url="https://example.com/de", language="de-DE", text="Anbar liegt im Irak.")
+    arabic = Article(url="https://example.com/ar", language="ar", text="قتل مسلحون في الأنبار.")
+    add_entities_by_language(
+        [english, undeclared, german, arabic], language_models={"de": DEFAULT_MODEL}
+    )
+    assert ("Anbar", "GPE") in pairs(english)
+    assert pairs(undeclared) == pairs(english)
+    # A model whose own language differs is never run on the article, even if so configured.
+    assert german.entities == []
+    assert german.entities_note == "no NER model configured for language 'de-DE'"
+    assert arabic.entities == []
+    assert arabic.entities_note == "no NER model configured for language 'ar'"
