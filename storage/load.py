@@ -97,6 +97,7 @@ def hamming(a: int, b: int) -> int:
 
 
 def _row(article: Article, key: str, now: datetime) -> dict:
+    """The article's columns; `last_seen` is when it was fetched, so a re-load changes nothing."""
     return {
         "source": article.source,
         "url": article.url,
@@ -119,7 +120,7 @@ def _row(article: Article, key: str, now: datetime) -> dict:
         "content_hash": article.content_hash,
         "simhash": _simhash(article),
         "fetched_at": _utc(article.fetched_at),
-        "last_seen": now,
+        "last_seen": _utc(article.fetched_at) or now,
     }
 
 
@@ -223,13 +224,16 @@ def _load_batch(
             ).where(articles.c.canonical_url.in_(list(good)))
         )
     }
-    new_keys, changed, unchanged = [], [], []
+    new_keys, changed, seen_again, unchanged = [], [], [], 0
     for key, article in good.items():
         row = existing.get(key)
         if row is None:
             new_keys.append(key)
         elif row.content_hash == article.content_hash or _is_stale(article, row):
-            unchanged.append(row.id)
+            seen_at = _utc(article.fetched_at) or now
+            if seen_at > _utc(row.last_seen):
+                seen_again.append({"row_id": row.id, "seen_at": seen_at})
+            unchanged += 1
         else:
             changed.append((key, row))
     targets = _duplicate_targets(
@@ -250,7 +254,7 @@ def _load_batch(
         rows = [
             {
                 **_row(good[k], k, now),
-                "first_seen": now,
+                "first_seen": _utc(good[k].fetched_at) or now,
                 "duplicate_of": batch_ids.get(targets[k], targets[k]) if k in targets else None,
             }
             for k in keys
@@ -298,9 +302,14 @@ def _load_batch(
         )
         rewritten.update({key: row.id for key, row in changed})
         result.updated = result.versions = len(changed)
-    if unchanged:
-        conn.execute(update(articles).where(articles.c.id.in_(unchanged)).values(last_seen=now))
-        result.unchanged += len(unchanged)
+    if seen_again:
+        conn.execute(
+            update(articles)
+            .where(articles.c.id == bindparam("row_id"))
+            .values(last_seen=bindparam("seen_at")),
+            seen_again,
+        )
+    result.unchanged += unchanged
 
     if rewritten:
         ids = list(rewritten.values())

@@ -125,7 +125,7 @@ def make_article(i: int, source: str = "demo", **changes: object) -> Article:
 
 
 def snapshot(url: str) -> dict:
-    """Everything a load decides, without ids or wall-clock times."""
+    """Everything a load decides (first/last seen come from the records), without ids."""
     engine = connect(url)
     with engine.connect() as conn:
         key = dict(conn.execute(select(articles.c.id, articles.c.canonical_url)).all())
@@ -138,6 +138,8 @@ def snapshot(url: str) -> dict:
                     r.text,
                     r.content_hash,
                     key.get(r.duplicate_of),
+                    r.first_seen,
+                    r.last_seen,
                 )
                 for r in conn.execute(select(articles))
             ),
