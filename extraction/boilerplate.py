@@ -15,6 +15,8 @@ template that puts "comments" in a wrapper's class cannot wipe out the article.
 
 from __future__ import annotations
 
+import re
+
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
@@ -55,6 +57,7 @@ FURNITURE_WORDS = (
     "latest",
     "tags",
 )
+_FURNITURE_NAME = re.compile("|".join(re.escape(word) for word in FURNITURE_WORDS))
 # WordPress adds taxonomy classes such as "tag-social-media" to the article itself.
 _TAXONOMY_PREFIXES = ("tag-", "category-")
 
@@ -109,11 +112,12 @@ def _drop(element: HtmlElement) -> None:
 def take_captions(tree: HtmlElement) -> list[str]:
     """Remove photo captions from the tree and return their text, in page order, deduplicated."""
     captions: list[str] = []
-    for element in CAPTIONS(tree):
+    elements = CAPTIONS(tree)
+    for element in elements:
         text = _text(element)
         if text and text not in captions:
             captions.append(text)
-    for element in CAPTIONS(tree):
+    for element in elements:
         _drop(element)
     return captions
 
@@ -121,10 +125,7 @@ def take_captions(tree: HtmlElement) -> list[str]:
 def _is_furniture_name(element: HtmlElement) -> bool:
     names = f"{element.get('class', '')} {element.get('id', '')}".lower().split()
     return any(
-        word in token
-        for token in names
-        if not token.startswith(_TAXONOMY_PREFIXES)
-        for word in FURNITURE_WORDS
+        _FURNITURE_NAME.search(token) for token in names if not token.startswith(_TAXONOMY_PREFIXES)
     )
 
 
