@@ -26,6 +26,7 @@ LISTING = "listing:"
 ARCHIVED = "archived"
 FETCHED = "fetched"
 DISCOVERED = "discovered"
+OUTSIDE_WINDOW = "outside_window"
 # Article outcomes that end a URL's life: it is never requested again (until a reset).
 DONE = {ARCHIVED, "binary", "not_article"}
 
@@ -65,8 +66,13 @@ def _insert(engine: Engine):
     return (postgresql if engine.dialect.name == "postgresql" else sqlite).insert(crawl_state)
 
 
-def load_source_state(engine: Engine, source: str) -> SourceState:
-    """URLs that are done, article URLs still to fetch, and listing validators."""
+def load_source_state(engine: Engine, source: str, max_attempts: int = 5) -> SourceState:
+    """URLs that are done, article URLs still to fetch, and listing validators.
+
+    A URL fetched `max_attempts` times without being archived is no longer retried on its own
+    (it is still fetched if a feed or sitemap lists it again). URLs outside an earlier run's
+    window come back only when a listing names them again.
+    """
     state = SourceState(done=set(), pending=[], validators={})
     query = select(
         crawl_state.c.url,
@@ -74,6 +80,7 @@ def load_source_state(engine: Engine, source: str) -> SourceState:
         crawl_state.c.etag,
         crawl_state.c.last_modified,
         crawl_state.c.listed_published,
+        crawl_state.c.attempts,
     ).where(crawl_state.c.source == source)
     with engine.connect() as conn:
         for row in conn.execute(query):
@@ -82,7 +89,7 @@ def load_source_state(engine: Engine, source: str) -> SourceState:
                     state.validators[row.url] = Validators(row.etag, row.last_modified)
             elif row.outcome in DONE:
                 state.done.add(row.url)
-            else:
+            elif row.outcome != OUTSIDE_WINDOW and row.attempts < max_attempts:
                 published = row.listed_published
                 if published is not None and published.tzinfo is None:
                     published = published.replace(tzinfo=UTC)

@@ -37,6 +37,7 @@ class CrawlSettings(BaseModel):
     max_crawl_delay_seconds: float = Field(30.0, ge=0)
     min_delay_real_sources: float = Field(1.0, ge=0)
     host_failure_limit: int = Field(5, ge=0)
+    max_url_attempts: int = Field(5, ge=1)
     max_pages: int | None = Field(None, ge=1)
     subprocess_timeout_seconds: float = Field(3600.0, gt=0)
 

@@ -70,18 +70,21 @@ class NewsSpider(scrapy.Spider):
         )
         self.scheduled: set[str] = set()
         self.listings: set[str] = set()
+        self.db_url = db_url
         self.engine = None
         self.state = crawl_state.SourceState(done=set(), pending=[], validators={})
-        if db_url:
-            from storage import connect
-
-            self.engine = connect(db_url)
-            self.state = crawl_state.load_source_state(self.engine, self.source.name)
-            self.known |= {normalize_url(u) for u in self.state.done}
         self._rows: list[UrlState] = []
         self._flushed_at = time.monotonic()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.db_url:
+            from storage import connect
+
+            self.engine = connect(self.db_url)
+            self.state = crawl_state.load_source_state(
+                self.engine, self.source.name, self.settings.getint("NEWSFLOW_MAX_URL_ATTEMPTS")
+            )
+            self.known |= {normalize_url(u) for u in self.state.done}
         for url in self.source.feed_urls:
             yield self._listing_request(url, "feed", self.parse_feed, 30)
         for url in self.source.sitemap_urls:
@@ -210,7 +213,9 @@ class NewsSpider(scrapy.Spider):
             return
         if not self._in_window(listing.published):
             self._count("outside_window")
-            self._record(UrlState(url, "outside_window", listed_published=listing.published))
+            self._record(
+                UrlState(url, crawl_state.OUTSIDE_WINDOW, listed_published=listing.published)
+            )
             return
         if self.max_pages and self._stat("in_window") >= self.max_pages:
             self._count("over_max_pages")

@@ -42,6 +42,7 @@ def scrapy_settings(crawl: CrawlSettings, source: Source, warc_path: Path) -> Se
             "NEWSFLOW_MAX_RETRY_AFTER": crawl.max_retry_after_seconds,
             "NEWSFLOW_MAX_CRAWL_DELAY": crawl.max_crawl_delay_seconds,
             "NEWSFLOW_HOST_FAILURE_LIMIT": crawl.host_failure_limit,
+            "NEWSFLOW_MAX_URL_ATTEMPTS": crawl.max_url_attempts,
         },
         priority="cmdline",
     )

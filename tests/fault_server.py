@@ -89,6 +89,8 @@ class FaultSite:
     host: str
     port: int
     robots_status: int = 200
+    crawl_delay: float | None = None
+    robots_sitemap: bool = True
     requests: list[tuple[float, str, dict[str, str]]] = field(default_factory=list)
     hits: dict[str, int] = field(default_factory=dict)
     server: ThreadingHTTPServer | None = None
@@ -189,7 +191,11 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/robots.txt":
             if site.robots_status != 200:
                 return self._send(site.robots_status, b"unavailable", "text/plain")
-            robots = f"User-agent: *\nDisallow: /private/\nSitemap: {base}/laughs-sitemap.xml\n"
+            robots = "User-agent: *\nDisallow: /private/\n"
+            if site.robots_sitemap:
+                robots += f"Sitemap: {base}/laughs-sitemap.xml\n"
+            if site.crawl_delay is not None:
+                robots += f"Crawl-delay: {site.crawl_delay}\n"
             return self._send(200, robots.encode(), "text/plain")
         if path == "/feed.xml" and self.headers.get("If-None-Match") == '"feed-v1"':
             return self._send(304, b"")
@@ -204,6 +210,12 @@ class _Handler(BaseHTTPRequestHandler):
                 body.replace(b"</channel>", secret + b"</channel>"),
                 "application/rss+xml",
                 {"ETag": '"feed-v1"', "Last-Modified": DATE},
+            )
+        if path == "/blocked-feed.xml":
+            return self._send(200, feed(base, ["forbidden", "challenge"]), "application/rss+xml")
+        if path == "/ok-feed.xml":
+            return self._send(
+                200, feed(base, ["ok-1", "ok-2", "ok-3", "ok-4"]), "application/rss+xml"
             )
         if path == "/storm-feed.xml":
             names = [f"s-{i}" for i in range(12)]
@@ -277,8 +289,9 @@ class _Server(ThreadingHTTPServer):
         pass
 
 
-def start_fault_site(robots_status: int = 200) -> FaultSite:
-    site = FaultSite("127.0.0.1", 0, robots_status=robots_status)
+def start_fault_site(**options: object) -> FaultSite:
+    """Serve on a free loopback port; `options` set FaultSite fields (robots_status, ...)."""
+    site = FaultSite("127.0.0.1", 0, **options)
     bombs = {"gzip": _bomb("gzip"), "br": _bomb("br")}
     handler = type("Handler", (_Handler,), {"site": site, "bombs": bombs})
     server = _Server(("127.0.0.1", 0), handler)

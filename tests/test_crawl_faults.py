@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy import select
 
 from extraction import extract_article
 from newsflow import pipeline
@@ -16,8 +17,10 @@ from newsflow.archive import read_pages, read_records
 from newsflow.crawl_state import outcomes
 from newsflow.settings import CrawlSettings, Settings
 from newsflow.sources import Source, load_registry
+from spiders.middlewares import retry_after_seconds
 from spiders.run import scrapy_settings
 from storage import connect
+from storage.schema import runs
 from tests.fault_server import (
     ARABIC_PARAGRAPHS,
     ARABIC_TITLE,
@@ -228,3 +231,40 @@ def test_real_sources_keep_at_least_one_second_between_requests(tmp_path):
     crawl = CrawlSettings(download_delay=0)
     assert scrapy_settings(crawl, real, tmp_path / "x.warc.gz").getfloat("DOWNLOAD_DELAY") == 1.0
     assert scrapy_settings(crawl, local, tmp_path / "x.warc.gz").getfloat("DOWNLOAD_DELAY") == 0
+
+
+def test_source_that_only_gets_refused_reports_blocked_not_zero_new(tmp_path):
+    site = start_fault_site(robots_sitemap=False)
+    try:
+        settings = _settings(tmp_path, site, ["/blocked-feed.xml"])
+        report = _crawl(settings, "refused")
+        engine = connect(settings.db_url)
+        with engine.connect() as conn:
+            stored = conn.execute(select(runs).where(runs.c.run_id == "refused")).one()
+        engine.dispose()
+    finally:
+        site.stop()
+    assert (report.fetched, report.blocked, report.status) == (0, 2, "blocked")
+    assert (stored.source, stored.stage, stored.status) == ("faults", "crawl", "blocked")
+    assert stored.stats["blocked"] == 2
+
+
+def test_robots_crawl_delay_spaces_requests(tmp_path):
+    site = start_fault_site(crawl_delay=0.5)
+    try:
+        settings = _settings(tmp_path, site, ["/ok-feed.xml"], concurrent_requests_per_domain=1)
+        report = _crawl(settings, "delay")
+    finally:
+        site.stop()
+    assert report.fetched >= 4
+    times = sorted(t for t, path, _ in site.requests if path.startswith("/news/"))
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert len(gaps) >= 3 and min(gaps) >= 0.45
+
+
+def test_retry_after_accepts_seconds_and_http_dates():
+    now = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
+    assert retry_after_seconds("7", now) == 7.0
+    assert retry_after_seconds("Wed, 01 May 2024 08:00:30 GMT", now) == 30.0
+    assert retry_after_seconds("Wed, 01 May 2024 07:00:00 GMT", now) == 0.0
+    assert retry_after_seconds("soon", now) is None
