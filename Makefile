@@ -4,17 +4,13 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed-stamp
-# Airflow writes into AIRFLOW_HOME on import: always give it the project's own folder.
+# Airflow writes into AIRFLOW_HOME on import: always give it the project's own folder. The rest of
+# its configuration (loopback, port, DAGs folder, auth, pool) is set by `newsflow.airflow_steps`.
 export AIRFLOW_HOME ?= $(CURDIR)/.airflow
-export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
-export AIRFLOW__CORE__LOAD_EXAMPLES := False
-export AIRFLOW__CORE__PARALLELISM := 4
-export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS := False
-export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS := admin:admin
-export AIRFLOW__API__HOST := 127.0.0.1
-export AIRFLOW__API__PORT := 8080
+AIRFLOW_PORT ?= 8080
+DEMO_PORT ?= 8765
 
-.PHONY: install run test lint format bench airflow airflow-stop lock clean
+.PHONY: install run test lint format bench airflow airflow-stop lock clean system-deps
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -28,7 +24,11 @@ install: $(STAMP)
 run: install
 	$(VENV)/bin/newsflow run --with-demo-site
 
-test: install
+# Debian's chromium, for the test that screenshots the Airflow grid (idempotent; CI runs as root).
+system-deps:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+
+test: install system-deps
 	$(PY) -m pytest -ra
 
 lint: install
@@ -42,17 +42,36 @@ format: install
 bench: install
 	$(PY) -m benchmarks
 
+# Standalone (scheduler, DAG processor, triggerer, API server) on 127.0.0.1:$(AIRFLOW_PORT) with SQLite
+# metadata, plus the demo site the `newsflow_demo` DAG crawls. `env --default-signal=INT` undoes the
+# SIGINT-ignore that background jobs get, so `airflow-stop` can stop it cleanly with SIGINT.
 airflow: install
-	mkdir -p $(AIRFLOW_HOME)
-	env --default-signal=INT nohup $(VENV)/bin/airflow standalone > $(AIRFLOW_HOME)/standalone.log 2>&1 & echo $$! > $(AIRFLOW_HOME)/standalone.pid
-	@echo "Airflow starting on http://127.0.0.1:8080 (log: $(AIRFLOW_HOME)/standalone.log)"
-	@echo "user admin, password in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated"
+	@mkdir -p $(AIRFLOW_HOME)
+	@if [ -f $(AIRFLOW_HOME)/standalone.pid ] && kill -0 $$(cat $(AIRFLOW_HOME)/standalone.pid) 2>/dev/null; then \
+	  echo "Airflow already running (pid $$(cat $(AIRFLOW_HOME)/standalone.pid))"; exit 1; fi
+	env --default-signal=INT nohup $(VENV)/bin/newsflow demo-site --port $(DEMO_PORT) \
+	  > $(AIRFLOW_HOME)/demo-site.log 2>&1 & echo $$! > $(AIRFLOW_HOME)/demo-site.pid
+	env --default-signal=INT nohup $(PY) -m newsflow.airflow_steps standalone \
+	  --home $(AIRFLOW_HOME) --port $(AIRFLOW_PORT) \
+	  > $(AIRFLOW_HOME)/standalone.log 2>&1 & echo $$! > $(AIRFLOW_HOME)/standalone.pid
+	@for i in $$(seq 120); do \
+	  curl -sf http://127.0.0.1:$(AIRFLOW_PORT)/api/v2/monitor/health >/dev/null && break; \
+	  kill -0 $$(cat $(AIRFLOW_HOME)/standalone.pid) 2>/dev/null || { tail -20 $(AIRFLOW_HOME)/standalone.log; exit 1; }; \
+	  sleep 1; done
+	@curl -sf http://127.0.0.1:$(AIRFLOW_PORT)/api/v2/monitor/health >/dev/null \
+	  || { echo "Airflow did not come up: see $(AIRFLOW_HOME)/standalone.log"; exit 1; }
+	@echo "Airflow on http://127.0.0.1:$(AIRFLOW_PORT) (log: $(AIRFLOW_HOME)/standalone.log)"
+	@echo "user admin, password in $(AIRFLOW_HOME)/passwords.json"
 
 airflow-stop:
-	@if [ -f $(AIRFLOW_HOME)/standalone.pid ]; then \
-	  kill -INT $$(cat $(AIRFLOW_HOME)/standalone.pid) 2>/dev/null || true; \
-	  rm -f $(AIRFLOW_HOME)/standalone.pid; echo "sent SIGINT to Airflow standalone"; \
-	else echo "no Airflow standalone pid file in $(AIRFLOW_HOME)"; fi
+	@for name in standalone demo-site; do \
+	  pidfile=$(AIRFLOW_HOME)/$$name.pid; \
+	  if [ ! -f $$pidfile ]; then echo "$$name: not running (no $$pidfile)"; continue; fi; \
+	  pid=$$(cat $$pidfile); kill -INT $$pid 2>/dev/null || true; \
+	  for i in $$(seq 60); do kill -0 $$pid 2>/dev/null || break; sleep 1; done; \
+	  if kill -0 $$pid 2>/dev/null; then echo "$$name (pid $$pid) still running after 60 s"; exit 1; fi; \
+	  rm -f $$pidfile; echo "$$name stopped (SIGINT to pid $$pid)"; \
+	done
 
 lock:
 	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock

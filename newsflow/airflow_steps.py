@@ -520,3 +520,101 @@ def report_step(context: Any) -> dict:
             totals[source],
         )
     return {**report, "file": str(out)}
+
+
+# --- starting Airflow for this project (make airflow, the standalone and Celery tests) -----------
+
+
+def airflow_env(home: Path, port: int, password_file: Path | None = None) -> dict[str, str]:
+    """The environment every Airflow component of this project runs with (loopback only)."""
+    import os
+    import sys
+
+    from newsflow.settings import PROJECT_ROOT
+
+    base_url = f"http://127.0.0.1:{port}"
+    bin_dir = str(Path(sys.executable).parent)
+    env = {
+        **os.environ,
+        # standalone starts its components as `airflow ...` from PATH: this venv's, not another
+        "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")]),
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__PARALLELISM": os.environ.get("AIRFLOW__CORE__PARALLELISM", "4"),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__BASE_URL": base_url,
+        "AIRFLOW__API__WORKERS": "1",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url}/execution/",
+    }
+    if password_file is not None:
+        env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"] = str(password_file)
+        password = json.loads(password_file.read_text(encoding="utf-8"))["admin"]
+        # the check task writes the run note through the REST API with this connection
+        env[f"AIRFLOW_CONN_{load_settings().airflow.api_conn_id.upper()}"] = json.dumps(
+            {
+                "conn_type": "http",
+                "host": "127.0.0.1",
+                "port": port,
+                "login": "admin",
+                "password": password,
+            }
+        )
+    return env
+
+
+def ensure_password_file(path: Path) -> str:
+    """The admin password, generated once into a file only the owner can read."""
+    import secrets
+
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(json.dumps({"admin": secrets.token_urlsafe(16)}) + "\n", encoding="utf-8")
+    return json.loads(path.read_text(encoding="utf-8"))["admin"]
+
+
+def prepare_airflow(env: dict[str, str]) -> None:
+    """Migrate the metadata database and create the pool that bounds concurrent crawls."""
+    import subprocess
+    import sys
+
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    cfg = load_settings().airflow
+    subprocess.run([airflow, "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [airflow, "pools", "set", cfg.crawl_pool, str(cfg.crawl_pool_slots), "newsflow crawls"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m newsflow.airflow_steps standalone --home DIR --port N`: prepare, then exec.
+
+    Exec (not a child) so the PID a caller records is Airflow's own and SIGINT stops it cleanly.
+    """
+    import argparse
+    import os
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m newsflow.airflow_steps")
+    parser.add_argument("command", choices=["standalone"])
+    parser.add_argument("--home", type=Path, required=True)
+    parser.add_argument("--port", type=int, default=8080)
+    args = parser.parse_args(argv)
+    home = args.home.resolve()
+    password_file = home / "passwords.json"
+    ensure_password_file(password_file)
+    env = airflow_env(home, args.port, password_file)
+    prepare_airflow(env)
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    os.execve(airflow, [airflow, "standalone"], env)
+
+
+if __name__ == "__main__":
+    main()

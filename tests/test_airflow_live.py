@@ -1,0 +1,327 @@
+"""Real Airflow processes on loopback: standalone (REST trigger with a JWT from /auth/token, run
+note, grid screenshot in headless Chromium) and the production shape (PostgreSQL metadata,
+CeleryExecutor with the local Redis as broker, scheduler + DAG processor + worker + API server).
+
+Every process is started in its own session and stopped in `finally`: SIGINT first (Airflow's
+clean shutdown), then SIGTERM/SIGKILL to the whole process group so nothing outlives the test.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from contextlib import ExitStack, contextmanager, suppress
+from pathlib import Path
+
+import pytest
+
+from newsflow.airflow_steps import airflow_env, ensure_password_file, prepare_airflow
+from newsflow.demo_site import load_articles as demo_articles
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOT = ROOT / "docs" / "airflow-grid.png"
+PYTHON = sys.executable
+AIRFLOW = str(Path(PYTHON).with_name("airflow"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def process(command: list[str], env: dict, log: Path):
+    """A child in its own session, started so SIGINT works, and always stopped."""
+    with open(log, "wb") as stream:
+        proc = subprocess.Popen(
+            ["env", "--default-signal=INT", *command],
+            env=env,
+            stdout=stream,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=ROOT,
+        )
+        try:
+            yield proc
+        finally:
+            stop(proc)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        with suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=45)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)  # the session's leftovers (workers, task processes)
+        except ProcessLookupError:
+            break
+        time.sleep(2)
+    proc.wait(timeout=10)
+
+
+def http(method: str, url: str, body: dict | None = None, token: str | None = None):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
+
+
+def wait_for(what: str, check, timeout: float, procs: list, logs: list[Path], every=2.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for proc, log in zip(procs, logs, strict=True):
+            if proc.poll() is not None:
+                pytest.fail(f"{what}: {log.name} exited {proc.returncode}:\n{tail(log)}")
+        try:
+            result = check()
+        except (OSError, urllib.error.URLError):
+            result = None
+        if result:
+            return result
+        time.sleep(every)
+    pytest.fail(f"{what}: not within {timeout:.0f} s\n" + "\n".join(tail(log) for log in logs))
+
+
+def tail(log: Path, n: int = 4000) -> str:
+    return log.read_text(errors="replace")[-n:] if log.exists() else ""
+
+
+def token_for(base: str, password: str) -> str:
+    status, body = http("POST", f"{base}/auth/token", {"username": "admin", "password": password})
+    assert status == 201, body
+    return body["access_token"]
+
+
+def trigger_and_wait(base: str, token: str, dag_id: str, timeout: float, procs, logs) -> dict:
+    status, body = http("PATCH", f"{base}/api/v2/dags/{dag_id}", {"is_paused": False}, token)
+    assert status == 200, body
+    runs = f"{base}/api/v2/dags/{dag_id}/dagRuns"
+    status, run = http("POST", runs, {"logical_date": None, "conf": {}}, token)
+    assert status == 200, run
+    url = f"{runs}/{urllib.request.quote(run['dag_run_id'], safe='')}"
+
+    def finished():
+        _, current = http("GET", url, token=token)
+        return current if current["state"] in ("success", "failed") else None
+
+    final = wait_for(f"{dag_id} run", finished, timeout, procs, logs)
+    if final["state"] != "success":
+        _, tis = http("GET", f"{url}/taskInstances", token=token)
+        states = {t["task_id"]: t["state"] for t in tis["task_instances"]}
+        pytest.fail(f"{dag_id} run {final['state']}: {states}\n" + "\n".join(map(tail, logs)))
+    return final
+
+
+@pytest.fixture
+def newsflow_env(tmp_path, demo_registry):
+    """Settings for the tasks the Airflow processes run: the test's demo site and data dir."""
+    return {
+        "NEWSFLOW_SOURCES_FILE": str(demo_registry),
+        "NEWSFLOW_DATA_DIR": str(tmp_path / "data"),
+        "NEWSFLOW_CRAWL__DOWNLOAD_DELAY": "0",
+        # only the runs the test triggers: no scheduled run for the latest interval
+        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+        "AIRFLOW__CORE__PARALLELISM": "4",
+        # the log servers bind every interface on fixed ports: keep clear of `make airflow`'s
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+    }
+
+
+def find_chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.slow
+def test_standalone_rest_trigger_and_grid_screenshot(tmp_path, newsflow_env, monkeypatch):
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.skip("chromium not found: `make system-deps` installs Debian's chromium package")
+    for key, value in newsflow_env.items():
+        monkeypatch.setenv(key, value)
+    home, port = tmp_path / "airflow", free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "standalone.log"
+    command = [PYTHON, "-m", "newsflow.airflow_steps", "standalone", "--home", str(home)]
+    with process([*command, "--port", str(port)], dict(os.environ), log) as proc:
+        wait_for(
+            "API server",
+            lambda: http("GET", f"{base}/api/v2/monitor/health")[0] == 200,
+            240,
+            [proc],
+            [log],
+        )
+        password = json.loads((home / "passwords.json").read_text())["admin"]
+        token = token_for(base, password)
+        # bad params are refused at trigger time with the field and the rule
+        status, body = http(
+            "POST",
+            f"{base}/api/v2/dags/newsflow_demo/dagRuns",
+            {"logical_date": None, "conf": {"max_pages": 0}},
+            token,
+        )
+        assert status == 400 and "Invalid input for param max_pages" in body["detail"]
+
+        run = trigger_and_wait(base, token, "newsflow_demo", 300, [proc], [log])
+        count = len(demo_articles())
+        assert run["note"].startswith(f"demo: {count} fetched, {count} new, 0 blocked")
+
+        png = screenshot(chromium, base, token, run, tmp_path)
+    assert png.startswith(b"\x89PNG") and 20_000 < len(png) < 600_000
+    (tmp_path / "grid.png").write_bytes(png)
+    if os.environ.get("NEWSFLOW_UPDATE_SCREENSHOT"):
+        SCREENSHOT.write_bytes(png)
+
+
+def screenshot(chromium: str, base: str, token: str, run: dict, tmp_path: Path) -> bytes:
+    """The run's grid view, logged in with the JWT as the UI's `_token` cookie (DevTools)."""
+    from websockets.sync.client import connect
+
+    profile = tmp_path / "chromium-profile"
+    log = tmp_path / "chromium.log"
+    command = [
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        "--remote-debugging-address=127.0.0.1",
+        "--remote-debugging-port=0",
+        "--window-size=1440,900",
+        "about:blank",
+    ]
+    with process(command, dict(os.environ), log) as proc:
+        port_file = profile / "DevToolsActivePort"
+        wait_for("chromium", port_file.exists, 60, [proc], [log], every=0.5)
+        devtools = int(port_file.read_text().split()[0])
+        with urllib.request.urlopen(f"http://127.0.0.1:{devtools}/json/list", timeout=10) as r:
+            page = next(t for t in json.load(r) if t["type"] == "page")
+        with connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=20) as ws:
+            ids = iter(range(1, 10_000))
+
+            def cdp(method: str, **params):
+                call_id = next(ids)
+                ws.send(json.dumps({"id": call_id, "method": method, "params": params}))
+                while True:
+                    message = json.loads(ws.recv(timeout=60))
+                    if message.get("id") == call_id:
+                        assert "error" not in message, message
+                        return message["result"]
+
+            cdp("Network.enable")
+            cdp("Network.setCookie", name="_token", value=token, url=base, path="/")
+            cdp(
+                "Emulation.setDeviceMetricsOverride",
+                width=1440,
+                height=900,
+                deviceScaleFactor=1,
+                mobile=False,
+            )
+            run_id = urllib.request.quote(run["dag_run_id"], safe="")
+            cdp("Page.navigate", url=f"{base}/dags/{run['dag_id']}/runs/{run_id}")
+
+            def rendered():
+                text = cdp("Runtime.evaluate", expression="document.body.innerText")["result"]
+                body = text.get("value") or ""
+                return run["dag_id"] in body and "fetched" in body
+
+            wait_for("grid page", rendered, 90, [proc], [log], every=1)
+            time.sleep(3)  # let the grid's squares and the run note finish rendering
+            shot = cdp("Page.captureScreenshot", format="png")
+    return base64.b64decode(shot["data"])
+
+
+@pytest.mark.slow
+def test_celery_executor_with_postgres_metadata(tmp_path, newsflow_env, monkeypatch):
+    """The production shape on one machine: each component a separate process, same secrets."""
+    psycopg2 = pytest.importorskip("psycopg2")
+    db = f"newsflow_airflow_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="test")
+    admin.autocommit = True
+    with ExitStack() as stack:
+        admin.cursor().execute(f'CREATE DATABASE "{db}"')
+        stack.callback(admin.close)
+        stack.callback(
+            lambda: admin.cursor().execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        )
+        for key, value in newsflow_env.items():
+            monkeypatch.setenv(key, value)
+        home, port = tmp_path / "airflow", free_port()
+        base = f"http://127.0.0.1:{port}"
+        password_file = home / "passwords.json"
+        password = ensure_password_file(password_file)
+        env = airflow_env(home, port, password_file)
+        env.update(
+            {
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
+                    f"postgresql+psycopg2://postgres@127.0.0.1:5432/{db}"
+                ),
+                "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+                "AIRFLOW__CELERY__BROKER_URL": "redis://127.0.0.1:6379/0",
+                "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql://postgres@127.0.0.1:5432/{db}",
+                "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+                # a queue of this test's own, so no other worker on this Redis takes its tasks
+                "AIRFLOW__OPERATORS__DEFAULT_QUEUE": f"newsflow-test-{uuid.uuid4().hex[:8]}",
+                # set explicitly and identically for every component
+                "AIRFLOW__CORE__FERNET_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+                "AIRFLOW__API_AUTH__JWT_SECRET": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+                "AIRFLOW__API__SECRET_KEY": base64.urlsafe_b64encode(os.urandom(16)).decode(),
+            }
+        )
+        prepare_airflow(env)
+        queue = env["AIRFLOW__OPERATORS__DEFAULT_QUEUE"]
+        components = {
+            "api-server": [AIRFLOW, "api-server", "--host", "127.0.0.1", "--port", str(port)],
+            "scheduler": [AIRFLOW, "scheduler"],
+            "dag-processor": [AIRFLOW, "dag-processor"],
+            "worker": [AIRFLOW, "celery", "worker", "--queues", queue, "--concurrency", "2"],
+        }
+        procs, logs = [], []
+        for name, command in components.items():
+            log = tmp_path / f"{name}.log"
+            procs.append(stack.enter_context(process(command, env, log)))
+            logs.append(log)
+        wait_for(
+            "API server",
+            lambda: http("GET", f"{base}/api/v2/monitor/health")[0] == 200,
+            240,
+            procs,
+            logs,
+        )
+        token = token_for(base, password)
+
+        def dag_parsed():
+            status, body = http("GET", f"{base}/api/v2/dags/newsflow_demo", token=token)
+            return status == 200
+
+        wait_for("DAG parsed", dag_parsed, 180, procs, logs)
+        run = trigger_and_wait(base, token, "newsflow_demo", 360, procs, logs)
+        count = len(demo_articles())
+        assert run["note"].startswith(f"demo: {count} fetched, {count} new, 0 blocked")
+        assert "CeleryExecutor" in tail(logs[1], 200_000)
