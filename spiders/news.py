@@ -170,7 +170,9 @@ class NewsSpider(scrapy.Spider):
             return
         for listing in listings:
             if kind == "index":
-                if listing.url not in self.listings and self._in_window(listing.published):
+                # a child sitemap last changed before the window cannot list anything in it
+                stale = self.since and listing.published and listing.published < self.since
+                if listing.url not in self.listings and not stale:
                     yield self._listing_request(listing.url, "sitemap", self.parse_sitemap, 20)
             else:
                 yield from self._article_request(listing, "sitemap")

@@ -148,6 +148,29 @@ LAUGHS = b"""<?xml version="1.0"?>
 """
 
 
+def _urlset(*entries: tuple[str, str]) -> str:
+    urls = "".join(
+        f"<url><loc>BASE/news/2024/05/01/{name}/</loc><news:news><news:publication_date>{date}"
+        "</news:publication_date></news:news></url>"
+        for name, date in entries
+    )
+    return (
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">' + urls + "</urlset>"
+    )
+
+
+# A sitemap index whose children are picked by lastmod: one last changed before the window.
+SITEMAPS = {
+    "/sitemap-index.xml": '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    "<sitemap><loc>BASE/sitemap-old.xml</loc><lastmod>2020-01-01</lastmod></sitemap>"
+    "<sitemap><loc>BASE/sitemap-new.xml</loc><lastmod>2024-07-01</lastmod></sitemap>"
+    "</sitemapindex>",
+    "/sitemap-old.xml": _urlset(("ok-old", "2020-01-01T08:00:00Z")),
+    "/sitemap-new.xml": _urlset(("ok-new", "2024-05-01T08:00:00Z"), ("ok-late", "2024-07-01")),
+}
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"
     site: FaultSite
@@ -211,6 +234,8 @@ class _Handler(BaseHTTPRequestHandler):
                 "application/rss+xml",
                 {"ETag": '"feed-v1"', "Last-Modified": DATE},
             )
+        if path in SITEMAPS:
+            return self._send(200, SITEMAPS[path].replace("BASE", base).encode(), "application/xml")
         if path == "/blocked-feed.xml":
             return self._send(200, feed(base, ["forbidden", "challenge"]), "application/rss+xml")
         if path == "/ok-feed.xml":

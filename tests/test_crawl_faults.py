@@ -42,11 +42,16 @@ FAST = {
 
 
 def _settings(
-    tmp: Path, site: FaultSite, feeds: list[str], sections: tuple[str, ...] = (), **crawl: object
+    tmp: Path,
+    site: FaultSite,
+    feeds: list[str],
+    sections: tuple[str, ...] = (),
+    sitemaps: tuple[str, ...] = (),
+    **crawl: object,
 ) -> Settings:
     registry = tmp / "sources.yaml"
     entry = {"name": "faults", "url": site.url + "/", "local": True, "feeds": feeds}
-    entry["sections"] = list(sections)
+    entry.update(sections=list(sections), sitemaps=list(sitemaps))
     registry.write_text(yaml.safe_dump({"sources": [entry]}), encoding="utf-8")
     return Settings(
         data_dir=tmp / "data",
@@ -55,9 +60,9 @@ def _settings(
     )
 
 
-def _crawl(settings: Settings, run_id: str) -> pipeline.CrawlReport:
+def _crawl(settings: Settings, run_id: str, until: datetime | None = None) -> pipeline.CrawlReport:
     (report,) = pipeline.crawl(
-        settings, load_registry(settings.sources_file), run_id=run_id, since=SINCE
+        settings, load_registry(settings.sources_file), run_id=run_id, since=SINCE, until=until
     )
     return report
 
@@ -268,3 +273,18 @@ def test_retry_after_accepts_seconds_and_http_dates():
     assert retry_after_seconds("Wed, 01 May 2024 08:00:30 GMT", now) == 30.0
     assert retry_after_seconds("Wed, 01 May 2024 07:00:00 GMT", now) == 0.0
     assert retry_after_seconds("soon", now) is None
+
+
+def test_sitemap_index_children_and_entries_are_picked_by_the_window(tmp_path):
+    site = start_fault_site(robots_sitemap=False)
+    try:
+        settings = _settings(tmp_path, site, [], sitemaps=("/sitemap-index.xml",))
+        report = _crawl(settings, "window", until=datetime(2024, 6, 1, tzinfo=UTC))
+        states = _outcomes(settings)
+    finally:
+        site.stop()
+    assert "/sitemap-old.xml" not in site.hits  # last changed before the window
+    assert states[article_url(site.url, "ok-new")] == "archived"
+    assert states[article_url(site.url, "ok-late")] == "outside_window"
+    assert "/news/2024/05/01/ok-late/" not in site.hits
+    assert (report.fetched, report.outside_window) == (1, 1)
