@@ -85,8 +85,9 @@ class Settings(BaseSettings):
     extract_memory_mb: int = Field(1536, ge=256)
     extract_max_page_mb: float = Field(10.0, gt=0)
     load_batch_size: int = Field(500, ge=1)
-    # SimHash bits two articles may differ in and count as near-duplicates (band lookup: <= 3).
-    near_duplicate_distance: int = Field(3, ge=0, le=3)
+    # SimHash bits two articles may differ in and still count as near-duplicates (the measured
+    # threshold, extraction.dedup.MAX_DISTANCE); up to 11 keeps the band lookup cheap.
+    near_duplicate_distance: int = Field(7, ge=0, le=11)
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     airflow: AirflowSettings = Field(default_factory=AirflowSettings)
 

@@ -12,12 +12,13 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
+from itertools import combinations, islice
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
+from extraction.dedup import MAX_DISTANCE, hamming_distance
 from extraction.record import Article
 from newsflow.sources import Source
 from newsflow.urls import normalize_url
@@ -31,8 +32,9 @@ from storage.schema import (
     sources,
 )
 
-MASK64 = (1 << 64) - 1
 BANDS = 4
+BAND_BITS = 16
+_PROBE_CHUNK = 5000
 LOAD_STAGE = "load"
 # Counted per source in `runs.stats` for the load stage; bumped once per article event.
 RUN_COUNTERS = ("new", "updated", "duplicates", "entities")
@@ -82,18 +84,28 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _simhash(article: Article) -> int | None:
-    return getattr(article, "simhash", None)
-
-
 def simhash_bands_of(value: int) -> list[int]:
-    """The four 16-bit bands of a signed 64-bit SimHash."""
-    unsigned = value & MASK64
-    return [(unsigned >> (16 * i)) & 0xFFFF for i in range(BANDS)]
+    """The four 16-bit bands of a signed 64-bit SimHash, as stored in `simhash_bands`."""
+    unsigned = value & ((1 << 64) - 1)
+    return [(unsigned >> (BAND_BITS * i)) & 0xFFFF for i in range(BANDS)]
 
 
-def hamming(a: int, b: int) -> int:
-    return ((a ^ b) & MASK64).bit_count()
+def band_probes(value: int, max_distance: int) -> list[tuple[int, int]]:
+    """(band, value) pairs to look up so that no fingerprint within `max_distance` bits is missed.
+
+    Two fingerprints `d` bits apart differ in at most `d // 4` bits in one of the four bands
+    (pigeonhole), so each band is probed with its own value and every value within that radius:
+    17 probes per band for the measured 7-bit threshold, each an indexed equality lookup.
+    """
+    radius = max_distance // BANDS
+    flips = [0] + [
+        sum(1 << bit for bit in bits)
+        for r in range(1, radius + 1)
+        for bits in combinations(range(BAND_BITS), r)
+    ]
+    return [
+        (band, own ^ flip) for band, own in enumerate(simhash_bands_of(value)) for flip in flips
+    ]
 
 
 def _row(article: Article, key: str, now: datetime) -> dict:
@@ -118,7 +130,7 @@ def _row(article: Article, key: str, now: datetime) -> dict:
         "extractor": article.extractor,
         "quality_flags": article.quality_flags,
         "content_hash": article.content_hash,
-        "simhash": _simhash(article),
+        "simhash": article.simhash,
         "fetched_at": _utc(article.fetched_at),
         "last_seen": _utc(article.fetched_at) or now,
     }
@@ -136,7 +148,7 @@ def load_articles(
     batch_size: int = 500,
     run_id: str | None = None,
     retry: Retry | None = None,
-    near_duplicate_distance: int = 3,
+    near_duplicate_distance: int = MAX_DISTANCE,
 ) -> LoadReport:
     """Upsert articles and their entities keyed on the normalised canonical URL.
 
@@ -333,8 +345,8 @@ def _load_batch(
             [
                 (article_id, band, value)
                 for key, article_id in rewritten.items()
-                if _simhash(good[key]) is not None
-                for band, value in enumerate(simhash_bands_of(_simhash(good[key])))
+                if good[key].simhash is not None
+                for band, value in enumerate(simhash_bands_of(good[key].simhash))
             ],
         )
         new_keys_set = set(new_keys)
@@ -401,10 +413,11 @@ def _duplicate_targets(
     """The first seen copy of each new or changed article's content, if there is one.
 
     `items` are (key, article, id if already stored), new ones in load order. Exact copies share
-    the content hash (indexed); near copies share at least one SimHash band (indexed) and are then
-    checked bit by bit. A copy of an earlier article of the same batch maps to that article's key
-    (its id is not known until it is inserted); a copy of a stored article maps to its id,
-    following that article's own pointer so that every copy points at the first one.
+    the content hash (indexed); near copies are found by probing the SimHash bands (indexed, see
+    `band_probes`) and then checked bit by bit. A copy of an earlier article of the same batch
+    maps to that article's key (its id is not known until it is inserted); a copy of a stored
+    article maps to its id, following that article's own pointer so that every copy points at
+    the first one.
     """
     if not items:
         return {}
@@ -417,37 +430,51 @@ def _duplicate_targets(
             .group_by(articles.c.content_hash)
         ).all()
     )
-    signatures = {key: _simhash(a) for key, a, _ in items if _simhash(a) is not None}
+    probes = {
+        key: band_probes(a.simhash, near_distance) for key, a, _ in items if a.simhash is not None
+    }
+    wanted: dict[int, set[int]] = {}
+    for pairs in probes.values():
+        for band, value in pairs:
+            wanted.setdefault(band, set()).add(value)
     stored: dict[tuple[int, int], list[tuple[int, int, int | None]]] = {}
-    for band in range(BANDS if signatures else 0):
-        values = {simhash_bands_of(s)[band] for s in signatures.values()}
-        rows = conn.execute(
-            select(
-                simhash_bands.c.value, articles.c.id, articles.c.simhash, articles.c.duplicate_of
+    for band, values in wanted.items():
+        ordered = sorted(values)
+        for start in range(0, len(ordered), _PROBE_CHUNK):
+            rows = conn.execute(
+                select(
+                    simhash_bands.c.value,
+                    articles.c.id,
+                    articles.c.simhash,
+                    articles.c.duplicate_of,
+                )
+                .join(simhash_bands, simhash_bands.c.article_id == articles.c.id)
+                .where(
+                    simhash_bands.c.band == band,
+                    simhash_bands.c.value.in_(ordered[start : start + _PROBE_CHUNK]),
+                )
             )
-            .join(simhash_bands, simhash_bands.c.article_id == articles.c.id)
-            .where(simhash_bands.c.band == band, simhash_bands.c.value.in_(values))
-        )
-        for r in rows:
-            stored.setdefault((band, r.value), []).append((r.id, r.simhash, r.duplicate_of))
+            for r in rows:
+                stored.setdefault((band, r.value), []).append((r.id, r.simhash, r.duplicate_of))
 
     # Earlier articles of this batch, by content hash and by band: (rank, root) where the root
     # is a stored id (ranked first, by id) or the key of a batch article (ranked by position).
     targets: dict[str, int | str] = {}
     batch_hashes: dict[str, tuple[tuple[int, int], int | str]] = {}
     batch_bands: dict[tuple[int, int], list[tuple[tuple[tuple[int, int], int | str], int]]] = {}
-    for position, (key, _, own_id) in enumerate(items):
-        signature = signatures.get(key)
-        bands = list(enumerate(simhash_bands_of(signature))) if signature is not None else []
+    for position, (key, article, own_id) in enumerate(items):
+        signature = article.simhash
+        probed = probes.get(key, [])
         options = []
         first = first_by_hash.get(hashes_of[key])
         if first is not None and (own_id is None or first < own_id):
             options.append(first)
         options += [
             duplicate_of or other_id
-            for band in bands
-            for other_id, other, duplicate_of in stored.get(band, [])
-            if (own_id is None or other_id < own_id) and hamming(signature, other) <= near_distance
+            for probe in probed
+            for other_id, other, duplicate_of in stored.get(probe, [])
+            if (own_id is None or other_id < own_id)
+            and hamming_distance(signature, other) <= near_distance
         ]
         if own_id is not None:
             if options:
@@ -458,16 +485,17 @@ def _duplicate_targets(
             earlier.append(batch_hashes[hashes_of[key]])
         earlier += [
             entry
-            for band in bands
-            for entry, other in batch_bands.get(band, [])
-            if hamming(signature, other) <= near_distance
+            for probe in probed
+            for entry, other in batch_bands.get(probe, [])
+            if hamming_distance(signature, other) <= near_distance
         ]
         entry = min(earlier) if earlier else ((1, position), key)
         if earlier:
             targets[key] = entry[1]
         batch_hashes.setdefault(hashes_of[key], entry)
-        for band in bands:
-            batch_bands.setdefault(band, []).append((entry, signature))
+        if signature is not None:
+            for band in enumerate(simhash_bands_of(signature)):
+                batch_bands.setdefault(band, []).append((entry, signature))
     return targets
 
 

@@ -82,8 +82,8 @@ article_versions = Table(
     UniqueConstraint("article_id", "content_hash", name="uq_article_versions_hash"),
 )
 
-# SimHash split into four 16-bit bands: two signatures within 3 bits of each other share at least
-# one band exactly, so near-duplicate candidates come from an indexed equality lookup.
+# SimHash split into four 16-bit bands, so near-duplicate candidates come from indexed equality
+# lookups (storage.load.band_probes: each band's value and those within d // 4 bits of it).
 simhash_bands = Table(
     "simhash_bands",
     metadata,

@@ -265,8 +265,9 @@ def test_an_edit_keeps_the_earlier_version(db_url: str) -> None:
 def test_copies_point_to_the_first_seen_article(db_url: str) -> None:
     first = make_article(1, simhash=0x0F0F_0000_1234_5678)
     exact = make_article(1, source="other", canonical_url="https://other.example/copy")
-    near = make_article(3, simhash=0x0F0F_0000_1234_5678 ^ 0b101)  # 2 bits apart, other text
-    far = make_article(4, simhash=0x0F0F_0000_1234_5678 ^ 0xFF00_FF00)  # 16 bits apart
+    # 7 bits apart (the measured threshold), spread so that every 16-bit band differs
+    near = make_article(3, simhash=0x0F0F_0000_1234_5678 ^ 0x0001_0003_0003_0003)
+    far = make_article(4, simhash=0x0F0F_0000_1234_5678 ^ 0x0300_0300_0300_0300)  # 8 bits
     negative = make_article(5, simhash=-(0x0F0F_0000_1234_5678 ^ 0b1))
     engine = connect(db_url)
     load_articles(engine, [first], [])
