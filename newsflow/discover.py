@@ -51,10 +51,28 @@ def _relative(base: str, url: str) -> str:
     return url[len(base) - 1 :] if url.startswith(base) else url
 
 
-def _fetch(url: str, user_agent: str, timeout: float) -> bytes | None:
+class _SafeRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects only to http(s), and to private addresses only when allowed."""
+
+    def __init__(self, allow_private: bool) -> None:
+        self.allow_private = allow_private
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001
+        target = urlsplit(newurl)
+        if target.scheme not in ("http", "https"):
+            return None
+        if is_private_host(target.hostname or "") and not self.allow_private:
+            return None
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _fetch(url: str, user_agent: str, timeout: float, allow_private: bool) -> bytes | None:
+    if is_private_host(urlsplit(url).hostname or "") and not allow_private:
+        return None
+    opener = urllib.request.build_opener(_SafeRedirects(allow_private))
     request = urllib.request.Request(url, headers={"User-Agent": user_agent})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with opener.open(request, timeout=timeout) as response:
             if response.status != 200:
                 return None
             return response.read(MAX_BYTES)
@@ -75,7 +93,7 @@ def discover_source(
     base = f"{parts.scheme}://{parts.netloc}/"
     name = re.sub(r"[^a-z0-9_-]+", "-", parts.hostname.removeprefix("www.").split(".")[0].lower())
     found = Discovered(url=base, name=name if SOURCE_NAME.match(name) else "site", local=private)
-    home = _fetch(base, user_agent, timeout) or b""
+    home = _fetch(base, user_agent, timeout, private) or b""
     feeds: list[str] = []
     if home:
         document = lxml.html.document_fromstring(home)
@@ -87,7 +105,7 @@ def discover_source(
                 feeds.append(urljoin(base, link.get("href")))
         sections = document.xpath('//a[contains(@href, "/category/")]/@href')
         found.sections = list(dict.fromkeys(urljoin(base, h) for h in sections))[:5]
-    robots = (_fetch(urljoin(base, "/robots.txt"), user_agent, timeout) or b"").decode(
+    robots = (_fetch(urljoin(base, "/robots.txt"), user_agent, timeout, private) or b"").decode(
         "utf-8", "replace"
     )
     sitemaps = re.findall(r"(?im)^\s*sitemap:\s*(\S+)", robots)
@@ -96,14 +114,14 @@ def discover_source(
     for path in COMMON_SITEMAPS:
         sitemaps.append(urljoin(base, path))
     for candidate in dict.fromkeys(feeds):
-        body = _fetch(candidate, user_agent, timeout)
+        body = _fetch(candidate, user_agent, timeout, private)
         try:
             if body and parse_feed(body, candidate) is not None:
                 found.feeds.append(candidate)
         except DiscoveryError:
             continue
     for candidate in dict.fromkeys(sitemaps):
-        body = _fetch(candidate, user_agent, timeout)
+        body = _fetch(candidate, user_agent, timeout, private)
         try:
             if body and parse_sitemap(body, candidate):
                 found.sitemaps.append(candidate)
