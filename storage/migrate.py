@@ -58,3 +58,38 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
             command.stamp(config, BASELINE_REVISION)
         command.upgrade(config, revision)
         return current_revision(conn)
+
+
+def new_revision(message: str) -> str:
+    """Write the next migration from the difference between `schema.py` and the migrations.
+
+    Autogenerate compares against a scratch SQLite database at head; review the file, and add by
+    hand what autogenerate cannot see (PostgreSQL-only objects, data changes).
+    """
+    import tempfile
+
+    from storage.database import create_database_engine
+
+    with tempfile.TemporaryDirectory() as scratch:
+        engine = create_database_engine(f"sqlite:///{scratch}/head.db")
+        try:
+            upgrade(engine)
+            with engine.begin() as conn:
+                script = command.revision(
+                    alembic_config(conn),
+                    message=message,
+                    autogenerate=True,
+                    rev_id=f"{int(head_revision()) + 1:04d}",
+                )
+        finally:
+            engine.dispose()
+    return script.path
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="python -m storage.migrate revision MESSAGE")
+    parser.add_argument("action", choices=["revision"])
+    parser.add_argument("message")
+    print(new_revision(parser.parse_args().message))
