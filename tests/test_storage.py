@@ -545,7 +545,7 @@ def test_cli_search_export_and_db_upgrade(db_url: str, tmp_path: Path, capsys) -
 )
 def test_bad_urls_give_a_clear_error(url: str, expected: str) -> None:
     with pytest.raises(DatabaseError, match=expected) as caught:
-        connect(url, Retry(attempts=1))
+        connect(url, Retry(retries=0))
     assert "secret" not in str(caught.value)
 
 
@@ -554,7 +554,7 @@ def test_a_stopped_server_is_retried_then_named_without_password() -> None:
     url = f"postgresql+psycopg2://newsflow:s3cret@127.0.0.1:{port}/news"
     started = time.monotonic()
     with pytest.raises(DatabaseError) as caught:
-        connect(url, Retry(attempts=3, backoff_seconds=0.1, backoff_factor=2))
+        connect(url, Retry(retries=2, backoff_seconds=0.1, backoff_factor=2))
     assert time.monotonic() - started >= 0.3  # waited 0.1 s, then 0.2 s
     message = str(caught.value)
     assert f"newsflow:***@127.0.0.1:{port}/news" in message
