@@ -1,0 +1,81 @@
+"""Crawl-state reads and writes on both backends: upserts (also of one URL twice in a batch),
+what counts as done or pending, archiving, reset, and the stored per-run report."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from newsflow import crawl_state
+from newsflow.crawl_state import UrlState
+from storage import connect
+from storage.schema import runs
+from tests.test_storage import databases  # noqa: F401 - the fixture (SQLite and PostgreSQL)
+
+LISTED = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
+
+
+def test_crawl_state_round_trip(databases):  # noqa: F811
+    engine = connect(databases.new())
+    try:
+        crawl_state.save_states(
+            engine,
+            "demo",
+            [
+                UrlState("https://a.example/1", crawl_state.DISCOVERED, listed_published=LISTED),
+                UrlState("https://a.example/1", crawl_state.FETCHED, 200, fetched=True),
+                UrlState("https://a.example/2", "http_500", 500, fetched=True),
+                UrlState("https://a.example/3", crawl_state.OUTSIDE_WINDOW),
+                UrlState("https://a.example/4", "binary", 200, fetched=True),
+                UrlState(
+                    "https://a.example/feed",
+                    crawl_state.LISTING + "ok",
+                    200,
+                    etag='"v1"',
+                    last_modified="Wed, 01 May 2024 08:00:00 GMT",
+                    fetched=True,
+                ),
+            ],
+        )
+        # a 304 later keeps the validators it did not repeat
+        crawl_state.save_states(
+            engine, "demo", [UrlState("https://a.example/feed", "listing:not_modified", 304)]
+        )
+        state = crawl_state.load_source_state(engine, "demo")
+        assert state.done == {"https://a.example/4"}
+        assert sorted(state.pending) == [
+            ("https://a.example/1", LISTED),
+            ("https://a.example/2", None),
+        ]
+        assert state.validators["https://a.example/feed"].etag == '"v1"'
+
+        crawl_state.mark_archived(engine, "demo", ["https://a.example/1", "https://a.example/2"])
+        outcomes = crawl_state.outcomes(engine, "demo")
+        assert outcomes["https://a.example/1"] == "archived"
+        assert outcomes["https://a.example/2"] == "http_500"  # only fetched pages become archived
+
+        for _ in range(5):
+            crawl_state.save_states(
+                engine, "demo", [UrlState("https://a.example/2", "http_500", 500, fetched=True)]
+            )
+        assert crawl_state.load_source_state(engine, "demo", max_attempts=5).pending == []
+
+        for status in ("failed", "ok"):
+            crawl_state.record_run(
+                engine,
+                run_id="r1",
+                source="demo",
+                stage="crawl",
+                started_at=LISTED,
+                status=status,
+                stats={"fetched": 1},
+            )
+        with engine.connect() as conn:
+            (row,) = conn.execute(select(runs)).all()
+        assert (row.status, row.stats) == ("ok", {"fetched": 1})
+
+        assert crawl_state.reset_source(engine, "demo") == 5
+        assert crawl_state.outcomes(engine, "demo") == {}
+    finally:
+        engine.dispose()
