@@ -126,6 +126,23 @@ def plan_from_context(context: Any, fixed_source: str | None = None) -> dict:
 # --- the steps ----------------------------------------------------------------------------------
 
 
+def task_settings() -> Settings:
+    """Settings for a task: the database URL from the environment, else the Airflow connection.
+
+    Either way the secret stays out of DAG code; the connection suits secrets backends (Vault...).
+    """
+    settings = load_settings()
+    if settings.database_url:
+        return settings
+    try:
+        from airflow.sdk import BaseHook
+
+        uri = BaseHook.get_connection(settings.airflow.db_conn_id).get_uri()
+    except Exception:  # noqa: BLE001 - no such connection: the default SQLite under data_dir
+        return settings
+    return load_settings(database_url=uri)
+
+
 def archived_warcs(settings: Settings, sources: list[str]) -> list[str]:
     """Every complete WARC archive of the sources, oldest first (for re-extraction)."""
     found: list[Path] = []
@@ -137,7 +154,7 @@ def archived_warcs(settings: Settings, sources: list[str]) -> list[str]:
 
 
 def crawl_step(plan: dict) -> dict:
-    settings = load_settings()
+    settings = task_settings()
     if plan["reextract"]:
         warcs = archived_warcs(settings, plan["sources"])
         log.info("reextract: %d archived WARC files, nothing fetched", len(warcs))
@@ -184,7 +201,7 @@ def quality_by_source(articles_file: str | Path) -> dict[str, dict]:
 
 
 def extract_step(crawled: dict) -> dict:
-    report = pipeline.extract(load_settings(), crawled["warcs"], run_id=crawled["run_id"])
+    report = pipeline.extract(task_settings(), crawled["warcs"], run_id=crawled["run_id"])
     extracted = asdict(report)
     log.info(
         "extract: %d articles from %d pages (%d failed), %d entities",
@@ -201,7 +218,7 @@ def load_step(extracted: dict, context: Any | None = None) -> dict:
     if extracted.get("dry_run"):
         log.info("dry run: %d records not stored", extracted["extract"]["articles"])
         return {**_summary_base(extracted), "load": None}
-    settings = load_settings()
+    settings = task_settings()
     registry = load_registry(settings.sources_file)
     report = pipeline.load(settings, extracted["extract"]["output"], registry)
     loaded = {**asdict(report), "stored": report.stored}
@@ -480,7 +497,7 @@ def report_step(context: Any) -> dict:
     from storage import connect
     from storage.schema import articles
 
-    settings = load_settings()
+    settings = task_settings()
     events = context.get("triggering_asset_events") or {}
     triggered_by = []
     for asset_events in events.values():

@@ -258,18 +258,19 @@ def screenshot(chromium: str, base: str, token: str, run: dict, tmp_path: Path) 
 
 
 @pytest.mark.slow
+@pytest.mark.postgres
 def test_celery_executor_with_postgres_metadata(tmp_path, newsflow_env, monkeypatch):
     """The production shape on one machine: each component a separate process, same secrets."""
     psycopg2 = pytest.importorskip("psycopg2")
     db = f"newsflow_airflow_{uuid.uuid4().hex[:10]}"
     admin = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="test")
     admin.autocommit = True
+    news_db = f"{db}_news"
     with ExitStack() as stack:
-        admin.cursor().execute(f'CREATE DATABASE "{db}"')
         stack.callback(admin.close)
-        stack.callback(
-            lambda: admin.cursor().execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        )
+        for name in (db, news_db):
+            admin.cursor().execute(f'CREATE DATABASE "{name}"')
+            stack.callback(admin.cursor().execute, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         for key, value in newsflow_env.items():
             monkeypatch.setenv(key, value)
         home, port = tmp_path / "airflow", free_port()
@@ -282,6 +283,8 @@ def test_celery_executor_with_postgres_metadata(tmp_path, newsflow_env, monkeypa
                 "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
                     f"postgresql+psycopg2://postgres@127.0.0.1:5432/{db}"
                 ),
+                # the articles database: an Airflow connection, never a URL in DAG code
+                "AIRFLOW_CONN_NEWSFLOW_DB": f"postgresql+psycopg2://postgres@127.0.0.1:5432/{news_db}",
                 "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
                 "AIRFLOW__CELERY__BROKER_URL": "redis://127.0.0.1:6379/0",
                 "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql://postgres@127.0.0.1:5432/{db}",
@@ -325,3 +328,8 @@ def test_celery_executor_with_postgres_metadata(tmp_path, newsflow_env, monkeypa
         count = len(demo_articles())
         assert run["note"].startswith(f"demo: {count} fetched, {count} new, 0 blocked")
         assert "CeleryExecutor" in tail(logs[1], 200_000)
+        news = psycopg2.connect(host="127.0.0.1", user="postgres", dbname=news_db)
+        with news, news.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM articles WHERE source = 'demo'")
+            assert cursor.fetchone()[0] == count
+        news.close()
