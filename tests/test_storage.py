@@ -204,9 +204,20 @@ def test_a_pre_migration_database_is_adopted(db_url: str) -> None:
 
 
 def test_two_processes_upgrading_at_once_both_succeed(db_url: str) -> None:
-    script = "import sys; from storage.database import connect; connect(sys.argv[1]).dispose()"
+    script = textwrap.dedent(
+        """
+        import sys, time
+        from storage.database import connect
+        while time.time() < float(sys.argv[2]):
+            time.sleep(0.002)
+        connect(sys.argv[1]).dispose()
+        """
+    )
+    start_at = str(time.time() + 1.5)
     children = [
-        subprocess.Popen([sys.executable, "-c", script, db_url], cwd=ROOT, stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [sys.executable, "-c", script, db_url, start_at], cwd=ROOT, stderr=subprocess.PIPE
+        )
         for _ in range(2)
     ]
     for child in children:
