@@ -126,39 +126,30 @@ def plan_from_context(context: Any, fixed_source: str | None = None) -> dict:
 # --- the steps ----------------------------------------------------------------------------------
 
 
-def task_settings() -> Settings:
-    """Settings for a task: the database URL from the environment, else the Airflow connection.
+def archived_warcs(settings: Settings, sources: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Every complete WARC archive of the sources, oldest first, and the damaged ones skipped."""
+    from newsflow.archive import ArchiveError, source_archives, verify
 
-    Either way the secret stays out of DAG code; the connection suits secrets backends (Vault...).
-    """
-    settings = load_settings()
-    if settings.database_url:
-        return settings
-    try:
-        from airflow.sdk import BaseHook
-
-        uri = BaseHook.get_connection(settings.airflow.db_conn_id).get_uri()
-    except Exception:  # noqa: BLE001 - no such connection: the default SQLite under data_dir
-        return settings
-    return load_settings(database_url=uri)
-
-
-def archived_warcs(settings: Settings, sources: list[str]) -> list[str]:
-    """Every complete WARC archive of the sources, oldest first (for re-extraction)."""
-    found: list[Path] = []
+    good: list[str] = []
+    damaged: dict[str, str] = {}
     for name in sources:
-        found += sorted(
-            (settings.warc_dir / name).glob("*.warc.gz"), key=lambda p: p.stat().st_mtime
-        )
-    return [str(p) for p in found]
+        for path in source_archives(settings.warc_dir, name):
+            try:
+                verify(path)
+                good.append(str(path))
+            except ArchiveError as exc:
+                damaged[str(path)] = str(exc)
+    return good, damaged
 
 
 def crawl_step(plan: dict) -> dict:
-    settings = task_settings()
+    settings = load_settings()
     if plan["reextract"]:
-        warcs = archived_warcs(settings, plan["sources"])
+        warcs, damaged = archived_warcs(settings, plan["sources"])
         log.info("reextract: %d archived WARC files, nothing fetched", len(warcs))
-        return {**plan, "warcs": warcs, "crawl": []}
+        for path, reason in damaged.items():
+            log.warning("reextract: skipped damaged archive %s: %s", path, reason)
+        return {**plan, "warcs": warcs, "damaged_archives": damaged, "crawl": []}
     registry = load_registry(settings.sources_file)
     sources = select_sources(registry, plan["sources"])
     reports = pipeline.crawl(
@@ -201,7 +192,7 @@ def quality_by_source(articles_file: str | Path) -> dict[str, dict]:
 
 
 def extract_step(crawled: dict) -> dict:
-    report = pipeline.extract(task_settings(), crawled["warcs"], run_id=crawled["run_id"])
+    report = pipeline.extract(load_settings(), crawled["warcs"], run_id=crawled["run_id"])
     extracted = asdict(report)
     log.info(
         "extract: %d articles from %d pages (%d failed), %d entities",
@@ -218,7 +209,7 @@ def load_step(extracted: dict, context: Any | None = None) -> dict:
     if extracted.get("dry_run"):
         log.info("dry run: %d records not stored", extracted["extract"]["articles"])
         return {**_summary_base(extracted), "load": None}
-    settings = task_settings()
+    settings = load_settings()
     registry = load_registry(settings.sources_file)
     report = pipeline.load(settings, extracted["extract"]["output"], registry)
     loaded = {**asdict(report), "stored": report.stored}
@@ -244,6 +235,7 @@ def load_step(extracted: dict, context: Any | None = None) -> dict:
 def _summary_base(extracted: dict) -> dict:
     """What goes downstream and into XCom: counts, not the archive paths."""
     keep = ("run_id", "sources", "since", "until", "window_from", "reextract", "dry_run")
+    keep += ("damaged_archives",)
     crawl = [{k: v for k, v in r.items() if k != "log_file"} for r in extracted.get("crawl") or []]
     return {
         **{k: extracted.get(k) for k in keep},
@@ -288,6 +280,8 @@ def run_note(summary: dict, anomalies: dict[str, list[str]], action: str) -> str
         lines.append(crawl_line(crawl, load.get("inserted") if single and load else None))
     if summary.get("reextract"):
         lines.append(f"re-extracted from the archive: {', '.join(summary.get('sources') or [])}")
+        if summary.get("damaged_archives"):
+            lines.append(f"{len(summary['damaged_archives'])} damaged archives skipped")
     ext = summary.get("extract") or {}
     lines.append(
         f"extracted {ext.get('articles', 0)} articles from {ext.get('pages', 0)} pages "
@@ -497,7 +491,7 @@ def report_step(context: Any) -> dict:
     from storage import connect
     from storage.schema import articles
 
-    settings = task_settings()
+    settings = load_settings()
     events = context.get("triggering_asset_events") or {}
     triggered_by = []
     for asset_events in events.values():

@@ -57,8 +57,6 @@ class AirflowSettings(BaseModel):
     webhook_url: str | None = None
     webhook_timeout_seconds: float = Field(10.0, gt=0)
     api_conn_id: str = "newsflow_airflow_api"
-    # used when `database_url` is not set: an Airflow connection holding the newsflow database URL
-    db_conn_id: str = "newsflow_db"
 
 
 class Settings(BaseSettings):

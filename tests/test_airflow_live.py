@@ -284,7 +284,8 @@ def test_celery_executor_with_postgres_metadata(tmp_path, newsflow_env, monkeypa
                     f"postgresql+psycopg2://postgres@127.0.0.1:5432/{db}"
                 ),
                 # the articles database: an Airflow connection, never a URL in DAG code
-                "AIRFLOW_CONN_NEWSFLOW_DB": f"postgresql+psycopg2://postgres@127.0.0.1:5432/{news_db}",
+                "NEWSFLOW_DATABASE_CONN_ID": "newsflow_db",
+                "AIRFLOW_CONN_NEWSFLOW_DB": f"postgresql://postgres@127.0.0.1:5432/{news_db}",
                 "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
                 "AIRFLOW__CELERY__BROKER_URL": "redis://127.0.0.1:6379/0",
                 "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql://postgres@127.0.0.1:5432/{db}",

@@ -204,16 +204,6 @@ def test_run_note_reads_like_a_sentence():
     assert "- demo: blocked" in marked
 
 
-def test_database_url_from_environment_else_airflow_connection(monkeypatch):
-    from newsflow.airflow_steps import task_settings
-
-    monkeypatch.delenv("NEWSFLOW_DATABASE_URL", raising=False)
-    monkeypatch.setenv("AIRFLOW_CONN_NEWSFLOW_DB", "postgresql+psycopg2://u:p%40ss@db.example/news")
-    assert task_settings().db_url == "postgresql+psycopg2://u:p%40ss@db.example/news"
-    monkeypatch.setenv("NEWSFLOW_DATABASE_URL", "sqlite:////tmp/x.db")
-    assert task_settings().db_url == "sqlite:////tmp/x.db"
-
-
 def test_failure_callback_logs_and_posts_to_webhook(webhook, monkeypatch, caplog):
     from types import SimpleNamespace
 
