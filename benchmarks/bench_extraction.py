@@ -29,6 +29,7 @@ from newsflow.settings import PROJECT_ROOT
 DATASET = PROJECT_ROOT.parent / "shared" / "bench" / "extraction-dev"
 _TOKEN = re.compile(r"\w+")
 SHINGLE = 4
+REPEATS = 3
 
 
 @dataclass
@@ -135,10 +136,18 @@ def _decoded(pages: list[Page]) -> list[str]:
     return [decode_html(p.html) for p in pages]
 
 
-def _timed(run: Callable[[], list[str]]) -> tuple[list[str], float]:
-    started = time.perf_counter()
-    result = run()
-    return result, time.perf_counter() - started
+def _best_of(runs: dict[str, Callable[[], list[str]]]) -> dict[str, tuple[list[str], float]]:
+    """Each run's output and best time over :data:`REPEATS` rounds, the runs alternating: other
+    jobs on a shared machine only ever add time, so the minimum is the fairest estimate."""
+    results: dict[str, tuple[list[str], float]] = {}
+    for _ in range(REPEATS):
+        for name, run in runs.items():
+            started = time.perf_counter()
+            output = run()
+            seconds = time.perf_counter() - started
+            if name not in results or seconds < results[name][1]:
+                results[name] = (output, seconds)
+    return results
 
 
 def main() -> None:
@@ -154,17 +163,24 @@ def main() -> None:
     pages = load_pages()
     texts = _decoded(pages)
 
-    ours, ours_s = _timed(lambda: [extract_article(p.html, p.url).text for p in pages])
     with BoundedExtractor() as extractor:
         extractor.extract(b"<p>start the worker</p>", "https://example.com/")
-        bounded, bounded_s = _timed(lambda: [extractor.extract(p.html, p.url).text for p in pages])
-    default, default_s = _timed(
-        lambda: [trafilatura.extract(t, url=p.url) or "" for p, t in zip(pages, texts, strict=True)]
-    )
-    _, lxml_s = _timed(lambda: [lxml.html.document_fromstring(p.html).tag for p in pages])
+        timed = _best_of(
+            {
+                "ours": lambda: [extract_article(p.html, p.url).text for p in pages],
+                "bounded": lambda: [extractor.extract(p.html, p.url).text for p in pages],
+                "default": lambda: [
+                    trafilatura.extract(t, url=p.url) or ""
+                    for p, t in zip(pages, texts, strict=True)
+                ],
+                "lxml": lambda: [lxml.html.document_fromstring(p.html).tag for p in pages],
+            }
+        )
+    (ours, ours_s), (bounded, bounded_s) = timed["ours"], timed["bounded"]
+    (default, default_s), lxml_s = timed["default"], timed["lxml"][1]
 
     n = len(pages)
-    print(f"pages: {n} from {DATASET}")
+    print(f"pages: {n} from {DATASET}; speed: best of {REPEATS} alternating rounds")
     print(f"{'extractor':28} {'F1':>6} {'P':>6} {'R':>6} {'exact':>6} {'pages/s':>8}")
     rows = (
         ("newsflow extract_article", ours, ours_s),
