@@ -26,6 +26,7 @@ BOILERPLATE_PHRASES: dict[str, tuple[str, ...]] = {
         "comments are closed",
         "log in to comment",
         "join the discussion",
+        "tell us what you think",
     ),
     "newsletter": (
         "sign up for our newsletter",
@@ -33,6 +34,7 @@ BOILERPLATE_PHRASES: dict[str, tuple[str, ...]] = {
         "sign up to our newsletter",
         "delivered to your inbox",
         "delivered straight to your inbox",
+        "right in your inbox",
     ),
     "cookie_prompt": (
         "we use cookies",
@@ -56,6 +58,11 @@ BOILERPLATE_PHRASES: dict[str, tuple[str, ...]] = {
         "you may also like",
         "recommended for you",
         "more from this section",
+    ),
+    "contact_line": (
+        "have a tip?",
+        "can be reached at",
+        "may be reached at",
     ),
 }
 

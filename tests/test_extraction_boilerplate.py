@@ -85,6 +85,7 @@ def test_other_pages_have_no_captions() -> None:
         ("We use cookies to improve your experience.", ["cookie_prompt"]),
         ("Share this article on Facebook", ["share_bar"]),
         ("You may also like", ["related_list"]),
+        ("Have a tip? Jane Doe may be reached at jane@example.com.", ["contact_line"]),
         ("The council shared the budget with reporters on Tuesday.", []),
     ],
 )
