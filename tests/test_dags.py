@@ -279,6 +279,11 @@ def test_demo_dag_runs_end_to_end(
     assert load["crawl"] == [] and load["load"]["inserted"] == 0
     assert load["load"]["unchanged"] == stored
 
+    # a dry run stores nothing and says so
+    dry = dag.test(run_conf={"reextract": True, "dry_run": True})
+    assert dry.state == "success" and _xcom(dry, "load")["load"] is None
+    assert "dry run: nothing stored" in _xcom(dry, "check")["note"]
+
     # the asset-triggered report summarises the day per source
     report_run = dagbag.dags["newsflow_report"].test()
     assert report_run.state == "success"
@@ -292,7 +297,7 @@ def test_demo_dag_runs_end_to_end(
     history.write_text(
         "".join(json.dumps({"discovered": 100 * stored, "flag_rate": 0}) + "\n" for _ in range(3))
     )
-    failed = dag.test(run_conf={"reextract": False})
+    failed = dag.test(run_conf={"reextract": False, "dry_run": False})
     assert failed.state == "failed"
     states = {ti.task_id: ti.state for ti in failed.get_task_instances()}
     assert states == dict(crawl="success", extract="success", load="success", check="failed")
