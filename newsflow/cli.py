@@ -140,6 +140,10 @@ def _print_summary(summary: pipeline.RunSummary) -> None:
         f"  extracted {extracted.articles} articles from {extracted.pages} pages "
         f"({extracted.failed} failed), {extracted.entities} entities"
     )
+    for reason, count in sorted(extracted.failures.items()):
+        print(f"    failed: {reason}: {count}")
+    for source, flags in extracted.quality_flags.items():
+        print(f"    quality flags {source}: " + ", ".join(f"{f} {n}" for f, n in flags.items()))
     loaded = summary.load
     print(
         f"  stored {loaded.stored} articles: {loaded.inserted} new, {loaded.updated} updated, "
