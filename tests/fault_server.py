@@ -8,6 +8,7 @@ are streamed in chunks, never built in memory.
 
 from __future__ import annotations
 
+import functools
 import socket
 import struct
 import threading
@@ -39,6 +40,7 @@ ARTICLE_FAULTS = {
     "ok-2": "archived",
     "gzip-bomb": "too_large",
     "brotli-bomb": "too_large",
+    "deflate-bomb": "too_large",
     "huge": "too_large",
     "loop": "redirect_loop",
     "redirect-chain": "too_many_redirects",
@@ -72,6 +74,7 @@ def _ok_page(name: str) -> bytes:
     return article_html(f"Story {name}", [sentence * 6, sentence * 5])
 
 
+@functools.cache
 def _bomb(kind: str, size: int = 100 * 1024 * 1024) -> bytes:
     """A small body that decompresses to `size` zero bytes, built chunk by chunk."""
     chunk = b"\0" * (1 << 20)
@@ -79,7 +82,7 @@ def _bomb(kind: str, size: int = 100 * 1024 * 1024) -> bytes:
         compressor = brotli.Compressor(quality=4)
         parts = [compressor.process(chunk) for _ in range(size // len(chunk))]
         return b"".join(parts) + compressor.finish()
-    compressor = zlib.compressobj(1, zlib.DEFLATED, 31)
+    compressor = zlib.compressobj(1, zlib.DEFLATED, 31 if kind == "gzip" else 15)
     parts = [compressor.compress(chunk) for _ in range(size // len(chunk))]
     return b"".join(parts) + compressor.flush()
 
@@ -262,8 +265,8 @@ class _Handler(BaseHTTPRequestHandler):
         name = parts[-1] if len(parts) == 5 else ""
         if name.startswith("ok") or name in ("from-sitemap", "secret"):
             return self._send(200, _ok_page(name))
-        if name == "gzip-bomb" or name == "brotli-bomb":
-            kind = "gzip" if name == "gzip-bomb" else "br"
+        if name.endswith("-bomb"):
+            kind = {"gzip-bomb": "gzip", "brotli-bomb": "br", "deflate-bomb": "deflate"}[name]
             return self._send(200, self.bombs[kind], headers={"Content-Encoding": kind})
         if name == "huge":
             chunk = b"<p>" + b"x" * (1 << 16) + b"</p>"
@@ -317,7 +320,7 @@ class _Server(ThreadingHTTPServer):
 def start_fault_site(**options: object) -> FaultSite:
     """Serve on a free loopback port; `options` set FaultSite fields (robots_status, ...)."""
     site = FaultSite("127.0.0.1", 0, **options)
-    bombs = {"gzip": _bomb("gzip"), "br": _bomb("br")}
+    bombs = {kind: _bomb(kind) for kind in ("gzip", "br", "deflate")}
     handler = type("Handler", (_Handler,), {"site": site, "bombs": bombs})
     server = _Server(("127.0.0.1", 0), handler)
     site.port = server.server_address[1]

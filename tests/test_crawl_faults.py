@@ -123,7 +123,7 @@ def test_report_counts_every_kind(faults):
     assert report.outside_window == 2
     assert report.robots_forbidden == 1
     assert report.discovery_errors == 1
-    assert report.errors["too_large"] == 3
+    assert report.errors["too_large"] == 4  # gzip, brotli and deflate bombs, 50 MB page
     for kind in ("timeout", "connection", "redirect_loop", "too_many_redirects", "http_500"):
         assert report.errors[kind] == 1, kind
 
