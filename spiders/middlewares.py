@@ -20,7 +20,7 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.misc import build_from_crawler
@@ -168,7 +168,8 @@ class HostHealth:
     def process_exception(
         self, request: Request, exception: Exception, spider: Spider | None = None
     ) -> None:
-        if not isinstance(exception, IgnoreRequest):
+        # Refusals and oversized bodies say nothing about the host's health.
+        if not isinstance(exception, IgnoreRequest | DownloadCancelledError):
             self._failed(urlsplit(request.url).netloc, request)
 
     def process_response(

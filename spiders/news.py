@@ -117,7 +117,7 @@ class NewsSpider(scrapy.Spider):
     def robots_sitemaps(self, urls: list[str]) -> None:
         """`Sitemap:` lines of robots.txt (called by the robots.txt middleware)."""
         for url in urls:
-            if url not in self.listings and url.startswith(self.source.url.split("/", 3)[0]):
+            if url not in self.listings and self._on_site(url):
                 self._count("robots_sitemaps")
                 request = self._listing_request(url, "sitemap", self.parse_sitemap, 20)
                 self.crawler.engine.crawl(request)
