@@ -27,7 +27,7 @@ from extraction.authors import clean_authors, site_name_keys
 from extraction.boilerplate import prune_boilerplate, take_captions
 from extraction.charset import decode_html
 from extraction.dedup import simhash
-from extraction.errors import MEMORY_ERROR, TOO_DEEP_ERROR
+from extraction.errors import LISTING_ERROR, MEMORY_ERROR, TOO_DEEP_ERROR
 from extraction.quality import drop_boilerplate_paragraphs, quality_flags
 from extraction.record import Article
 
@@ -36,6 +36,11 @@ log = logging.getLogger(__name__)
 PARAGRAPH_SEPARATOR = "\n\n"
 # An article has at least one line of running text this long; headline lists and menus do not.
 MIN_PROSE_LINE_CHARS = 100
+# A page whose <article> teasers (a heading with a link), at least this many, hold more than
+# this share of its words is a listing, not a story.
+LISTING_MIN_TEASERS = 3
+LISTING_TEXT_SHARE = 0.5
+_TEASER_HEADINGS = ("h1", "h2", "h3", "h4")
 _BINARY_SAMPLE_CHARS = 4096
 _BINARY_MAX_CONTROL_RATIO = 0.05
 
@@ -98,6 +103,27 @@ def _has_prose(body: lxml.etree._Element | None) -> bool:
         if any(len(line.strip()) >= MIN_PROSE_LINE_CHARS for line in lines):
             return True
     return False
+
+
+def _is_listing(tree: HtmlElement, meta: dict[str, list[str]], jsonld: dict) -> bool:
+    """A section or archive page: ``<article>`` teasers (a heading linking away) hold most text.
+
+    Pages that declare themselves an article (JSON-LD, ``og:type``) are never listings, and a
+    story with a rail of related ``<article>`` cards keeps most of its text outside the cards.
+    """
+    if jsonld or "article" in [v.lower() for v in meta.get("og:type", [])]:
+        return False
+    teasers = [
+        element
+        for element in tree.iter("article")
+        if any(h.find(".//a[@href]") is not None for h in element.iter(*_TEASER_HEADINGS))
+    ]
+    if len(teasers) < LISTING_MIN_TEASERS:
+        return False
+    body = tree.find(".//body")
+    page_chars = len((body if body is not None else tree).text_content().split())
+    teaser_chars = sum(len(t.text_content().split()) for t in teasers)
+    return teaser_chars > LISTING_TEXT_SHARE * page_chars
 
 
 def _drop_leading_title(text: str, title: str | None) -> str:
@@ -188,6 +214,8 @@ def _extract(
     article.canonical_url = metadata.canonical_url(tree, meta, url)
     article.language = metadata.language(tree, meta, jsonld)
 
+    if _is_listing(tree, meta, jsonld):
+        return _failed(article, LISTING_ERROR)
     article.captions = take_captions(tree)
     prune_boilerplate(tree)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from extraction import PARAGRAPH_SEPARATOR, Article, extract_article
+from extraction.errors import LISTING_ERROR
 from extraction.quality import (
     boilerplate_kinds,
     drop_boilerplate_paragraphs,
@@ -127,3 +128,13 @@ def test_quality_gate_flags_and_counts_per_source() -> None:
         "a": {"boilerplate:newsletter": 1, "no_date": 2},
         "b": {"no_date": 1, "no_title": 1, "short_text": 1},
     }
+
+
+def test_section_page_of_teasers_is_not_an_article() -> None:
+    """The demo site's category page: a dozen <article> teasers with excerpts, no story."""
+    html = (FIXTURES / "listing.html").read_bytes()
+    article = extract_article(html, "http://127.0.0.1:8799/category/politics/")
+    assert article.error == LISTING_ERROR
+    assert article.text == ""
+    declared = html.replace(b"<head>", b'<head><meta property="og:type" content="article">', 1)
+    assert extract_article(declared, "http://127.0.0.1:8799/category/politics/").ok
