@@ -216,6 +216,10 @@ def _extract(
 
     if _is_listing(tree, meta, jsonld):
         return _failed(article, LISTING_ERROR)
+    article.published, article.published_source = metadata.published_date(
+        tree, jsonld, meta, url, fallback_published
+    )
+    article.modified, article.modified_source = metadata.modified_date(tree, jsonld, meta)
     article.captions = take_captions(tree)
     prune_boilerplate(tree)
 
@@ -236,10 +240,10 @@ def _extract(
     article.tags = metadata.tags(meta, jsonld, list(getattr(doc, "tags", None) or []))
     article.image = metadata.image(meta, jsonld, url) or getattr(doc, "image", None) or None
 
-    article.published, article.published_source = metadata.published_date(
-        tree, jsonld, meta, url, fallback_published, getattr(doc, "date", None)
-    )
-    article.modified, article.modified_source = metadata.modified_date(tree, jsonld, meta)
+    if article.published is None:
+        article.published, article.published_source = metadata.guessed_date(
+            getattr(doc, "date", None)
+        )
 
     body = getattr(doc, "body", None)
     text = _drop_leading_title(_body_text(body), article.title)

@@ -186,13 +186,12 @@ def published_date(
     meta: dict[str, list[str]],
     url: str,
     feed_date: datetime | None = None,
-    guessed_day: str | None = None,
 ) -> tuple[datetime | None, str | None]:
     """Publication moment and the signal it came from, most trusted signal first.
 
     JSON-LD, meta tags and ``<time>`` elements state the moment; then the day in the URL; then
-    the date the feed or sitemap listed (``feed``); last ``guessed_day``, trafilatura's
-    htmldate guess from the page text. Implausible values are skipped, not returned.
+    the date the feed or sitemap listed (``feed``). Implausible values are skipped. When all
+    are missing, :func:`guessed_date` is the last resort.
     """
     candidates = _date_candidates(
         jsonld, meta, tree, "datePublished", PUBLISHED_META, ("published", "entry-date")
@@ -203,7 +202,12 @@ def published_date(
     for value, source in ((url_date(url), "url"), (feed_date, "feed")):
         if value is not None and is_plausible(value):
             return value, source
-    return _first_plausible(iter([(guessed_day or "", "htmldate")]))
+    return None, None
+
+
+def guessed_date(day: str | None) -> tuple[datetime | None, str | None]:
+    """trafilatura's htmldate guess from the page text (``htmldate``), if plausible."""
+    return _first_plausible(iter([(day or "", "htmldate")]))
 
 
 def modified_date(
