@@ -14,14 +14,17 @@ import sys
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from extraction.bounds import Bounds
 from extraction.record import Article
 from newsflow.archive import read_pages
 from newsflow.settings import PROJECT_ROOT, Settings
 from newsflow.sources import Source
 from storage import LoadReport, connect, known_urls, load_articles
 from storage.database import DatabaseError, Retry
+
+if TYPE_CHECKING:
+    from extraction.bounds import Bounds
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +227,8 @@ def _charset(content_type: str) -> str | None:
 
 def extraction_bounds(settings: Settings) -> Bounds:
     """Per-page time and memory bounds of the extract step, from the settings."""
+    from extraction.bounds import Bounds
+
     return Bounds(
         timeout_seconds=settings.extract_timeout_seconds,
         memory_bytes=settings.extract_memory_mb * 1024 * 1024,
