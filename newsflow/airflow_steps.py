@@ -435,7 +435,7 @@ def set_run_note(context: Any, note: str, cfg: AirflowSettings) -> bool:
         base, token = _api_token(conn)
         request = urllib.request.Request(
             f"{base}/api/v2/dags/{dag_run.dag_id}/dagRuns/{dag_run.run_id}?update_mask=note",
-            data=json.dumps({"note": note}).encode(),
+            data=json.dumps({"note": note[:1000]}).encode(),
             method="PATCH",
             headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
         )
@@ -482,6 +482,13 @@ def on_task_failure(context: Any) -> None:
             post_webhook(cfg.webhook_url, payload, cfg.webhook_timeout_seconds)
     except Exception as exc:  # noqa: BLE001 - the callback must never raise
         log.warning("failure webhook not sent: %s", exc)
+    # `check` writes its own note (the anomalies); other tasks' failures get a short one
+    if payload["task_id"] != "check" and context.get("dag_run") is not None:
+        try:
+            note = f"FAILED at {payload['task_id']} ({', '.join(payload['sources'])}): "
+            set_run_note(context, note + payload["reason"], load_settings().airflow)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("failure note not set: %s", exc)
 
 
 def report_step(context: Any) -> dict:
