@@ -265,7 +265,9 @@ def crawl_line(crawl: dict, new: int | None = None) -> str:
         parts.append(f"{crawl['not_modified']} not modified")
     if crawl.get("robots_forbidden"):
         parts.append(f"{crawl['robots_forbidden']} disallowed by robots.txt")
-    return f"{crawl.get('source', '?')}: " + ", ".join(parts)
+    status = str(crawl.get("status") or "ok")
+    suffix = "" if status == "ok" else f" -- {status.upper()}"
+    return f"{crawl.get('source', '?')}: " + ", ".join(parts) + suffix
 
 
 def run_note(summary: dict, anomalies: dict[str, list[str]], action: str) -> str:

@@ -202,6 +202,10 @@ def test_run_note_reads_like_a_sentence():
     marked = run_note(summary, {"demo": ["blocked: the site refused 3 requests"]}, "mark")
     assert marked.startswith("anomaly marked, run kept green: demo")
     assert "- demo: blocked" in marked
+    blocked = {"source": "demo", "fetched": 0, "blocked": 12, "status": "blocked"}
+    assert run_note({**summary, "crawl": [blocked]}, {}, "fail").startswith(
+        "demo: 0 fetched, 20 new, 12 blocked -- BLOCKED"
+    )
 
 
 def test_failure_callback_logs_and_posts_to_webhook(webhook, monkeypatch, caplog):
