@@ -38,10 +38,12 @@ def airflow_db() -> None:
 
 @pytest.fixture(scope="module")
 def dagbag(demo_registry):
-    os.environ["NEWSFLOW_SOURCES_FILE"] = str(demo_registry)
+    """The dags folder parsed against the test registry (env restored afterwards)."""
     from airflow.dag_processing.dagbag import DagBag
 
-    return DagBag(dag_folder=str(DAGS))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NEWSFLOW_SOURCES_FILE", str(demo_registry))
+        yield DagBag(dag_folder=str(DAGS))
 
 
 @pytest.fixture
