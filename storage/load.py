@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import combinations, islice
 
-from sqlalchemy import Connection, Engine, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.elements import TextClause
 
 from extraction.dedup import MAX_DISTANCE, hamming_distance
 from extraction.record import Article
@@ -397,8 +398,15 @@ def _insert_rows(conn: Connection, table, columns: tuple[str, ...], rows: list[t
 def _copy_text(value: object) -> str:
     if value is None:
         return "\\N"
-    text = str(value)
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    raw = str(value)
+    return raw.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _int_list_in(values: list[int], start: int) -> TextClause:
+    """`simhash_bands.value IN (...)` with the integers inlined: thousands of probe values would
+    otherwise spend most of the load compiling one bound parameter each."""
+    chunk = values[start : start + _PROBE_CHUNK]
+    return text(f"simhash_bands.value IN ({','.join(str(int(v)) for v in chunk)})")
 
 
 def _is_stale(article: Article, row) -> bool:
@@ -449,10 +457,7 @@ def _duplicate_targets(
                     articles.c.duplicate_of,
                 )
                 .join(simhash_bands, simhash_bands.c.article_id == articles.c.id)
-                .where(
-                    simhash_bands.c.band == band,
-                    simhash_bands.c.value.in_(ordered[start : start + _PROBE_CHUNK]),
-                )
+                .where(simhash_bands.c.band == band, _int_list_in(ordered, start))
             )
             for r in rows:
                 stored.setdefault((band, r.value), []).append((r.id, r.simhash, r.duplicate_of))
