@@ -3,9 +3,12 @@ crawl state and the report, and the rest of the crawl still completes."""
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -228,6 +231,40 @@ def test_real_source_never_reaches_private_addresses(tmp_path):
     assert site.requests == []
     assert states[site.url + "/feed.xml"] == "listing:private_address"
     assert report.errors == {"feed_private_address": 1}
+
+
+def _names_resolving_to_loopback(port: int) -> list[str]:
+    """Host names that are not address literals but resolve to this machine: the guard must
+    resolve them before it lets a request through."""
+    names = ["127.1"]  # inet_aton shorthand for 127.0.0.1; ipaddress does not parse it
+    hostname = socket.gethostname()
+    try:
+        if ipaddress.ip_address(socket.gethostbyname(hostname)).is_loopback:
+            names.append(hostname)
+    except (OSError, ValueError):
+        pass
+    return [f"http://{name}:{port}/feed.xml" for name in names]
+
+
+def test_real_source_resolves_host_names_before_connecting(tmp_path):
+    site = start_fault_site()
+    try:
+        feeds = _names_resolving_to_loopback(urlsplit(site.url).port)
+        registry = tmp_path / "sources.yaml"
+        entry = {"name": "faults", "url": "https://news.example/", "feeds": feeds}
+        registry.write_text(yaml.safe_dump({"sources": [entry]}), encoding="utf-8")
+        settings = Settings(
+            data_dir=tmp_path / "data", sources_file=registry, crawl=CrawlSettings(**FAST)
+        )
+        report = _crawl(settings, "resolved")
+        states = _outcomes(settings)
+    finally:
+        site.stop()
+    assert site.requests == []
+    assert {url: states.get(url) for url in feeds} == dict.fromkeys(
+        feeds, "listing:private_address"
+    )
+    assert report.errors == {"feed_private_address": len(feeds)}
 
 
 def test_real_sources_keep_at_least_one_second_between_requests(tmp_path):
