@@ -7,7 +7,10 @@ the same transaction as the rows they count, so they too come out the same after
 
 from __future__ import annotations
 
+import functools
 import io
+import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -36,6 +39,8 @@ from storage.schema import (
 BANDS = 4
 BAND_BITS = 16
 _PROBE_CHUNK = 5000
+# Characters that COPY's text format needs escaped.
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
 LOAD_STAGE = "load"
 # Counted per source in `runs.stats` for the load stage; bumped once per article event.
 RUN_COUNTERS = ("new", "updated", "duplicates", "entities")
@@ -98,15 +103,20 @@ def band_probes(value: int, max_distance: int) -> list[tuple[int, int]]:
     (pigeonhole), so each band is probed with its own value and every value within that radius:
     17 probes per band for the measured 7-bit threshold, each an indexed equality lookup.
     """
-    radius = max_distance // BANDS
-    flips = [0] + [
-        sum(1 << bit for bit in bits)
-        for r in range(1, radius + 1)
-        for bits in combinations(range(BAND_BITS), r)
-    ]
+    flips = _flips(max_distance // BANDS)
     return [
         (band, own ^ flip) for band, own in enumerate(simhash_bands_of(value)) for flip in flips
     ]
+
+
+@functools.cache
+def _flips(radius: int) -> tuple[int, ...]:
+    """Every 16-bit mask with at most `radius` bits set."""
+    return (0,) + tuple(
+        sum(1 << bit for bit in bits)
+        for r in range(1, radius + 1)
+        for bits in combinations(range(BAND_BITS), r)
+    )
 
 
 def _row(article: Article, key: str, now: datetime) -> dict:
@@ -272,12 +282,7 @@ def _load_batch(
             }
             for k in keys
         ]
-        inserted = conn.execute(
-            insert(articles)
-            .on_conflict_do_nothing(index_elements=["canonical_url"])
-            .returning(articles.c.id, articles.c.canonical_url),
-            rows,
-        ).all()
+        inserted = _insert_new_articles(conn, insert, rows)
         rewritten.update({r.canonical_url: r.id for r in inserted})
         result.inserted += len(inserted)
         # Stored meanwhile by a concurrent load of the same records.
@@ -363,6 +368,44 @@ def _load_batch(
     return result
 
 
+def _insert_new_articles(conn: Connection, insert, rows: list[dict]) -> list:
+    """Insert articles not stored yet (a concurrent load may have stored some: they are left
+    alone); returns (id, canonical_url) of those inserted.
+
+    On PostgreSQL the rows go through COPY into a temporary staging table and one
+    `INSERT ... SELECT ... ON CONFLICT`: binding every column of a multi-row INSERT cost more than
+    the server's own work. Ids are assigned in load order (`ORDER BY ord`), which the
+    first-seen-copy rule relies on.
+    """
+    statement = insert(articles).on_conflict_do_nothing(index_elements=["canonical_url"])
+    if conn.dialect.name != "postgresql":
+        return conn.execute(
+            statement.returning(articles.c.id, articles.c.canonical_url), rows
+        ).all()
+    columns = list(rows[0])
+    names = ", ".join(columns)
+    conn.execute(
+        text(
+            f"CREATE TEMPORARY TABLE articles_staging AS "
+            f"SELECT 0 AS ord, {names} FROM articles WITH NO DATA"
+        )
+    )
+    _copy_rows(
+        conn,
+        "articles_staging",
+        ("ord", *columns),
+        [(n, *(row[c] for c in columns)) for n, row in enumerate(rows)],
+    )
+    inserted = conn.execute(
+        text(
+            f"INSERT INTO articles ({names}) SELECT {names} FROM articles_staging ORDER BY ord "
+            "ON CONFLICT (canonical_url) DO NOTHING RETURNING id, canonical_url"
+        )
+    ).all()
+    conn.execute(text("DROP TABLE articles_staging"))
+    return inserted
+
+
 def _ids_of(conn: Connection, keys: list, known: dict[str, int]) -> dict[str, int]:
     """Ids of articles by canonical URL, from this batch's inserts or (lost a race) the table."""
     missing = [k for k in keys if k not in known]
@@ -382,7 +425,12 @@ def _insert_rows(conn: Connection, table, columns: tuple[str, ...], rows: list[t
     if conn.dialect.name != "postgresql":
         conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
         return
-    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    _copy_rows(conn, table.name, columns, rows)
+
+
+def _copy_rows(conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """PostgreSQL COPY in text format, with psycopg2 or psycopg 3; lists and dicts as JSON."""
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
     with conn.connection.driver_connection.cursor() as cursor:
         if hasattr(cursor, "copy_expert"):
             buffer = io.StringIO()
@@ -392,13 +440,21 @@ def _insert_rows(conn: Connection, table, columns: tuple[str, ...], rows: list[t
         else:
             with cursor.copy(statement) as copy:
                 for row in rows:
-                    copy.write_row(row)
+                    copy.write_row([_as_json(v) for v in row])
+
+
+def _as_json(value: object) -> object:
+    return json.dumps(value) if isinstance(value, list | dict) else value
 
 
 def _copy_text(value: object) -> str:
     if value is None:
         return "\\N"
-    raw = str(value)
+    if isinstance(value, int):
+        return str(value)
+    raw = str(_as_json(value))
+    if not _COPY_SPECIAL.search(raw):
+        return raw
     return raw.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 

@@ -244,6 +244,33 @@ def test_reloading_changes_nothing(db_url: str) -> None:
     assert len(before["articles"]) == 120 and len(before["entities"]) == 360
 
 
+def test_awkward_values_are_stored_exactly(db_url: str) -> None:
+    """PostgreSQL loads through COPY's text format, escaped by hand: tabs, backslashes, line
+    breaks, quotes and lists must come back as they went in."""
+    awkward = make_article(
+        1,
+        title='Tab\there, back\\slash, "quotes" and \\N',
+        text="Line one\r\nline two\n\n\tindented \\ end. عربي نص",
+        authors=['Ali "Abu" Hassan', "O'Neil\\"],
+        tags=["a\tb", "c\nd"],
+        captions=[],
+        description=None,
+        simhash=-(2**63),
+    )
+    engine = connect(db_url)
+    load_articles(engine, [awkward], [])
+    with engine.connect() as conn:
+        row = conn.execute(select(articles)).one()
+    engine.dispose()
+    assert (row.title, row.text, row.authors, row.tags) == (
+        awkward.title,
+        awkward.text,
+        awkward.authors,
+        awkward.tags,
+    )
+    assert (row.captions, row.description, row.simhash) == ([], None, -(2**63))
+
+
 def test_an_edit_keeps_the_earlier_version(db_url: str) -> None:
     original = make_article(1)
     edited = make_article(
