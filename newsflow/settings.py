@@ -84,7 +84,9 @@ class Settings(BaseSettings):
     extract_timeout_seconds: float = Field(30.0, gt=0)
     extract_memory_mb: int = Field(1536, ge=256)
     extract_max_page_mb: float = Field(10.0, gt=0)
-    load_batch_size: int = Field(500, ge=1)
+    # Articles per load transaction: 1000 measured faster than 500 on both backends
+    # (python -m benchmarks load); a killed load loses at most one batch of work, never rows.
+    load_batch_size: int = Field(1000, ge=1)
     # SimHash bits two articles may differ in and still count as near-duplicates (the measured
     # threshold, extraction.dedup.MAX_DISTANCE); up to 11 keeps the band lookup cheap.
     near_duplicate_distance: int = Field(7, ge=0, le=11)
