@@ -41,6 +41,9 @@ MIN_PROSE_LINE_CHARS = 100
 LISTING_MIN_TEASERS = 3
 LISTING_TEXT_SHARE = 0.5
 _TEASER_HEADINGS = ("h1", "h2", "h3", "h4")
+# htmldate's extensive search reads free text and turns a footer's "© 2023" into 1 January
+# 2023; only dates the markup states are worth a guess.
+DATE_SEARCH = {"extensive_search": False, "original_date": True}
 _BINARY_SAMPLE_CHARS = 4096
 _BINARY_MAX_CONTROL_RATIO = 0.05
 
@@ -150,6 +153,7 @@ def _trafilatura(tree: HtmlElement, url: str, *, favor_precision: bool) -> Docum
         include_images=False,
         include_links=False,
         favor_precision=favor_precision,
+        date_extraction_params=DATE_SEARCH,
     )
 
 
@@ -219,7 +223,9 @@ def _extract(
     article.published, article.published_source = metadata.published_date(
         tree, jsonld, meta, url, fallback_published
     )
-    article.modified, article.modified_source = metadata.modified_date(tree, jsonld, meta)
+    # Only a moment the page states is precise enough to judge a modification by.
+    stated = article.published if article.published_source not in ("url", "feed") else None
+    article.modified, article.modified_source = metadata.modified_date(tree, jsonld, meta, stated)
     article.captions = take_captions(tree)
     prune_boilerplate(tree)
 
@@ -227,7 +233,9 @@ def _extract(
     if not _has_prose(getattr(doc, "body", None)):
         doc = _trafilatura(tree, url, favor_precision=False) or doc
     categories = list(getattr(doc, "categories", None) or [])
-    article.title = getattr(doc, "title", None) or jsonld.get("headline") or None
+    # trafilatura passes a JSON-LD headline through as it is, lists and objects included.
+    title = getattr(doc, "title", None)
+    article.title = (title if isinstance(title, str) else None) or metadata.headline(jsonld)
     site_keys = site_name_keys(
         [*metadata.site_names(meta, jsonld), getattr(doc, "sitename", None)],
         article.canonical_url or url,

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
@@ -31,6 +31,8 @@ ARTICLE_TYPES = frozenset(
         "Report",
     }
 )
+
+ORGANIZATION_TYPES = frozenset({"Organization", "NewsMediaOrganization", "Corporation"})
 
 EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
 FUTURE_TOLERANCE = timedelta(days=1)
@@ -130,11 +132,15 @@ def parse_datetime(value: str) -> datetime | None:
         return None
 
 
+def _utc(moment: datetime) -> datetime:
+    """Naive values (no offset on the page) are compared as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def is_plausible(moment: datetime, now: datetime | None = None) -> bool:
     """Reject dates from before 1990 or more than a day in the future (template or typo dates)."""
     now = now or datetime.now(UTC)
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return EARLIEST_PLAUSIBLE <= aware <= now + FUTURE_TOLERANCE
+    return EARLIEST_PLAUSIBLE <= _utc(moment) <= now + FUTURE_TOLERANCE
 
 
 def _first_plausible(candidates: Iterator[tuple[str, str]]) -> tuple[datetime | None, str | None]:
@@ -211,21 +217,51 @@ def guessed_date(day: str | None) -> tuple[datetime | None, str | None]:
 
 
 def modified_date(
-    tree: HtmlElement, jsonld: dict[str, Any], meta: dict[str, list[str]]
+    tree: HtmlElement,
+    jsonld: dict[str, Any],
+    meta: dict[str, list[str]],
+    published: datetime | None = None,
 ) -> tuple[datetime | None, str | None]:
-    """Last-modified moment and its signal, when the page states one."""
+    """Last-modified moment and its signal, when the page states one.
+
+    A modification before ``published`` is a template error, not an edit, so it is dropped.
+    """
     candidates = _date_candidates(jsonld, meta, tree, "dateModified", MODIFIED_META, ("updated",))
-    return _first_plausible(candidates)
+    moment, source = _first_plausible(candidates)
+    if moment is not None and published is not None and _utc(moment) < _utc(published):
+        return None, None
+    return moment, source
+
+
+def _usable_canonical(candidate: str, url: str) -> bool:
+    """An http(s) URL, and not the site root unless the page itself is the root.
+
+    Templates that put the home page in every ``rel=canonical`` would otherwise merge all
+    articles into one row at load, which is keyed on the canonical URL.
+    """
+    parts = urlsplit(candidate)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return False
+    root = parts.path in ("", "/") and not parts.query
+    return not root or urlsplit(url).path in ("", "/")
 
 
 def canonical_url(tree: HtmlElement, meta: dict[str, list[str]], url: str) -> str | None:
-    """``<link rel=canonical>``, else og:url, resolved against the fetched URL."""
-    for link in tree.iter("link"):
-        rels = (link.get("rel") or "").lower().split()
-        if "canonical" in rels and (link.get("href") or "").strip():
-            return urljoin(url, link.get("href").strip())
-    for value in meta.get("og:url", []):
-        return urljoin(url, value)
+    """``<link rel=canonical>``, else og:url, resolved against the fetched URL.
+
+    Unusable values (``javascript:``, a site-root canonical on an article) are skipped; with
+    none left this is None and the load step keys the record on the page's own URL.
+    """
+    candidates = [
+        link.get("href") or ""
+        for link in tree.iter("link")
+        if "canonical" in (link.get("rel") or "").lower().split()
+    ]
+    for value in [*candidates, *meta.get("og:url", [])]:
+        if value.strip():
+            resolved = urljoin(url, value.strip())
+            if _usable_canonical(resolved, url):
+                return resolved
     return None
 
 
@@ -254,9 +290,28 @@ def _names(value: Any) -> list[str]:
     return []
 
 
+def _is_organization(value: Any) -> bool:
+    types = value.get("@type") if isinstance(value, dict) else None
+    types = types if isinstance(types, list) else [types]
+    return any(isinstance(t, str) and t in ORGANIZATION_TYPES for t in types)
+
+
 def jsonld_author_names(jsonld: dict[str, Any]) -> list[str]:
-    """Author names as JSON-LD states them (strings, or objects with a name)."""
-    return _names(jsonld.get("author"))
+    """Author names as JSON-LD states them (strings, or objects with a name).
+
+    Objects typed Organization (the outlet, a wire agency) are not people, so not authors.
+    """
+    value = jsonld.get("author")
+    items = value if isinstance(value, list) else [value]
+    return _names([item for item in items if not _is_organization(item)])
+
+
+def headline(jsonld: dict[str, Any]) -> str | None:
+    """JSON-LD ``headline`` when it is text (the first text of a list); other shapes ignored."""
+    value = jsonld.get("headline")
+    if isinstance(value, list):
+        value = next((item for item in value if isinstance(item, str)), None)
+    return (value.strip() or None) if isinstance(value, str) else None
 
 
 def site_names(meta: dict[str, list[str]], jsonld: dict[str, Any]) -> list[str]:

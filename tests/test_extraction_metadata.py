@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from extraction import Article, extract_article
 from extraction.authors import clean_authors, site_name_keys
-from extraction.metadata import is_plausible, url_date
+from extraction.metadata import canonical_url, is_plausible, meta_values, url_date
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
 URL = "https://gulfports.example/news/umm-qasr-strike/"
@@ -61,6 +62,7 @@ def test_no_date_on_the_page_uses_the_url_then_the_feed() -> None:
     assert from_feed.published == feed_date
     assert from_feed.published_source == "feed"
 
+    # The footer's "© 2023" is not a publication date (htmldate's extensive search said 1 Jan).
     undated = extract("dates_none.html")
     assert undated.published is None and undated.published_source is None
     assert undated.modified is None
@@ -75,6 +77,44 @@ def test_impossible_dates_are_skipped_for_the_next_signal() -> None:
     assert article.modified is None
     article = extract("dates_impossible.html", fallback_published=datetime(2999, 1, 1, tzinfo=UTC))
     assert article.published is None
+
+
+def test_json_ld_traps() -> None:
+    """Headline as a list, an Organization author, a modification before publication,
+    ``javascript:`` canonical and a site-root og:url on an article page."""
+    article = extract("metadata_traps.html")
+    assert article.ok
+    assert article.title == "Umm Qasr dockworkers end strike after wages are paid"
+    assert article.authors == ["Layla Hassan"]
+    assert article.published.isoformat() == "2021-03-14T08:05:00+03:00"
+    assert article.modified is None and article.modified_source is None
+    assert article.canonical_url is None
+
+
+@pytest.mark.parametrize(
+    ("links", "url", "expected"),
+    [
+        ('<link rel="canonical" href="/news/a/">', URL, "https://gulfports.example/news/a/"),
+        ('<link rel="canonical" href="javascript:void(0)">', URL, None),
+        ('<link rel="canonical" href="https://gulfports.example/">', URL, None),
+        ('<meta property="og:url" content="https://gulfports.example">', URL, None),
+        (
+            '<link rel="canonical" href="mailto:desk@gulfports.example">'
+            '<meta property="og:url" content="https://gulfports.example/news/a/">',
+            URL,
+            "https://gulfports.example/news/a/",
+        ),
+        (
+            '<link rel="canonical" href="https://gulfports.example/">',
+            "https://www.gulfports.example/",
+            "https://gulfports.example/",
+        ),
+        ('<link rel="canonical" href="/?p=12">', URL, "https://gulfports.example/?p=12"),
+    ],
+)
+def test_canonical_url(links: str, url: str, expected: str | None) -> None:
+    tree = lxml.html.document_fromstring(f"<html><head>{links}</head><body><p>x</p></body></html>")
+    assert canonical_url(tree, meta_values(tree), url) == expected
 
 
 def test_is_plausible() -> None:
@@ -118,6 +158,13 @@ def test_url_date(url: str, day: datetime | None) -> None:
         (["Staff Writer", "Admin"], []),
         (["Theresa May"], ["Theresa May"]),
         (["بقلم ليلى حسن"], ["ليلى حسن"]),
+        (["By Jane Doe, Reuters"], ["Jane Doe"]),
+        (["Jane Doe / AFP", "The Associated Press"], ["Jane Doe"]),
+        (["Anand Gopal and Jane Doe in Baghdad"], ["Anand Gopal", "Jane Doe"]),
+        (["John Roe in New York"], ["John Roe"]),
+        (["Posted on Sept 3, 2024 by John Smith"], ["John Smith"]),
+        (["Updated Monday by Jane Doe and John Roe"], ["Jane Doe", "John Roe"]),
+        (["Lina Ibrahim"], ["Lina Ibrahim"]),
         ([None, ""], []),
     ],
 )
