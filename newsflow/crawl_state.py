@@ -29,6 +29,9 @@ DISCOVERED = "discovered"
 OUTSIDE_WINDOW = "outside_window"
 # Article outcomes that end a URL's life: it is never requested again (until a reset).
 DONE = {ARCHIVED, "binary", "not_article"}
+# Refused before any request (robots.txt says no, a private address): fetched again only when a
+# listing names the URL again.
+WAIT_FOR_LISTING = {OUTSIDE_WINDOW, "robots_disallowed", "private_address"}
 
 
 @dataclass
@@ -66,12 +69,30 @@ def _insert(engine: Engine):
     return (postgresql if engine.dialect.name == "postgresql" else sqlite).insert(crawl_state)
 
 
-def load_source_state(engine: Engine, source: str, max_attempts: int = 5) -> SourceState:
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _in_window(published: datetime | None, since: datetime | None, until: datetime | None) -> bool:
+    if published is None:
+        return False
+    return not (since and published < since) and not (until and published >= until)
+
+
+def load_source_state(
+    engine: Engine,
+    source: str,
+    max_attempts: int = 5,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> SourceState:
     """URLs that are done, article URLs still to fetch, and listing validators.
 
-    A URL fetched `max_attempts` times without being archived is no longer retried on its own
+    A URL requested `max_attempts` times without being archived is no longer retried on its own
     (it is still fetched if a feed or sitemap lists it again). URLs outside an earlier run's
-    window come back only when a listing names them again.
+    window come back when this run's window (`since`/`until`) covers their listed date, since an
+    unchanged listing (304) never names them again; robots-disallowed ones only when listed again.
     """
     state = SourceState(done=set(), pending=[], validators={})
     query = select(
@@ -89,16 +110,18 @@ def load_source_state(engine: Engine, source: str, max_attempts: int = 5) -> Sou
                     state.validators[row.url] = Validators(row.etag, row.last_modified)
             elif row.outcome in DONE:
                 state.done.add(row.url)
-            elif row.outcome != OUTSIDE_WINDOW and row.attempts < max_attempts:
-                published = row.listed_published
-                if published is not None and published.tzinfo is None:
-                    published = published.replace(tzinfo=UTC)
-                state.pending.append((row.url, published))
+            elif row.attempts < max_attempts:
+                published = _aware(row.listed_published)
+                if row.outcome not in WAIT_FOR_LISTING or (
+                    row.outcome == OUTSIDE_WINDOW and _in_window(published, since, until)
+                ):
+                    state.pending.append((row.url, published))
     return state
 
 
 def save_states(engine: Engine, source: str, states: Iterable[UrlState]) -> None:
-    """Upsert URL states; first_seen is kept, attempts counts fetches.
+    """Upsert URL states; first_seen is kept, attempts counts requests sent (`fetched`), errors
+    included, so `max_url_attempts` caps every failure.
 
     Rows for the same URL are merged first: PostgreSQL refuses to upsert one row twice in a
     statement.

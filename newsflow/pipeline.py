@@ -66,8 +66,15 @@ class CrawlReport:
         return sum(self.errors.values())
 
     def judge(self) -> str:
-        """Say "blocked" when nothing came back because the site refused us, not "0 new"."""
-        if self.fetched == 0 and (self.blocked or self.robots_forbidden):
+        """Say "blocked" when nothing came back because the site refused us, not "0 new".
+
+        A few article paths disallowed by robots.txt are the site's rule, not a refusal: only an
+        unreachable robots.txt or a listing it disallows counts as blocked.
+        """
+        robots_refused_listing = any(k.endswith("_robots_disallowed") for k in self.errors)
+        if self.fetched == 0 and (
+            self.blocked or self.robots_unreachable or robots_refused_listing
+        ):
             return "blocked"
         if self.fetched == 0 and self.in_window and self.error_count:
             return "failed"

@@ -39,6 +39,10 @@ from spiders.pipelines import WarcArchivePipeline
 
 FLUSH_ROWS = 200
 FLUSH_SECONDS = 2.0
+RETRY = "retry"
+RETRY_CANDIDATE = "retry-candidate"
+# Refusals decided before any request left: not an attempt at the page.
+NOT_SENT = {"robots_disallowed", "robots_unreachable", "private_address", "host_paused"}
 
 
 class NewsSpider(scrapy.Spider):
@@ -82,7 +86,11 @@ class NewsSpider(scrapy.Spider):
 
             self.engine = connect(self.db_url)
             self.state = crawl_state.load_source_state(
-                self.engine, self.source.name, self.settings.getint("NEWSFLOW_MAX_URL_ATTEMPTS")
+                self.engine,
+                self.source.name,
+                self.settings.getint("NEWSFLOW_MAX_URL_ATTEMPTS"),
+                since=self.since,
+                until=self.until,
             )
             self.known |= {normalize_url(u) for u in self.state.done}
         for url in self.source.feed_urls:
@@ -93,7 +101,11 @@ class NewsSpider(scrapy.Spider):
             yield self._listing_request(url, "section", self.parse_section, 10)
         for url, published in self.state.pending:
             self._count("retried")
-            for request in self._article_request(Listing(url, published), "retry"):
+            # a section candidate (no article-looking URL) is retried as a candidate, so its
+            # page is still checked for article markup
+            article = looks_like_article(url, self.source.article_url_patterns)
+            via = RETRY if article else RETRY_CANDIDATE
+            for request in self._article_request(Listing(url, published), via):
                 yield request
 
     def _listing_request(self, url: str, role: str, callback, priority: int) -> scrapy.Request:
@@ -199,7 +211,8 @@ class NewsSpider(scrapy.Spider):
 
     def _article_request(self, listing: Listing, via: str) -> Iterator[scrapy.Request]:
         url = listing.url
-        candidate = via == "candidate"
+        candidate = via in ("candidate", RETRY_CANDIDATE)
+        retry = via in (RETRY, RETRY_CANDIDATE)
         if url in self.scheduled or not (
             candidate or looks_like_article(url, self.source.article_url_patterns)
         ):
@@ -208,12 +221,14 @@ class NewsSpider(scrapy.Spider):
         if not self._on_site(url):
             self._count("offsite")
             return
-        if via != "retry":
+        if not retry:
             self._count("discovered")
         if normalize_url(url) in self.known:
             self._count("skipped_seen")
             return
-        if not self._in_window(listing.published):
+        # a retry was in the window of the run that listed it (or is now): a failure must not
+        # turn into outside_window the next night and be dropped
+        if not retry and not self._in_window(listing.published):
             self._count("outside_window")
             self._record(
                 UrlState(url, crawl_state.OUTSIDE_WINDOW, listed_published=listing.published)
@@ -250,7 +265,7 @@ class NewsSpider(scrapy.Spider):
             role = outcome = "binary"
         elif looks_like_challenge(response.body):
             role = outcome = "blocked"
-        elif via == "candidate" and not has_article_markup(response.body):
+        elif via in ("candidate", RETRY_CANDIDATE) and not has_article_markup(response.body):
             role, outcome = "page", "not_article"
         else:
             role, outcome = "article", crawl_state.FETCHED
@@ -282,7 +297,8 @@ class NewsSpider(scrapy.Spider):
                 self._count("blocked")
             elif not outcome.startswith("robots_"):
                 self._count(f"errors/{outcome}")
-            self._record(UrlState(url, outcome, response.status if response else None))
+            status = response.status if response else None
+            self._record(UrlState(url, outcome, status, fetched=outcome not in NOT_SENT))
         else:
             self._count("discovery_errors")
             self._count(f"errors/{role}_{outcome}")

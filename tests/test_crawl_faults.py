@@ -17,13 +17,13 @@ from sqlalchemy import select
 from extraction import extract_article
 from newsflow import pipeline
 from newsflow.archive import read_pages, read_records
-from newsflow.crawl_state import outcomes
+from newsflow.crawl_state import UrlState, outcomes, save_states
 from newsflow.settings import CrawlSettings, Settings
 from newsflow.sources import Source, load_registry
 from spiders.middlewares import retry_after_seconds
 from spiders.run import scrapy_settings
 from storage import connect
-from storage.schema import runs
+from storage.schema import crawl_state, runs
 from tests.fault_server import (
     ARABIC_PARAGRAPHS,
     ARABIC_TITLE,
@@ -325,3 +325,92 @@ def test_sitemap_index_children_and_entries_are_picked_by_the_window(tmp_path):
     assert states[article_url(site.url, "ok-late")] == "outside_window"
     assert "/news/2024/05/01/ok-late/" not in site.hits
     assert (report.fetched, report.outside_window) == (1, 1)
+
+
+def _window_crawl(
+    settings: Settings, run_id: str, since: datetime, until: datetime | None = None
+) -> pipeline.CrawlReport:
+    (report,) = pipeline.crawl(
+        settings, load_registry(settings.sources_file), run_id=run_id, since=since, until=until
+    )
+    return report
+
+
+def _attempts(settings: Settings) -> dict[str, int]:
+    engine = connect(settings.db_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(crawl_state.c.url, crawl_state.c.attempts)).all()
+        return {row.url: row.attempts for row in rows}
+    finally:
+        engine.dispose()
+
+
+FAILING = ("server-error", "forbidden", "reset", "slow", "gzip-bomb", "huge", "loop")
+
+
+def test_failed_articles_are_retried_outside_the_window_and_capped(tmp_path):
+    """Night 2's window no longer covers the failures of night 1: they are still retried (not
+    dropped as outside_window); every request sent counts as an attempt, so after
+    `max_url_attempts` they stop; robots-disallowed URLs are not retried on their own, and a
+    quiet night is "ok", not "blocked"."""
+    site = start_fault_site()
+    try:
+        settings = _settings(tmp_path, site, ["/feed.xml"], max_url_attempts=2, retry_times=0)
+        _window_crawl(settings, "night-1", SINCE)
+        later = datetime(2024, 6, 1, tzinfo=UTC)
+        second = _window_crawl(settings, "night-2", later)
+        states, attempts = _outcomes(settings), _attempts(settings)
+        hits = dict(site.hits)
+        third = _window_crawl(settings, "night-3", later)
+    finally:
+        site.stop()
+    secret = article_url(site.url, "secret", "private")
+    for name in FAILING:
+        url = article_url(site.url, name)
+        assert states[url] == ARTICLE_FAULTS[name], name
+        assert attempts[url] == 2, name
+    assert second.outside_window == 0 and second.retried >= len(FAILING)
+    assert (states[secret], attempts[secret]) == ("robots_disallowed", 0)
+    assert second.robots_forbidden == 0
+    assert third.retried == 0 and third.robots_forbidden == 0
+    articles = {p: n for p, n in site.hits.items() if p.startswith(("/news/", "/private/"))}
+    assert articles == {p: n for p, n in hits.items() if p.startswith(("/news/", "/private/"))}
+    assert third.status == "ok"
+
+
+def test_retried_section_candidates_are_still_checked_for_article_markup(tmp_path):
+    site = start_fault_site(robots_sitemap=False)
+    try:
+        settings = _settings(tmp_path, site, [])
+        engine = connect(settings.db_url)
+        failed = [site.url + UNDATED_ARTICLE, site.url + UNDATED_PAGE]
+        save_states(engine, "faults", [UrlState(u, "timeout", fetched=True) for u in failed])
+        engine.dispose()
+        report = _crawl(settings, "retry-candidates")
+        states = _outcomes(settings)
+    finally:
+        site.stop()
+    assert report.retried == 2
+    assert states[site.url + UNDATED_ARTICLE] == "archived"
+    assert states[site.url + UNDATED_PAGE] == "not_article"
+
+
+def test_backfill_window_fetches_urls_left_outside_an_earlier_window(tmp_path):
+    """The feed answers 304 the second time and never lists the old entries again: the stored
+    outside_window rows are scheduled when a later run's window covers their listed date."""
+    site = start_fault_site()
+    try:
+        settings = _settings(tmp_path, site, ["/feed.xml"], retry_times=0)
+        _window_crawl(settings, "nightly", SINCE)
+        assert _outcomes(settings)[article_url(site.url, "old-1")] == "outside_window"
+        backfill = _window_crawl(
+            settings, "backfill", datetime(2020, 3, 1, tzinfo=UTC), datetime(2020, 4, 1, tzinfo=UTC)
+        )
+        states = _outcomes(settings)
+    finally:
+        site.stop()
+    assert backfill.not_modified >= 1
+    for name in ("old-1", "old-2"):
+        assert site.hits.get(f"/news/2024/05/01/{name}/") == 1, name
+        assert states[article_url(site.url, name)] == "http_404"  # the fault site has no page

@@ -79,3 +79,43 @@ def test_crawl_state_round_trip(databases):  # noqa: F811
         assert crawl_state.outcomes(engine, "demo") == {}
     finally:
         engine.dispose()
+
+
+def test_pending_rules_for_refusals_and_windows(databases):  # noqa: F811
+    """Robots-disallowed URLs wait for a listing; outside_window URLs come back when a run's
+    window covers their listed date; errors count attempts and stop at the cap."""
+    engine = connect(databases.new())
+    try:
+        crawl_state.save_states(
+            engine,
+            "demo",
+            [
+                UrlState("https://a.example/robots", "robots_disallowed"),
+                UrlState(
+                    "https://a.example/old", crawl_state.OUTSIDE_WINDOW, listed_published=LISTED
+                ),
+                UrlState("https://a.example/bomb", "too_large", fetched=True),
+            ],
+        )
+        nightly = crawl_state.load_source_state(
+            engine, "demo", since=datetime(2024, 6, 1, tzinfo=UTC)
+        )
+        assert [url for url, _ in nightly.pending] == ["https://a.example/bomb"]
+        backfill = crawl_state.load_source_state(
+            engine,
+            "demo",
+            since=datetime(2024, 5, 1, tzinfo=UTC),
+            until=datetime(2024, 5, 2, tzinfo=UTC),
+        )
+        assert sorted(url for url, _ in backfill.pending) == [
+            "https://a.example/bomb",
+            "https://a.example/old",
+        ]
+        crawl_state.save_states(
+            engine, "demo", [UrlState("https://a.example/bomb", "too_large", fetched=True)]
+        )
+        assert crawl_state.load_source_state(engine, "demo", max_attempts=2).pending == [
+            ("https://a.example/old", LISTED)
+        ]
+    finally:
+        engine.dispose()
