@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
     from extraction.bounds import Bounds
 
 log = logging.getLogger(__name__)
+
+
+# The crawl child's database URL travels in its environment: a command line is visible to `ps`.
+CRAWL_STATE_URL_ENV = "NEWSFLOW_CRAWL_STATE_URL"
 
 
 class CrawlError(RuntimeError):
@@ -53,6 +58,12 @@ class CrawlReport:
     robots_forbidden: int = 0
     robots_unreachable: int = 0
     archived: int = 0
+    # feeds, sitemaps and sections requested; refused by the site (blocked) or failed otherwise
+    listings: int = 0
+    listings_blocked: int = 0
+    listings_failed: int = 0
+    not_article_url: int = 0
+    home_page_fallback: int = 0
     paused_hosts: list[str] = field(default_factory=list)
     status_counts: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
@@ -125,8 +136,13 @@ def crawl(
     since: datetime | None = None,
     until: datetime | None = None,
     max_pages: int | None = None,
+    dry_run: bool = False,
 ) -> list[CrawlReport]:
-    """Crawl each source in a child process; articles already stored are not fetched again."""
+    """Crawl each source in a child process; articles already stored are not fetched again.
+
+    A dry run leaves the crawl state and `runs` alone and writes its WARC into the run's folder,
+    not the archive: otherwise the pages it fetched would count as done for the next real run.
+    """
     run_id = safe_run_id(run_id)
     engine = connect(settings.db_url)
     reports = []
@@ -139,7 +155,7 @@ def crawl(
         run_dir.mkdir(parents=True, exist_ok=True)
         known_file = run_dir / "known-urls.txt"
         known_file.write_text("\n".join(sorted(stored[source.name])), encoding="utf-8")
-        warc = settings.warc_dir / source.name / f"{run_id}.warc.gz"
+        warc = (run_dir if dry_run else settings.warc_dir / source.name) / f"{run_id}.warc.gz"
         report_file = run_dir / "crawl-report.json"
         log_file = run_dir / "crawl.log"
         command = [
@@ -156,9 +172,10 @@ def crawl(
             str(report_file),
             "--known-urls",
             str(known_file),
-            "--db-url",
-            settings.db_url,
         ]
+        env = {k: v for k, v in os.environ.items() if k != CRAWL_STATE_URL_ENV}
+        if not dry_run:
+            env[CRAWL_STATE_URL_ENV] = settings.db_url
         if since:
             command += ["--since", since.isoformat()]
         if until:
@@ -172,6 +189,7 @@ def crawl(
                 result = subprocess.run(
                     command,
                     cwd=PROJECT_ROOT,
+                    env=env,
                     stdout=log_stream,
                     stderr=subprocess.STDOUT,
                     timeout=settings.crawl.subprocess_timeout_seconds,
@@ -193,7 +211,8 @@ def crawl(
         report.warc = raw.get("warc") or None
         report.log_file = str(log_file)
         report.status = report.judge()
-        _store_crawl_report(settings, run_id, report, started_at)
+        if not dry_run:
+            _store_crawl_report(settings, run_id, report, started_at)
         reports.append(report)
         log.info(
             "crawled %s (%s): %d discovered, %d fetched, %d already stored, %d blocked",

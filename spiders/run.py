@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from newsflow.settings import CrawlSettings
 from newsflow.sources import Source
 from spiders import settings as project_settings
 from spiders.news import NewsSpider
+
+# set by newsflow.pipeline.crawl (CRAWL_STATE_URL_ENV): a URL on the command line is visible to `ps`
+CRAWL_STATE_URL_ENV = "NEWSFLOW_CRAWL_STATE_URL"
 
 
 def scrapy_settings(crawl: CrawlSettings, source: Source, warc_path: Path) -> Settings:
@@ -59,7 +63,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--since")
     parser.add_argument("--until")
     parser.add_argument("--max-pages", type=int)
-    parser.add_argument("--db-url", help="project database holding the crawl state")
     args = parser.parse_args(argv)
 
     crawl = CrawlSettings.model_validate_json(args.crawl_json)
@@ -79,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         since=args.since,
         until=args.until,
         max_pages=args.max_pages or crawl.max_pages,
-        db_url=args.db_url,
+        # the project database holding the crawl state; none (a dry run): state untouched
+        db_url=os.environ.get(CRAWL_STATE_URL_ENV),
     )
     process.start()
     stats = crawler.stats.get_stats()
