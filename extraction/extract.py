@@ -12,6 +12,7 @@ page cannot stop a batch.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 
@@ -34,8 +35,14 @@ from extraction.record import Article
 log = logging.getLogger(__name__)
 
 PARAGRAPH_SEPARATOR = "\n\n"
-# An article has at least one line of running text this long; headline lists and menus do not.
+# An article holds running text: one line this long, or this much in lines of at least
+# MIN_SENTENCE_CHARS (a story told in short paragraphs, a body split by <br>). Headline lists
+# and menus do not. Lengths are weighted: a CJK character counts CJK_CHAR_WEIGHT.
 MIN_PROSE_LINE_CHARS = 100
+MIN_PROSE_CHARS = 300
+MIN_SENTENCE_CHARS = 40
+CJK_CHAR_WEIGHT = 3
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 # A page whose <article> teasers (a heading with a link), at least this many, hold more than
 # this share of its words is a listing, not a story.
 LISTING_MIN_TEASERS = 3
@@ -97,15 +104,33 @@ def _body_text(body: lxml.etree._Element | None) -> str:
     return PARAGRAPH_SEPARATOR.join(paragraphs)
 
 
-def _has_prose(body: lxml.etree._Element | None) -> bool:
-    """True when some paragraph holds a line of running text (not just links or headings)."""
+def _weighted_len(line: str) -> int:
+    """Characters, a CJK one counting as several: it carries about a word."""
+    return len(line) + (CJK_CHAR_WEIGHT - 1) * len(_CJK.findall(line))
+
+
+def _has_prose(body: lxml.etree._Element | None, declared_article: bool = False) -> bool:
+    """True when the paragraphs hold running text (not just links, labels or headings).
+
+    Judged on the whole body, not one line: a long line, or enough sentence-length lines in
+    total. A page that declares itself an article needs only the long line's worth in total.
+    """
     if body is None:
         return False
-    for block in body.iter("p", "quote"):
-        lines = xmltotxt(block, False).splitlines()
-        if any(len(line.strip()) >= MIN_PROSE_LINE_CHARS for line in lines):
-            return True
-    return False
+    lengths = [
+        _weighted_len(line.strip())
+        for block in body.iter("p", "quote")
+        for line in xmltotxt(block, False).splitlines()
+    ]
+    total = sum(n for n in lengths if n >= MIN_SENTENCE_CHARS)
+    if declared_article:
+        return total >= MIN_PROSE_LINE_CHARS
+    return total >= MIN_PROSE_CHARS or max(lengths, default=0) >= MIN_PROSE_LINE_CHARS
+
+
+def _declares_article(meta: dict[str, list[str]], jsonld: dict) -> bool:
+    """JSON-LD of an Article type, or ``og:type`` article."""
+    return bool(jsonld) or "article" in [v.lower() for v in meta.get("og:type", [])]
 
 
 def _is_listing(tree: HtmlElement, meta: dict[str, list[str]], jsonld: dict) -> bool:
@@ -114,7 +139,7 @@ def _is_listing(tree: HtmlElement, meta: dict[str, list[str]], jsonld: dict) -> 
     Pages that declare themselves an article (JSON-LD, ``og:type``) are never listings, and a
     story with a rail of related ``<article>`` cards keeps most of its text outside the cards.
     """
-    if jsonld or "article" in [v.lower() for v in meta.get("og:type", [])]:
+    if _declares_article(meta, jsonld):
         return False
     teasers = [
         element
@@ -229,8 +254,9 @@ def _extract(
     article.captions = take_captions(tree)
     prune_boilerplate(tree)
 
+    declared = _declares_article(meta, jsonld)
     doc = _trafilatura(tree, url, favor_precision=True)
-    if not _has_prose(getattr(doc, "body", None)):
+    if not _has_prose(getattr(doc, "body", None), declared):
         doc = _trafilatura(tree, url, favor_precision=False) or doc
     categories = list(getattr(doc, "categories", None) or [])
     # trafilatura passes a JSON-LD headline through as it is, lists and objects included.
@@ -256,7 +282,7 @@ def _extract(
     body = getattr(doc, "body", None)
     text = _drop_leading_title(_body_text(body), article.title)
     article.text = drop_boilerplate_paragraphs(text, PARAGRAPH_SEPARATOR)
-    if not article.text or not _has_prose(body):
+    if not article.text or not _has_prose(body, declared):
         return _failed(article, "no article text found")
 
     article.quality_flags = quality_flags(article)

@@ -157,6 +157,45 @@ def test_bad_input_returns_a_record_with_an_error(payload: str | bytes, reason: 
     assert article.extractor == EXTRACTOR
 
 
+@pytest.mark.parametrize(
+    ("name", "paragraphs", "first"),
+    [
+        ("prose_chinese.html", 8, "巴士拉消息，乌姆盖斯尔港的码头工人周日恢复工作。"),
+        ("prose_short_paragraphs.html", 12, "Dockworkers at Umm Qasr port returned to work"),
+        ("prose_br.html", 1, "Dockworkers at Umm Qasr port returned to work"),
+    ],
+)
+def test_articles_without_one_long_line_are_kept(name: str, paragraphs: int, first: str) -> None:
+    """No line reaches 100 characters, but the body as a whole is plainly running text."""
+    article = extract_article(fixture(name), "https://gulfports.example/news/strike/")
+    assert article.error is None
+    assert article.text.startswith(first)
+    assert len(article.text.split(PARAGRAPH_SEPARATOR)) == paragraphs
+    assert article.text.count("\n") >= 7
+
+
+SHORT_STORY = (
+    "<p>Dockworkers at Umm Qasr port returned to work on Sunday after eleven days.</p>"
+    "<p>The ministry of transport agreed to pay three months of overdue wages.</p>"
+)
+
+
+@pytest.mark.parametrize(
+    ("head", "ok"),
+    [
+        ("", False),
+        ('<meta property="og:type" content="website">', False),
+        ('<meta property="og:type" content="article">', True),
+        ('<script type="application/ld+json">{"@type": "NewsArticle"}</script>', True),
+    ],
+)
+def test_a_declared_article_needs_less_text(head: str, ok: bool) -> None:
+    html = f"<html><head>{head}</head><body><div>{SHORT_STORY}</div></body></html>"
+    article = extract_article(html, "https://gulfports.example/news/brief/")
+    assert article.ok is ok
+    assert article.error == (None if ok else "no article text found")
+
+
 def test_fallback_published_is_used_when_the_page_has_no_date() -> None:
     feed_date = datetime(2024, 3, 5, 8, 30, tzinfo=UTC)
     html = f"<html><head><title>Budget</title></head><body><article>{PROSE}</article></body></html>"
