@@ -7,7 +7,10 @@ text. The rules here run on the lxml tree (structure and class names, never rege
 * captions are taken out first and returned, because they are content worth keeping apart;
 * elements whose tag, class or id marks them as furniture are dropped;
 * a heading such as "Related" or "Leave a Reply" is dropped together with what it introduces;
-* a short "Read more: <link>" paragraph is dropped.
+* a short "Read more: <link>" paragraph is dropped;
+* a table used for page layout (its cells hold headings and paragraphs) is turned into plain
+  blocks, so trafilatura reads the story as paragraphs rather than as one table cell next to
+  the sidebar's cell. Data tables are left alone.
 
 An element that holds the main article (or most of the page's text) is never dropped, so a
 template that puts "comments" in a wrapper's class cannot wipe out the article.
@@ -174,3 +177,41 @@ def prune_boilerplate(tree: HtmlElement) -> None:
     for element in doomed:
         if not _is_protected(element, page_chars):
             _drop(element)
+
+
+_TABLE_PARTS = ("thead", "tbody", "tfoot")
+# In a cell, any one of these marks layout; so do two or more of the paragraph-like blocks
+# (data tables often wrap a single value in a <p> or <div>).
+_LAYOUT_BLOCKS = ("h1", "h2", "h3", "h4", "h5", "h6", "article", "section", "blockquote", "table")
+_PARAGRAPH_BLOCKS = ("p", "div", "ul", "ol")
+
+
+def _own_cells(table: HtmlElement) -> list[HtmlElement]:
+    """Cells of ``table`` itself, not of tables nested in it."""
+    return [
+        cell for cell in table.iter("td", "th") if next(cell.iterancestors("table"), None) is table
+    ]
+
+
+def _holds_blocks(cell: HtmlElement) -> bool:
+    if next(cell.iter(*_LAYOUT_BLOCKS), None) is not None:
+        return True
+    blocks = cell.iter(*_PARAGRAPH_BLOCKS)
+    return next(blocks, None) is not None and next(blocks, None) is not None
+
+
+def unwrap_layout_tables(tree: HtmlElement) -> None:
+    """Turn layout tables (a cell holding headings or paragraphs) into ``<div>``s, in place.
+
+    Each row and cell becomes its own block, so neighbouring cells stay apart and the article
+    cell's paragraphs stay paragraphs. Tables nested in a layout cell are judged on their own.
+    """
+    for table in list(tree.iter("table")):
+        cells = _own_cells(table)
+        if not any(_holds_blocks(cell) for cell in cells):
+            continue
+        rows = [row for row in table.iter("tr") if next(row.iterancestors("table"), None) is table]
+        for element in [table, *rows, *cells]:
+            element.tag = "div"
+        for part in [p for p in table if isinstance(p.tag, str) and p.tag in _TABLE_PARTS]:
+            part.drop_tag()

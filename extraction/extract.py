@@ -25,7 +25,7 @@ from trafilatura.xml import xmltotxt
 
 from extraction import metadata
 from extraction.authors import clean_authors, site_name_keys
-from extraction.boilerplate import prune_boilerplate, take_captions
+from extraction.boilerplate import prune_boilerplate, take_captions, unwrap_layout_tables
 from extraction.charset import decode_html
 from extraction.dedup import simhash
 from extraction.errors import LISTING_ERROR, MEMORY_ERROR, TOO_DEEP_ERROR
@@ -252,6 +252,7 @@ def _extract(
     stated = article.published if article.published_source not in ("url", "feed") else None
     article.modified, article.modified_source = metadata.modified_date(tree, jsonld, meta, stated)
     article.captions = take_captions(tree)
+    unwrap_layout_tables(tree)
     prune_boilerplate(tree)
 
     declared = _declares_article(meta, jsonld)

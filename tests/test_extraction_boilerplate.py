@@ -138,3 +138,32 @@ def test_section_page_of_teasers_is_not_an_article() -> None:
     assert article.text == ""
     declared = html.replace(b"<head>", b'<head><meta property="og:type" content="article">', 1)
     assert extract_article(declared, "http://127.0.0.1:8799/category/politics/").ok
+
+
+def test_layout_table_is_read_as_paragraphs_and_data_table_kept() -> None:
+    """The story sits in a layout <td> next to a sidebar cell; a data table sits inside it."""
+    html = (FIXTURES / "table_layout.html").read_bytes()
+    article = extract_article(html, "https://gulfports.example/news/strike/")
+    assert article.ok
+    paragraphs = article.text.split(PARAGRAPH_SEPARATOR)
+    assert paragraphs[0].startswith("Basra ( Dockworkers at Umm Qasr")
+    assert paragraphs[0].endswith("strike that had lasted eleven days.")
+    assert paragraphs[1].startswith("Ships carrying wheat")
+    assert paragraphs[2] == "| Berth | Ships waiting |\n|---|---|\n| North | 23 |\n| South | 19 |"
+    assert paragraphs[3].startswith("The general company for ports")
+    assert "Weather in Basra" not in article.text
+    assert "Exchange rate" not in article.text
+
+
+def test_data_table_with_a_paragraph_per_cell_stays_a_table() -> None:
+    rows = "".join(
+        f"<tr><td><p>{berth}</p></td><td><p>{ships}</p></td></tr>"
+        for berth, ships in (("North", 23), ("South", 19))
+    )
+    prose = (
+        "<p>The general company for ports said that unloading would run around the clock "
+        "until the backlog of more than forty vessels was cleared, officials said.</p>"
+    )
+    html = f"<html><body><article>{prose}<table>{rows}</table>{prose}</article></body></html>"
+    article = extract_article(html, "https://gulfports.example/news/berths/")
+    assert "| North | 23 |\n| South | 19 |" in article.text
