@@ -15,7 +15,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, CronDataIntervalTimetable, Param, get_current_context, task
 
-from newsflow.airflow_steps import articles_asset, on_task_failure
+from newsflow.airflow_steps import articles_asset, on_task_failure, worst_case_run_time
 from newsflow.settings import load_settings
 from newsflow.sources import Source, load_registry
 
@@ -31,6 +31,16 @@ DEFAULT_ARGS = {
     "max_retry_delay": timedelta(minutes=30),
     "on_failure_callback": on_task_failure,
 }
+TASK_TIMEOUTS = {
+    "crawl": timedelta(hours=3),
+    "extract": timedelta(hours=2),
+    "load": timedelta(minutes=45),
+    "check": timedelta(minutes=5),
+}
+# every task may use all its tries (with the longest backoff) before the run is timed out
+DAGRUN_TIMEOUT = worst_case_run_time(
+    list(TASK_TIMEOUTS.values()), DEFAULT_ARGS["retries"], DEFAULT_ARGS["max_retry_delay"]
+)
 
 RUN_DOC = """
 **Tasks:** `crawl` (child process per source, in the `{pool}` pool) -> `extract` -> `load`
@@ -120,32 +130,33 @@ def build_dag(source: Source | None) -> DAG:
         start_date=pendulum.datetime(2026, 1, 1, tz=source.timezone if source else "UTC"),
         catchup=False,
         max_active_runs=1,
-        dagrun_timeout=timedelta(hours=8),
+        dagrun_timeout=DAGRUN_TIMEOUT,
+        on_failure_callback=on_task_failure,
         default_args=DEFAULT_ARGS,
         tags=tags,
         doc_md=doc,
         params=build_params(None if source else ENABLED),
     ) as dag:
 
-        @task(pool=cfg.crawl_pool, execution_timeout=timedelta(hours=3))
+        @task(pool=cfg.crawl_pool, execution_timeout=TASK_TIMEOUTS["crawl"])
         def crawl() -> dict:
             from newsflow.airflow_steps import crawl_step, plan_from_context
 
             return crawl_step(plan_from_context(get_current_context(), fixed))
 
-        @task(execution_timeout=timedelta(hours=2))
+        @task(execution_timeout=TASK_TIMEOUTS["extract"])
         def extract(crawled: dict) -> dict:
             from newsflow.airflow_steps import extract_step
 
             return extract_step(crawled)
 
-        @task(execution_timeout=timedelta(minutes=45), outlets=[articles_asset()])
+        @task(execution_timeout=TASK_TIMEOUTS["load"], outlets=[articles_asset()])
         def load(extracted: dict) -> dict:
             from newsflow.airflow_steps import load_step
 
             return load_step(extracted, get_current_context())
 
-        @task(execution_timeout=timedelta(minutes=5))
+        @task(execution_timeout=TASK_TIMEOUTS["check"])
         def check(summary: dict) -> dict:
             from newsflow.airflow_steps import check_step
 

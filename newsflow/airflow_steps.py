@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import logging
 import statistics
+import urllib.parse
 import urllib.request
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,14 @@ def resolve_plan(
     reextract = bool(params.get("reextract"))
     if reextract and max_pages:
         raise ParamsError("max_pages has no effect with reextract (nothing is fetched): clear it")
+    if reextract and window_from == "params":
+        raise ParamsError(
+            "since/until select articles by publication day while crawling; reextract reads "
+            "whole archives and would ignore them: clear since/until"
+        )
+    if reextract:
+        # a backfill with reextract re-reads every archive: say so rather than show a window
+        since = until = window_from = None
     return {
         "sources": [s.name for s in sources],
         "since": since.isoformat() if since else None,
@@ -103,6 +112,22 @@ def _fail(message: str) -> None:
     raise AirflowFailException(message)
 
 
+def pipeline_run_id(dag_id: str, run_id: str) -> str:
+    """The run id of files and `runs` rows: Airflow's run id is only unique within one DAG, and
+    every source's DAG is scheduled at the same time (`scheduled__<time>`)."""
+    return pipeline.safe_run_id(f"{dag_id}__{run_id}")
+
+
+def run_day(dag_run: Any) -> date:
+    """The day a run is for (UTC): when it was due (`run_after`: a scheduled or backfill run's data
+    interval end, a manual run's trigger time), not the day it happens to run (a backfill)."""
+    for name in ("run_after", "logical_date", "start_date"):
+        when = getattr(dag_run, name, None)
+        if isinstance(when, datetime):
+            return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC).date()
+    return datetime.now(UTC).date()
+
+
 def plan_from_context(context: Any, fixed_source: str | None = None) -> dict:
     dag_run = context.get("dag_run")
     run_type = getattr(dag_run, "run_type", None)
@@ -119,7 +144,9 @@ def plan_from_context(context: Any, fixed_source: str | None = None) -> dict:
         )
     except ParamsError as exc:
         _fail(f"bad params: {exc}")
-    plan["run_id"] = pipeline.safe_run_id(context["run_id"])
+    dag_id = getattr(dag_run, "dag_id", None) or context["dag"].dag_id
+    plan["run_id"] = pipeline_run_id(dag_id, context["run_id"])
+    plan["day"] = run_day(dag_run).isoformat()
     return plan
 
 
@@ -159,6 +186,7 @@ def crawl_step(plan: dict) -> dict:
         since=_parse_when("since", plan["since"]),
         until=_parse_when("until", plan["until"]),
         max_pages=plan["max_pages"],
+        dry_run=plan["dry_run"],
     )
     crawled = [asdict(r) for r in reports]
     for report in crawled:
@@ -225,6 +253,7 @@ def load_step(extracted: dict, context: Any | None = None) -> dict:
     if context is not None and "outlet_events" in context:
         context["outlet_events"][articles_asset()].extra = {
             "run_id": summary["run_id"],
+            "day": summary["day"],
             "sources": summary["sources"],
             "new": report.inserted,
             "updated": report.updated,
@@ -234,7 +263,7 @@ def load_step(extracted: dict, context: Any | None = None) -> dict:
 
 def _summary_base(extracted: dict) -> dict:
     """What goes downstream and into XCom: counts, not the archive paths."""
-    keep = ("run_id", "sources", "since", "until", "window_from", "reextract", "dry_run")
+    keep = ("run_id", "day", "sources", "since", "until", "window_from", "reextract", "dry_run")
     keep += ("damaged_archives",)
     crawl = [{k: v for k, v in r.items() if k != "log_file"} for r in extracted.get("crawl") or []]
     return {
@@ -337,15 +366,21 @@ def flag_rate(quality: dict | None) -> float | None:
 def find_anomalies(
     crawl: dict | None, quality: dict | None, history: list[dict], cfg: AirflowSettings
 ) -> list[str]:
-    """Why this source's run should not stay green: blocked, far fewer articles, flags jump."""
+    """Why this source's run should not stay green: blocked, crawl failed (any status but ok), far
+    fewer articles, flags jump."""
     reasons = []
     recent = history[-cfg.recent_runs :]
     if crawl is not None:
         blocked = blocked_count(crawl)
-        if str(crawl.get("status") or "").lower() == "blocked" or (
-            blocked and blocked >= max(1, int(crawl.get("fetched") or 0))
-        ):
+        status = str(crawl.get("status") or "ok").lower()
+        if status == "blocked" or (blocked and blocked >= max(1, int(crawl.get("fetched") or 0))):
             reasons.append(f"blocked: the site refused {blocked} requests")
+        elif status != "ok":
+            errors = sum(int(n) for n in (crawl.get("errors") or {}).values())
+            reasons.append(
+                f"crawl {status}: {int(crawl.get('fetched') or 0)} fetched, {errors} errors "
+                f"({int(crawl.get('in_window') or 0)} articles in the window)"
+            )
         listed = [h["discovered"] for h in recent if h.get("discovered") is not None]
         if len(listed) >= cfg.min_history:
             usual = statistics.median(listed)
@@ -436,7 +471,8 @@ def set_run_note(context: Any, note: str, cfg: AirflowSettings) -> bool:
     try:
         base, token = _api_token(conn)
         request = urllib.request.Request(
-            f"{base}/api/v2/dags/{dag_run.dag_id}/dagRuns/{dag_run.run_id}?update_mask=note",
+            f"{base}/api/v2/dags/{dag_run.dag_id}/dagRuns/"
+            f"{urllib.parse.quote(dag_run.run_id, safe='')}?update_mask=note",
             data=json.dumps({"note": note[:1000]}).encode(),
             method="PATCH",
             headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
@@ -456,20 +492,32 @@ def post_webhook(url: str, payload: dict, timeout: float) -> None:
 
 
 def on_task_failure(context: Any) -> None:
-    """Failure callback: log (and post to the configured webhook) the source, task and reason."""
-    ti = context.get("task_instance") or context.get("ti")
+    """Failure callback of every task and of the DAGs themselves: log (and post to the configured
+    webhook) the source, task and reason.
+
+    A DAG-level call (its context has `reason`) for a failed task is skipped, that task's own call
+    has reported it; other DAG-level failures (dagrun_timeout) are reported here, or never.
+    """
     dag = context.get("dag")
+    run_level = "reason" in context
+    if run_level and context.get("reason") == "task_failure":
+        log.info("run failed at a task: reported by that task's failure callback")
+        return
+    ti = None if run_level else context.get("task_instance") or context.get("ti")
     params = context.get("params") or {}
     tags = getattr(dag, "tags", None) or []
     sources = [t.removeprefix("source:") for t in tags if str(t).startswith("source:")]
+    reason = context.get("exception") or context.get("reason") or "unknown"
+    if run_level:
+        reason = f"run {reason} (dagrun_timeout {getattr(dag, 'dagrun_timeout', None)})"
     payload = {
-        "event": "newsflow task failed",
+        "event": "newsflow run failed" if run_level else "newsflow task failed",
         "dag_id": getattr(dag, "dag_id", None),
         "run_id": context.get("run_id"),
         "task_id": getattr(ti, "task_id", None),
         "try_number": getattr(ti, "try_number", None),
         "sources": sources or list(params.get("sources") or []) or ["(all enabled)"],
-        "reason": str(context.get("exception") or context.get("reason") or "unknown")[:2000],
+        "reason": str(reason)[:2000],
     }
     log.error(
         "newsflow failure: source(s) %s, task %s, run %s: %s",
@@ -487,59 +535,90 @@ def on_task_failure(context: Any) -> None:
     # `check` writes its own note (the anomalies); other tasks' failures get a short one
     if payload["task_id"] != "check" and context.get("dag_run") is not None:
         try:
-            note = f"FAILED at {payload['task_id']} ({', '.join(payload['sources'])}): "
+            where = f"at {payload['task_id']} " if payload["task_id"] else ""
+            note = f"FAILED {where}({', '.join(payload['sources'])}): "
             set_run_note(context, note + payload["reason"], load_settings().airflow)
         except Exception as exc:  # noqa: BLE001
             log.warning("failure note not set: %s", exc)
 
 
+def report_days(context: Any) -> list[date]:
+    """The days the triggering loads were for (their `day`), else this run's own day.
+
+    Not today's date: a backfill's loads must not rewrite today's report.
+    """
+    days = set()
+    for asset_events in (context.get("triggering_asset_events") or {}).values():
+        for event in asset_events:
+            day = (getattr(event, "extra", None) or {}).get("day")
+            if day:
+                days.add(date.fromisoformat(day))
+    return sorted(days) or [run_day(context.get("dag_run"))]
+
+
 def report_step(context: Any) -> dict:
-    """The day's per-source summary, written when the `articles` asset is updated."""
+    """Each triggering day's per-source summary, written when the `articles` asset is updated."""
     from sqlalchemy import func, select
 
     from storage import connect
     from storage.schema import articles
 
     settings = load_settings()
-    events = context.get("triggering_asset_events") or {}
     triggered_by = []
-    for asset_events in events.values():
+    for asset_events in (context.get("triggering_asset_events") or {}).values():
         for event in asset_events:
             triggered_by.append(dict(getattr(event, "extra", None) or {}))
-    day = datetime.now(UTC).date()
-    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    reports = []
     engine = connect(settings.db_url)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(
-                select(articles.c.source, func.count())
-                .where(articles.c.first_seen >= start)
-                .group_by(articles.c.source)
-            ).all()
             totals = dict(
                 conn.execute(
                     select(articles.c.source, func.count()).group_by(articles.c.source)
                 ).all()
             )
+            for day in report_days(context):
+                start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+                end = start + timedelta(days=1)
+                counts = {}
+                for key, column in (
+                    ("new", articles.c.first_seen),
+                    ("published", articles.c.published),
+                ):
+                    rows = conn.execute(
+                        select(articles.c.source, func.count())
+                        .where(column >= start, column < end)
+                        .group_by(articles.c.source)
+                    ).all()
+                    counts[key] = {source: count for source, count in rows}
+                reports.append({"day": day.isoformat(), **counts, "total": totals})
     finally:
         engine.dispose()
-    report = {
-        "day": day.isoformat(),
-        "new_today": {source: count for source, count in rows},
-        "total": totals,
-        "triggered_by": triggered_by,
-    }
-    out = settings.data_dir / "reports" / f"{day.isoformat()}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2), encoding="utf-8")
-    for source in sorted(totals):
-        log.info(
-            "%s: %d new today, %d in total",
-            source,
-            report["new_today"].get(source, 0),
-            totals[source],
-        )
-    return {**report, "file": str(out)}
+    files = []
+    for report in reports:
+        report["triggered_by"] = [t for t in triggered_by if t.get("day") in (None, report["day"])]
+        out = settings.data_dir / "reports" / f"{report['day']}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+        files.append(str(out))
+        for source in sorted(totals):
+            log.info(
+                "%s %s: %d new, %d published that day, %d in total",
+                report["day"],
+                source,
+                report["new"].get(source, 0),
+                report["published"].get(source, 0),
+                totals[source],
+            )
+    return {"days": [r["day"] for r in reports], "reports": reports, "files": files}
+
+
+def worst_case_run_time(
+    timeouts: list[timedelta], retries: int, max_retry_delay: timedelta
+) -> timedelta:
+    """How long a run may take when every task uses all its tries: the least dagrun_timeout that
+    never cuts a run its tasks' retries could still save."""
+    return sum(((retries + 1) * t + retries * max_retry_delay for t in timeouts), timedelta())
 
 
 # --- starting Airflow for this project (make airflow, the standalone and Celery tests) -----------

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from newsflow.demo_site import load_articles as demo_articles
+from newsflow.pipeline import safe_run_id
 from storage import connect
 from storage.schema import articles
 
@@ -150,6 +151,16 @@ def test_plan_rejects_what_the_schema_cannot(demo_registry):
         resolve_plan({"sources": ["iraqinews"]}, registry=registry)
     with pytest.raises(ParamsError, match="reextract"):
         resolve_plan({"reextract": True, "max_pages": 5}, registry=registry)
+    # reextract reads whole archives: a window it would ignore is refused, not dropped silently
+    with pytest.raises(ParamsError, match="since/until .* reextract"):
+        resolve_plan({"reextract": True, "since": "2026-05-01"}, registry=registry)
+    with pytest.raises(ParamsError, match="since/until .* reextract"):
+        resolve_plan({"reextract": True, "until": "2026-05-01"}, registry=registry)
+    interval = (datetime(2026, 5, 1, tzinfo=UTC), datetime(2026, 5, 2, tzinfo=UTC))
+    backfill = resolve_plan(
+        {"reextract": True}, registry=registry, run_type="backfill", interval=interval
+    )
+    assert (backfill["since"], backfill["until"], backfill["window_from"]) == (None, None, None)
 
 
 def test_data_interval_is_the_crawl_window_for_scheduled_and_backfill_runs(demo_registry):
@@ -188,6 +199,31 @@ def test_anomaly_checks():
     assert flags and "quality flags jumped: 70%" in flags[0]
     # too little history: no judgement on counts or flags yet
     assert find_anomalies({**ok, "discovered": 1}, None, history[:2], cfg) == []
+    # a crawl that failed completely (any status but ok) is an anomaly, with or without history
+    failed = {**ok, "fetched": 0, "in_window": 30, "status": "failed", "errors": {"dns": 30}}
+    assert find_anomalies(failed, None, [], cfg) == [
+        "crawl failed: 0 fetched, 30 errors (30 articles in the window)"
+    ]
+    assert find_anomalies({**ok, "status": "partial"}, None, [], cfg)[0].startswith("crawl partial")
+
+
+def test_failed_crawl_fails_check_or_is_marked(tmp_path, monkeypatch):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from newsflow.airflow_steps import check_step
+
+    monkeypatch.setenv("NEWSFLOW_DATA_DIR", str(tmp_path / "data"))
+    crawl = {"source": "demo", "fetched": 0, "in_window": 3, "status": "failed", "errors": {"x": 3}}
+    summary = {"run_id": "r", "sources": ["demo"], "crawl": [crawl], "extract": {}, "load": None}
+    with pytest.raises(AirflowFailException, match="demo: crawl failed"):
+        check_step(summary)
+    monkeypatch.setenv("NEWSFLOW_AIRFLOW__ANOMALY_ACTION", "mark")
+    marked = check_step(summary)
+    assert list(marked["anomalies"]) == ["demo"]
+    assert marked["anomalies"]["demo"][0].startswith("crawl failed: 0 fetched, 3 errors")
+    assert marked["note"].startswith("anomaly marked, run kept green: demo")
+    # a failed run is not history the next runs are compared with
+    assert not (tmp_path / "data" / "airflow" / "history" / "demo.jsonl").exists()
 
 
 def test_run_note_reads_like_a_sentence():
@@ -242,6 +278,99 @@ def test_failure_callback_logs_and_posts_to_webhook(webhook, monkeypatch, caplog
     on_task_failure(context)
 
 
+def test_dag_level_failure_callback_reports_a_timed_out_run_once(dagbag, webhook, monkeypatch):
+    """The DAGs' own callback (as the DAG processor calls it, with `reason`): a run killed by
+    dagrun_timeout reaches the webhook; a task failure is left to that task's callback."""
+    from newsflow.airflow_steps import on_task_failure
+
+    url, received = webhook
+    monkeypatch.setenv("NEWSFLOW_AIRFLOW__WEBHOOK_URL", url)
+    demo = dagbag.dags["newsflow_demo"]
+    for dag in dagbag.dags.values():
+        assert dag.on_failure_callback is on_task_failure
+    on_task_failure({"dag": demo, "run_id": "scheduled__x", "reason": "task_failure"})
+    assert received == []
+    on_task_failure({"dag": demo, "run_id": "scheduled__x", "reason": "timed_out"})
+    assert [(p["event"], p["dag_id"], p["task_id"], p["sources"]) for p in received] == [
+        ("newsflow run failed", "newsflow_demo", None, ["demo"])
+    ]
+    assert received[0]["reason"].startswith("run timed_out (dagrun_timeout ")
+
+
+def test_dagrun_timeout_leaves_room_for_every_retry(dagbag):
+    """A run is never timed out while its tasks' retries could still save it."""
+    from datetime import timedelta
+
+    for dag in dagbag.dags.values():
+        if dag.dagrun_timeout is None:
+            continue
+        worst = timedelta()
+        for t in dag.tasks:
+            worst += (t.retries + 1) * t.execution_timeout + t.retries * t.max_retry_delay
+        assert dag.dagrun_timeout >= worst, dag.dag_id
+        # and a nightly run is over (or timed out) before the next night's is due
+        assert dag.dagrun_timeout < timedelta(days=1), dag.dag_id
+    assert dagbag.dags["newsflow_demo"].get_task("crawl").retries == 2
+
+
+@pytest.fixture
+def fake_api():
+    """A loopback stand-in for Airflow's REST API: /auth/token, and the PATCH paths it gets."""
+    patched: list[tuple[str, dict]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def _body(self):
+            return json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
+        def do_POST(self):  # noqa: N802 - http.server's naming
+            self._body()
+            out = json.dumps({"access_token": "t"}).encode()
+            self.send_response(201)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+
+        def do_PATCH(self):  # noqa: N802
+            patched.append((self.path, self._body()))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port, patched
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_run_note_url_percent_encodes_the_run_id(fake_api, monkeypatch):
+    from types import SimpleNamespace
+
+    from newsflow.airflow_steps import set_run_note
+    from newsflow.settings import AirflowSettings
+
+    port, patched = fake_api
+    conn = {"conn_type": "http", "host": "127.0.0.1", "port": port, "login": "u", "password": "p"}
+    monkeypatch.setenv("AIRFLOW_CONN_NEWSFLOW_AIRFLOW_API", json.dumps(conn))
+    run = SimpleNamespace(dag_id="newsflow_demo", run_id="manual__2026-05-01T00:00:00+00:00")
+    assert set_run_note({"dag_run": run}, "demo: 1 fetched", AirflowSettings())
+    assert patched == [
+        (
+            "/api/v2/dags/newsflow_demo/dagRuns/manual__2026-05-01T00%3A00%3A00%2B00%3A00"
+            "?update_mask=note",
+            {"note": "demo: 1 fetched"},
+        )
+    ]
+
+
 def _xcom(run, task_id):
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
@@ -261,6 +390,10 @@ def _xcom(run, task_id):
 def test_demo_dag_runs_end_to_end(
     airflow_db, dagbag, tmp_path, demo_registry, monkeypatch, webhook
 ):
+    from types import SimpleNamespace
+
+    from newsflow.airflow_steps import report_step
+
     data_dir = tmp_path / "data"
     monkeypatch.setenv("NEWSFLOW_SOURCES_FILE", str(demo_registry))
     monkeypatch.setenv("NEWSFLOW_DATA_DIR", str(data_dir))
@@ -277,6 +410,7 @@ def test_demo_dag_runs_end_to_end(
     first_line = check["note"].splitlines()[0]
     assert first_line.startswith(f"demo: {stored} fetched, {stored} new, 0 blocked")
     assert _xcom(run, "load")["load"]["inserted"] == stored
+    assert _xcom(run, "load")["run_id"] == f"newsflow_demo__{safe_run_id(run.run_id)}"
 
     # re-extract from the archive only: nothing fetched, everything unchanged
     again = dag.test(run_conf={"reextract": True})
@@ -293,8 +427,21 @@ def test_demo_dag_runs_end_to_end(
     # the asset-triggered report summarises the day per source
     report_run = dagbag.dags["newsflow_report"].test()
     assert report_run.state == "success"
-    report = json.loads(Path(_xcom(report_run, "report")["file"]).read_text())
-    assert report["total"] == {"demo": stored} and report["new_today"] == {"demo": stored}
+    today = datetime.now(UTC).date().isoformat()
+    (report_file,) = _xcom(report_run, "report")["files"]
+    report = json.loads(Path(report_file).read_text())
+    assert report["day"] == today and Path(report_file).name == f"{today}.json"
+    assert report["total"] == {"demo": stored} and report["new"] == {"demo": stored}
+    # a backfilled day's load reports on that day: today's report is left alone
+    before = Path(report_file).read_text()
+    event = SimpleNamespace(extra={"run_id": "b", "day": "2026-05-02", "sources": ["demo"]})
+    backfilled = report_step({"triggering_asset_events": {"articles": [event]}})
+    assert backfilled["days"] == ["2026-05-02"]
+    assert backfilled["reports"][0]["new"] == {} and backfilled["reports"][0]["total"] == {
+        "demo": stored
+    }
+    assert (data_dir / "reports" / "2026-05-02.json").exists()
+    assert Path(report_file).read_text() == before
 
     # a source listing far fewer articles than its recent runs fails loudly, webhook told
     url, received = webhook
@@ -309,3 +456,133 @@ def test_demo_dag_runs_end_to_end(
     assert states == dict(crawl="success", extract="success", load="success", check="failed")
     assert [(p["task_id"], p["sources"]) for p in received] == [("check", ["demo"])]
     assert "far fewer articles" in received[0]["reason"]
+
+
+def _rows(engine, table) -> int:
+    from sqlalchemy import inspect
+
+    if not inspect(engine).has_table(table.name):
+        return 0
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def test_crawl_mode_dry_run_leaves_crawl_state_and_runs_alone(
+    airflow_db, dagbag, tmp_path, demo_registry, monkeypatch
+):
+    """A dry run fetches and extracts, but the next real run still fetches and stores it all."""
+    from storage.schema import crawl_state, runs
+
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("NEWSFLOW_SOURCES_FILE", str(demo_registry))
+    monkeypatch.setenv("NEWSFLOW_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("NEWSFLOW_CRAWL__DOWNLOAD_DELAY", "0")
+    dag = dagbag.dags["newsflow_demo"]
+    count = len(demo_articles())
+
+    dry = dag.test(run_conf={"dry_run": True})
+    assert dry.state == "success"
+    assert _xcom(dry, "crawl")["crawl"][0]["fetched"] == count
+    assert _xcom(dry, "extract")["extract"]["articles"] == count
+    engine = connect(f"sqlite:///{data_dir / 'newsflow.db'}")
+    assert [_rows(engine, t) for t in (crawl_state, runs, articles)] == [0, 0, 0]
+    # its WARC stays with the run's files: a later reextract must not load a dry run's pages
+    assert not list((data_dir / "warc").glob("*/*.warc.gz"))
+
+    real = dag.test(run_conf={"dry_run": False})  # dag.test() keeps the last run's conf
+    assert real.state == "success"
+    assert _xcom(real, "crawl")["crawl"][0]["fetched"] == count
+    assert _xcom(real, "load")["load"]["inserted"] == count
+    assert _rows(engine, articles) == count and _rows(engine, crawl_state) > 0
+    engine.dispose()
+
+
+def test_two_dags_runs_at_the_same_time_write_their_own_files(
+    airflow_db, dagbag, tmp_path, demo_registry, monkeypatch
+):
+    """Every source's DAG shares the same cron, so Airflow run ids repeat across DAGs."""
+    monkeypatch.setenv("NEWSFLOW_SOURCES_FILE", str(demo_registry))
+    monkeypatch.setenv("NEWSFLOW_DATA_DIR", str(tmp_path / "data"))
+    when = datetime(2026, 5, 1, 23, tzinfo=UTC)
+    conf = {"reextract": True, "dry_run": True}
+    runs = [
+        dagbag.dags[d].test(run_after=when, logical_date=when, run_conf=conf)
+        for d in ("newsflow_demo", "newsflow_manual")
+    ]
+    assert [r.state for r in runs] == ["success", "success"]
+    assert runs[0].run_id == runs[1].run_id
+    outputs = [_xcom(r, "extract")["extract"]["output"] for r in runs]
+    assert outputs[0] != outputs[1] and all(Path(o).exists() for o in outputs)
+    assert [Path(o).name for o in outputs] == [
+        f"newsflow_demo__{safe_run_id(runs[0].run_id)}.jsonl",
+        f"newsflow_manual__{safe_run_id(runs[1].run_id)}.jsonl",
+    ]
+    # the run's day is its own (the report of a backfilled night is that night's)
+    assert _xcom(runs[0], "load")["day"] == "2026-05-01"
+
+
+def _children(marker: str) -> dict[int, tuple[str, str]]:
+    """This machine's processes whose command line has `marker`: pid -> (argv, environment)."""
+    found = {}
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if marker in argv:
+                environ = (proc / "environ").read_bytes().replace(b"\0", b"\n").decode()
+                found[int(proc.name)] = (argv, environ)
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+@pytest.mark.postgres
+def test_crawl_child_gets_the_database_password_in_its_environment_not_argv(
+    tmp_path, demo_registry
+):
+    """`ps` shows a child's argv to every user: the URL (with its password) is not on it."""
+    import time
+    import uuid
+
+    psycopg2 = pytest.importorskip("psycopg2")
+    from newsflow import pipeline
+    from newsflow.settings import CrawlSettings, Settings
+    from newsflow.sources import load_registry, select_sources
+
+    try:
+        admin = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="test")
+    except psycopg2.OperationalError as exc:
+        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 not reachable: {exc}")
+    admin.autocommit = True
+    db, secret = f"newsflow_argv_{uuid.uuid4().hex[:10]}", f"pw-{uuid.uuid4().hex}"
+    admin.cursor().execute(f'CREATE DATABASE "{db}"')
+    try:
+        settings = Settings(
+            data_dir=tmp_path / "data",
+            sources_file=demo_registry,
+            crawl=CrawlSettings(download_delay=0),
+            # trust authentication ignores the password; it only has to be in the URL
+            database_url=f"postgresql+psycopg2://postgres:{secret}@127.0.0.1:5432/{db}",
+        )
+        sources = select_sources(load_registry(demo_registry), ["demo"])
+        seen: dict[int, tuple[str, str]] = {}
+        crawl = threading.Thread(
+            target=pipeline.crawl, args=(settings, sources), kwargs={"run_id": "argv"}
+        )
+        crawl.start()
+        while crawl.is_alive():
+            seen.update(_children(str(tmp_path / "data" / "runs" / "argv")))
+            time.sleep(0.05)
+        crawl.join()
+        assert seen, "the crawl child was never seen"
+        for argv, environ in seen.values():
+            assert "spiders.run" in argv and secret not in argv
+            assert f"NEWSFLOW_CRAWL_STATE_URL={settings.db_url}" in environ.splitlines()
+        # and the child did use that database for its crawl state
+        from storage.schema import crawl_state
+
+        engine = connect(settings.db_url)
+        assert _rows(engine, crawl_state) >= len(demo_articles())
+        engine.dispose()
+    finally:
+        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        admin.close()
