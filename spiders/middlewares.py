@@ -70,12 +70,17 @@ class AddressGuard:
         if _source_is_local(self.crawler):
             return
         host = parts.hostname or ""
-        if host not in self._resolved:
-            self._resolved[host] = await self._private(host)
-        if self._resolved[host]:
+        private = self._resolved.get(host)
+        if private is None:
+            private = await self._private(host)
+        if private is None:
+            return  # not resolved: the download reports the DNS failure; asked again next time
+        self._resolved[host] = private
+        if private:
             raise Refused("private_address", f"{host} is a loopback/private address")
 
-    async def _private(self, host: str) -> bool:
+    async def _private(self, host: str) -> bool | None:
+        """True/False for where the host points; None when it cannot be resolved now."""
         if is_private_host(host):
             return True
         try:
@@ -86,7 +91,7 @@ class AddressGuard:
         try:
             address = await maybe_deferred_to_future(reactor.resolve(host))
         except Exception:  # noqa: BLE001 - the download itself will report the DNS failure
-            return False
+            return None
         return is_private_host(address)
 
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from newsflow.sources import RegistryError, load_registry, select_sources
+from newsflow.sources import RegistryError, is_private_host, load_registry, select_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,3 +52,15 @@ def test_invalid_registries_get_clear_errors(tmp_path, text, message):
 def test_missing_registry_file(tmp_path):
     with pytest.raises(RegistryError, match="does not exist"):
         load_registry(tmp_path / "absent.yaml")
+
+
+@pytest.mark.parametrize("host", ["100.64.0.1", "100.127.255.254", "224.0.0.251", "ff02::1"])
+def test_carrier_grade_nat_and_multicast_need_local(tmp_path, host):
+    """Not public either: a real source resolving there is refused like a private address."""
+    assert is_private_host(host)
+    path = tmp_path / "sources.yaml"
+    literal = f"[{host}]" if ":" in host else host
+    path.write_text(f"sources:\n  - name: a\n    url: http://{literal}/\n")
+    with pytest.raises(RegistryError, match="local: true"):
+        load_registry(path)
+    assert not is_private_host("93.184.215.14")
