@@ -83,11 +83,16 @@ class CrawlReport:
         unreachable robots.txt or a listing it disallows counts as blocked.
         """
         robots_refused_listing = any(k.endswith("_robots_disallowed") for k in self.errors)
+        # every feed, sitemap and section gave nothing: blocked if the site refused any of them
+        listings_dead = 0 < self.listings <= self.listings_blocked + self.listings_failed
+        if listings_dead and self.listings_blocked:
+            return "blocked"
+        blocked_pages = self.blocked - self.listings_blocked
         if self.fetched == 0 and (
-            self.blocked or self.robots_unreachable or robots_refused_listing
+            blocked_pages or self.robots_unreachable or robots_refused_listing
         ):
             return "blocked"
-        if self.fetched == 0 and self.in_window and self.error_count:
+        if listings_dead or (self.fetched == 0 and self.in_window and self.error_count):
             return "failed"
         return "ok"
 

@@ -24,12 +24,22 @@ from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 BLOCKED_STATUSES = {401, 403, 451}
 
-# Signatures of bot-challenge and block pages served with a 200 (or 403/503) status.
+# Signatures of bot-challenge and block pages: the page itself says so.
 _CHALLENGE = re.compile(
-    rb"(<title>\s*(just a moment|attention required|access denied|are you a robot)"
-    rb"|cf-chl-|challenge-platform|g-recaptcha|h-captcha|_Incapsula_Resource|px-captcha)",
+    rb"<title>\s*(just a moment|attention required|access denied|are you a robot)"
+    rb"|cf-chl-|px-captcha",
     re.I,
 )
+# Widgets and scripts that ordinary pages carry too (Cloudflare injects
+# /cdn-cgi/challenge-platform/... into normal pages, comment forms embed reCAPTCHA): a sign of a
+# challenge only on a refusal status or on a small page with no running text of its own.
+_CHALLENGE_WIDGET = re.compile(
+    rb"challenge-platform|g-recaptcha|h-captcha|_Incapsula_Resource", re.I
+)
+CHALLENGE_STATUSES = {403, 429, 503}
+_WIDGET_PAGE_MAX_BYTES = 64 * 1024
+_MIN_ARTICLE_WORDS = 80
+_NOT_TEXT = re.compile(rb"<(script|style|noscript)\b.*?</\1\s*>|<[^>]*>", re.S | re.I)
 _BINARY_MAGIC = (
     b"%PDF",
     b"\x89PNG",
@@ -68,8 +78,20 @@ def looks_binary(body: bytes, content_type: str = "") -> bool:
     return head.count(b"\x00") > 2
 
 
-def looks_like_challenge(body: bytes) -> bool:
-    return bool(_CHALLENGE.search(body[:65536]))
+def looks_like_challenge(body: bytes, status: int = 200) -> bool:
+    """A bot-challenge or block page rather than the content asked for."""
+    head = body[:65536]
+    if _CHALLENGE.search(head):
+        return True
+    if not _CHALLENGE_WIDGET.search(head):
+        return False
+    if status in CHALLENGE_STATUSES:
+        return True
+    return len(body) <= _WIDGET_PAGE_MAX_BYTES and _word_count(body) < _MIN_ARTICLE_WORDS
+
+
+def _word_count(body: bytes) -> int:
+    return len(_NOT_TEXT.sub(b" ", body).split())
 
 
 def status_outcome(status: int) -> str:
@@ -85,7 +107,7 @@ def failure_outcome(failure: Failure) -> str:
     exc = failure.value
     if isinstance(exc, HttpError):
         status = exc.response.status
-        if status in (403, 503) and looks_like_challenge(exc.response.body):
+        if status in (403, 503) and looks_like_challenge(exc.response.body, status):
             return "blocked"
         return status_outcome(status)
     if isinstance(exc, Refused):

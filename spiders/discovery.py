@@ -7,6 +7,7 @@ resolution and network access off, so a hostile feed cannot expand entities or f
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -113,6 +114,19 @@ def parse_feed(body: bytes, base_url: str) -> list[Listing]:
     return listings
 
 
+def gunzip_capped(body: bytes, max_bytes: int) -> bytes:
+    """Gunzip a `.xml.gz` sitemap, stopping at `max_bytes` like any response (a gzip bomb is
+    refused, not inflated)."""
+    decompressor = zlib.decompressobj(31)
+    try:
+        data = decompressor.decompress(body, max_bytes + 1)
+    except zlib.error as exc:
+        raise DiscoveryError(f"bad gzip data: {exc}") from exc
+    if len(data) > max_bytes:
+        raise DiscoveryError(f"gzipped sitemap larger than {max_bytes} bytes")
+    return data
+
+
 def parse_sitemap(body: bytes, base_url: str) -> tuple[str, list[Listing]]:
     """Return ("index", child sitemaps) or ("urlset", pages) with news or lastmod dates."""
     root = _xml_root(body)
@@ -149,6 +163,20 @@ def page_links(body: bytes, base_url: str) -> list[str]:
         if url.startswith(("http://", "https://")):
             seen.setdefault(url, None)
     return list(seen)
+
+
+def feed_links(body: bytes, base_url: str) -> list[str]:
+    """Feeds a page announces with `<link rel=alternate type=...rss|atom...>`, in page order."""
+    try:
+        document = lxml.html.document_fromstring(body)
+    except (lxml.etree.ParserError, ValueError):
+        return []
+    feeds: dict[str, None] = {}
+    for link in document.xpath('//link[@href][contains(concat(" ", @rel, " "), " alternate ")]'):
+        kind = (link.get("type") or "").lower()
+        if "rss" in kind or "atom" in kind:
+            feeds.setdefault(urldefrag(urljoin(base_url, link.get("href").strip())).url, None)
+    return list(feeds)
 
 
 def looks_like_article(url: str, patterns: list[str]) -> bool:

@@ -14,7 +14,7 @@ import time
 from collections import defaultdict
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
@@ -27,7 +27,6 @@ from scrapy.utils.misc import build_from_crawler
 from twisted.internet import reactor, task
 
 from newsflow.sources import is_private_host
-from newsflow.urls import normalize_url
 from spiders.classify import Refused
 
 log = logging.getLogger(__name__)
@@ -275,6 +274,20 @@ class RedirectGuard:
         if urlsplit(target).scheme not in ("http", "https"):
             raise Refused("bad_scheme", f"redirect to a non-http(s) URL: {target}")
         chain = [*request.meta.get("redirect_urls", []), request.url]
-        if normalize_url(target) in {normalize_url(u) for u in chain}:
+        if _exact_url(target) in {_exact_url(u) for u in chain}:
             raise Refused("redirect_loop", f"redirect loop: {' -> '.join([*chain, target])}")
         return response
+
+
+def _exact_url(url: str) -> str:
+    """The URL a request really goes to: only scheme and host case and a default port ignored
+    (not `normalize_url`, which drops tracking parameters: `/x/?utm_source=rss` -> `/x/` is a
+    redirect, not a loop)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    if parts.port and parts.port != {"http": 80, "https": 443}.get(scheme):
+        host = f"{host}:{parts.port}"
+    return urlunsplit((scheme, host, parts.path or "/", parts.query, ""))

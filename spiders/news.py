@@ -27,6 +27,8 @@ from spiders.classify import failure_outcome, looks_binary, looks_like_challenge
 from spiders.discovery import (
     DiscoveryError,
     Listing,
+    feed_links,
+    gunzip_capped,
     has_article_markup,
     looks_like_article,
     looks_like_candidate,
@@ -69,6 +71,7 @@ class NewsSpider(scrapy.Spider):
         # The site's host plus any host a configured feed, sitemap or section lives on; links
         # elsewhere are counted as offsite here rather than dropped silently by Scrapy.
         listed = [*self.source.feed_urls, *self.source.sitemap_urls, *self.source.section_urls]
+        self.fallback = not listed
         self.allowed_domains = sorted(
             {urlsplit(u).hostname or "" for u in [self.source.url, *listed]}
         )
@@ -99,6 +102,11 @@ class NewsSpider(scrapy.Spider):
             yield self._listing_request(url, "sitemap", self.parse_sitemap, 20)
         for url in self.source.section_urls:
             yield self._listing_request(url, "section", self.parse_section, 10)
+        if self.fallback:
+            # Nothing configured: the home page is the section, its <link rel=alternate> the
+            # feeds, and robots.txt's Sitemap: lines (fetched before it) the sitemaps.
+            self._count("home_page_fallback")
+            yield self._listing_request(self.source.url, "section", self.parse_home, 10)
         for url, published in self.state.pending:
             self._count("retried")
             # a section candidate (no article-looking URL) is retried as a candidate, so its
@@ -110,6 +118,7 @@ class NewsSpider(scrapy.Spider):
 
     def _listing_request(self, url: str, role: str, callback, priority: int) -> scrapy.Request:
         self.listings.add(url)
+        self._count("listings")
         headers = {}
         validators = self.state.validators.get(url)
         if validators and role != "section":
@@ -143,18 +152,34 @@ class NewsSpider(scrapy.Spider):
             self._count("not_modified")
             self._record(UrlState(url, crawl_state.LISTING + "not_modified", 304, fetched=True))
             return False
+        if looks_like_challenge(response.body, response.status):
+            # a challenge page served with 200 where a feed, sitemap or section should be
+            self.logger.warning("%s %s: blocked (challenge page)", role, url)
+            self._listing_failed(role, url, "blocked", response.status)
+            return False
         return True
 
-    def _listing_read(self, response: Response) -> None:
+    def _listing_failed(self, role: str, url: str, outcome: str, status: int | None) -> None:
+        """Count a listing that gave nothing, refused by the site (blocked) or failed, so a
+        source whose every listing failed is not reported as a quiet "ok"."""
+        self._count("discovery_errors")
+        self._count(f"errors/{role}_{outcome}")
+        if outcome == "blocked":
+            self._count("blocked")
+        self._count("listings_blocked" if outcome == "blocked" else "listings_failed")
+        self._record(UrlState(url, crawl_state.LISTING + outcome, status))
+
+    def _listing_read(self, response: Response, validators: bool = True) -> None:
         """Record a listing as read, after the article URLs it listed (so a killed crawl never
-        saves a listing's validators without its articles)."""
+        saves a listing's validators without its articles). A sitemap index is stored without
+        validators: a 304 on it would hide children that changed while it did not."""
         self._record(
             UrlState(
                 response.meta["nf_url"],
                 crawl_state.LISTING + "ok",
                 response.status,
-                etag=_header(response, "ETag"),
-                last_modified=_header(response, "Last-Modified"),
+                etag=_header(response, "ETag") if validators else None,
+                last_modified=_header(response, "Last-Modified") if validators else None,
                 content_hash=crawl_state.content_hash(response.body),
                 fetched=True,
             )
@@ -172,11 +197,23 @@ class NewsSpider(scrapy.Spider):
             yield from self._article_request(listing, "feed")
         self._listing_read(response)
 
+    def parse_home(self, response: Response) -> Iterator[Any]:
+        """The home page of a source with no listings configured: its feeds, then its links."""
+        if response.status != 304 and not looks_like_challenge(response.body, response.status):
+            for url in feed_links(response.body, response.url):
+                if url not in self.listings and self._on_site(url):
+                    self._count("home_page_feeds")
+                    yield self._listing_request(url, "feed", self.parse_feed, 30)
+        yield from self.parse_section(response)
+
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         if not self._listing_received(response):
             return
         try:
-            kind, listings = parse_sitemap(response.body, response.url)
+            body = response.body
+            if body[:2] == b"\x1f\x8b":  # .xml.gz, served without Content-Encoding
+                body = gunzip_capped(body, self.settings.getint("DOWNLOAD_MAXSIZE"))
+            kind, listings = parse_sitemap(body, response.url)
         except DiscoveryError as exc:
             self._discovery_error(response, exc)
             return
@@ -188,14 +225,15 @@ class NewsSpider(scrapy.Spider):
                     yield self._listing_request(listing.url, "sitemap", self.parse_sitemap, 20)
             else:
                 yield from self._article_request(listing, "sitemap")
-        self._listing_read(response)
+        self._listing_read(response, validators=kind != "index")
 
     def parse_section(self, response: Response) -> Iterator[Any]:
         if not self._listing_received(response):
             return
         for url in page_links(response.body, response.url):
-            yield from self._article_request(Listing(url), "section")
-            if not self.source.article_url_patterns and self._same_site(url):
+            if looks_like_article(url, self.source.article_url_patterns):
+                yield from self._article_request(Listing(url), "section")
+            elif not self.source.article_url_patterns and self._same_site(url):
                 yield from self._article_request(Listing(url), "candidate")
         self._listing_read(response)
 
@@ -205,6 +243,7 @@ class NewsSpider(scrapy.Spider):
     def _discovery_error(self, response: Response, exc: Exception) -> None:
         self._count("discovery_errors")
         self._count("errors/malformed_listing")
+        self._count("listings_failed")
         self.logger.warning("%s %s: %s", response.meta["nf_role"], response.url, exc)
         url = response.meta["nf_url"]
         self._record(UrlState(url, crawl_state.LISTING + "malformed", response.status))
@@ -213,11 +252,15 @@ class NewsSpider(scrapy.Spider):
         url = listing.url
         candidate = via in ("candidate", RETRY_CANDIDATE)
         retry = via in (RETRY, RETRY_CANDIDATE)
-        if url in self.scheduled or not (
-            candidate or looks_like_article(url, self.source.article_url_patterns)
-        ):
+        if url in self.scheduled:
             return
         self.scheduled.add(url)
+        patterns = self.source.article_url_patterns
+        if not candidate and patterns and not looks_like_article(url, patterns):
+            # feed and sitemap items are declared articles, unless the registry says what an
+            # article URL looks like (section links are filtered before they get here)
+            self._count("not_article_url")
+            return
         if not self._on_site(url):
             self._count("offsite")
             return
@@ -300,9 +343,7 @@ class NewsSpider(scrapy.Spider):
             status = response.status if response else None
             self._record(UrlState(url, outcome, status, fetched=outcome not in NOT_SENT))
         else:
-            self._count("discovery_errors")
-            self._count(f"errors/{role}_{outcome}")
-            self._record(UrlState(url, crawl_state.LISTING + outcome))
+            self._listing_failed(role, url, outcome, response.status if response else None)
         self.logger.warning("%s %s: %s", role, url, outcome)
         if response is not None:
             yield self._item(response, "blocked" if outcome == "blocked" else "error", None, role)

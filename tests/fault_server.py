@@ -9,6 +9,7 @@ are streamed in chunks, never built in memory.
 from __future__ import annotations
 
 import functools
+import gzip
 import socket
 import struct
 import threading
@@ -172,6 +173,32 @@ SITEMAPS = {
     "/sitemap-old.xml": _urlset(("ok-old", "2020-01-01T08:00:00Z")),
     "/sitemap-new.xml": _urlset(("ok-new", "2024-05-01T08:00:00Z"), ("ok-late", "2024-07-01")),
 }
+# A sitemap index and its child, both with ETags (304 when the client sends them back).
+ETAG_SITEMAPS = {
+    "/etag-index.xml": '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    "<sitemap><loc>BASE/etag-child.xml</loc></sitemap></sitemapindex>",
+    "/etag-child.xml": _urlset(("ok-etag", "2024-05-01T08:00:00Z")),
+}
+GZ_SITEMAP = _urlset(("ok-gz", "2024-05-01T08:00:00Z"))
+CHALLENGE_PAGE = (
+    b"<html><head><title>Just a moment...</title></head>"
+    b"<body>Checking your browser. cf-chl-widget</body></html>"
+)
+# An ordinary article with what Cloudflare and comment forms put in ordinary pages.
+WIDGETS = (
+    b'<script src="/cdn-cgi/challenge-platform/scripts/jsd/main.js"></script>'
+    b'<form class="comments"><div class="g-recaptcha" data-sitekey="k"></div></form></body>'
+)
+# A small 200 page that is only a captcha wall.
+CAPTCHA_WALL = (
+    b"<html><head><title>Verify</title></head><body><p>Please verify you are human.</p>"
+    b'<div class="h-captcha" data-sitekey="k"></div></body></html>'
+)
+HOME = (
+    '<html><head><title>Faults home</title><link rel="alternate" type="application/rss+xml"'
+    ' href="/ok-feed.xml"></head><body><a href="/news/2024/05/01/ok-home/">home story</a>'
+    "</body></html>"
+)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -237,6 +264,36 @@ class _Handler(BaseHTTPRequestHandler):
                 "application/rss+xml",
                 {"ETag": '"feed-v1"', "Last-Modified": DATE},
             )
+        if path in ETAG_SITEMAPS:
+            etag = f'"{path}-v1"'
+            if self.headers.get("If-None-Match") == etag:
+                return self._send(304, b"")
+            body = ETAG_SITEMAPS[path].replace("BASE", base).encode()
+            return self._send(200, body, "application/xml", {"ETag": etag})
+        if path == "/sitemap-news.xml.gz":
+            body = gzip.compress(GZ_SITEMAP.replace("BASE", base).encode())
+            return self._send(200, body, "application/x-gzip")
+        if path == "/":
+            return self._send(200, HOME.encode())
+        if path == "/forbidden-feed.xml":
+            return self._send(403, CHALLENGE_PAGE)
+        if path == "/challenge-feed.xml":
+            return self._send(200, CHALLENGE_PAGE)
+        if path in ("/error-feed.xml", "/error-sitemap.xml"):
+            return self._send(500, b"oops")
+        if path == "/widgets-feed.xml":
+            return self._send(
+                200, feed(base, ["cf-injected", "captcha-wall"]), "application/rss+xml"
+            )
+        if path == "/tracked-feed.xml":
+            link = article_url(base, "tracked") + "?utm_source=rss&amp;utm_medium=feed"
+            item = f"<item><link>{link}</link><pubDate>{DATE}</pubDate></item>"
+            return self._send(200, f"<rss><channel>{item}</channel></rss>".encode())
+        if path.startswith("/news/2024/05/01/tracked/?"):
+            return self._send(301, b"", headers={"Location": "/news/2024/05/01/tracked/"})
+        if path == "/undated-feed.xml":
+            item = f"<item><link>{base}{UNDATED_ARTICLE}</link><pubDate>{DATE}</pubDate></item>"
+            return self._send(200, f"<rss><channel>{item}</channel></rss>".encode())
         if path in SITEMAPS:
             return self._send(200, SITEMAPS[path].replace("BASE", base).encode(), "application/xml")
         if path == "/blocked-feed.xml":
@@ -263,8 +320,12 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(500, b"storm")
         parts = path.strip("/").split("/")
         name = parts[-1] if len(parts) == 5 else ""
-        if name.startswith("ok") or name in ("from-sitemap", "secret"):
+        if name.startswith("ok") or name in ("from-sitemap", "secret", "tracked"):
             return self._send(200, _ok_page(name))
+        if name == "cf-injected":
+            return self._send(200, _ok_page(name).replace(b"</body>", WIDGETS))
+        if name == "captcha-wall":
+            return self._send(200, CAPTCHA_WALL)
         if name.endswith("-bomb"):
             kind = {"gzip-bomb": "gzip", "brotli-bomb": "br", "deflate-bomb": "deflate"}[name]
             return self._send(200, self.bombs[kind], headers={"Content-Encoding": kind})

@@ -3,6 +3,7 @@ crawl state and the report, and the rest of the crawl still completes."""
 
 from __future__ import annotations
 
+import gzip
 import ipaddress
 import socket
 from collections import Counter
@@ -20,6 +21,7 @@ from newsflow.archive import read_pages, read_records
 from newsflow.crawl_state import UrlState, outcomes, save_states
 from newsflow.settings import CrawlSettings, Settings
 from newsflow.sources import Source, load_registry
+from spiders.discovery import DiscoveryError, gunzip_capped
 from spiders.middlewares import retry_after_seconds
 from spiders.run import scrapy_settings
 from storage import connect
@@ -414,3 +416,144 @@ def test_backfill_window_fetches_urls_left_outside_an_earlier_window(tmp_path):
     for name in ("old-1", "old-2"):
         assert site.hits.get(f"/news/2024/05/01/{name}/") == 1, name
         assert states[article_url(site.url, name)] == "http_404"  # the fault site has no page
+
+
+def _entry_settings(tmp: Path, site: FaultSite, **entry: object) -> Settings:
+    """A registry with one local source on the fault site: `entry` is the rest of it."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    registry = tmp / "sources.yaml"
+    source = {"name": "faults", "url": site.url + "/", "local": True, **entry}
+    registry.write_text(yaml.safe_dump({"sources": [source]}), encoding="utf-8")
+    return Settings(data_dir=tmp / "data", sources_file=registry, crawl=CrawlSettings(**FAST))
+
+
+@pytest.mark.parametrize(
+    ("entry", "listing", "outcome", "status"),
+    [
+        ({"feeds": ["/forbidden-feed.xml"]}, "/forbidden-feed.xml", "listing:blocked", "blocked"),
+        ({"feeds": ["/challenge-feed.xml"]}, "/challenge-feed.xml", "listing:blocked", "blocked"),
+        (
+            {"feeds": ["/error-feed.xml"], "sitemaps": ["/error-sitemap.xml"]},
+            "/error-feed.xml",
+            "listing:http_500",
+            "failed",
+        ),
+    ],
+)
+def test_refused_or_failing_listings_are_not_ok(tmp_path, entry, listing, outcome, status):
+    """A feed answering 403 + challenge, a challenge page served as a feed with 200, every
+    listing failing with 500: the report says blocked/failed, not a quiet "ok"."""
+    site = start_fault_site(robots_sitemap=False)
+    try:
+        settings = _entry_settings(tmp_path, site, **entry)
+        report = _crawl(settings, "listings")
+        states = _outcomes(settings)
+    finally:
+        site.stop()
+    assert states[site.url + listing] == outcome
+    assert report.status == status
+    assert report.listings == len(entry.get("feeds", [])) + len(entry.get("sitemaps", []))
+    if status == "blocked":
+        assert (report.blocked, report.listings_blocked) == (1, 1)
+    else:
+        assert report.listings_failed == report.listings
+
+
+def test_challenge_widgets_in_ordinary_pages_are_not_blocks(tmp_path):
+    """Cloudflare's injected challenge-platform script and a reCAPTCHA comment form in a real
+    article: archived. A small 200 page that is only an hCaptcha wall: blocked."""
+    site = start_fault_site(robots_sitemap=False)
+    try:
+        settings = _entry_settings(tmp_path, site, feeds=["/widgets-feed.xml"])
+        report = _crawl(settings, "widgets")
+        states = _outcomes(settings)
+    finally:
+        site.stop()
+    assert states[article_url(site.url, "cf-injected")] == "archived"
+    assert states[article_url(site.url, "captcha-wall")] == "blocked"
+    assert (report.fetched, report.blocked) == (1, 1)
+
+
+def test_redirect_dropping_tracking_parameters_is_followed_not_a_loop(tmp_path):
+    site = start_fault_site(robots_sitemap=False)
+    try:
+        settings = _entry_settings(tmp_path, site, feeds=["/tracked-feed.xml"])
+        report = _crawl(settings, "tracked")
+        states = _outcomes(settings)
+    finally:
+        site.stop()
+    listed = article_url(site.url, "tracked") + "?utm_source=rss&utm_medium=feed"
+    assert states[listed] == "archived"
+    assert site.hits["/news/2024/05/01/tracked/"] == 1
+    assert report.fetched == 1 and not report.errors
+
+
+def test_gzipped_sitemap_is_read_and_capped(tmp_path):
+    site = start_fault_site(robots_sitemap=False)
+    try:
+        settings = _entry_settings(tmp_path, site, sitemaps=["/sitemap-news.xml.gz"])
+        report = _crawl(settings, "gz")
+        states = _outcomes(settings)
+    finally:
+        site.stop()
+    assert states[site.url + "/sitemap-news.xml.gz"] == "listing:ok"
+    assert states[article_url(site.url, "ok-gz")] == "archived"
+    assert report.fetched == 1
+    bomb = gzip.compress(b"\0" * (1 << 20))
+    assert len(gunzip_capped(bomb, 1 << 20)) == 1 << 20
+    with pytest.raises(DiscoveryError, match="larger than"):
+        gunzip_capped(bomb, 1000)
+
+
+def test_feed_items_are_trusted_without_patterns_and_drops_are_counted(tmp_path):
+    """An undated slug URL in a feed is a declared article; registry patterns still filter
+    feeds, and what they drop is counted."""
+    site = start_fault_site(robots_sitemap=False)
+    try:
+        trusted = _entry_settings(tmp_path / "a", site, feeds=["/undated-feed.xml"])
+        report = _crawl(trusted, "trusted")
+        states = _outcomes(trusted)
+        hits = site.hits.get(UNDATED_ARTICLE, 0)
+        patterned = _entry_settings(
+            tmp_path / "b", site, feeds=["/undated-feed.xml"], article_url_patterns=["/news/"]
+        )
+        filtered = _crawl(patterned, "patterned")
+    finally:
+        site.stop()
+    assert states[site.url + UNDATED_ARTICLE] == "archived"
+    assert report.fetched == 1
+    assert (filtered.fetched, filtered.not_article_url) == (0, 1)
+    assert site.hits.get(UNDATED_ARTICLE, 0) == hits
+
+
+def test_unchanged_sitemap_index_still_reaches_its_children(tmp_path):
+    """The index is fetched in full every run (no validators), its children conditionally."""
+    site = start_fault_site(robots_sitemap=False)
+    try:
+        settings = _entry_settings(tmp_path, site, sitemaps=["/etag-index.xml"])
+        _crawl(settings, "first")
+        second = _crawl(settings, "second")
+    finally:
+        site.stop()
+    index = [h for _, p, h in site.requests if p == "/etag-index.xml"]
+    child = [h for _, p, h in site.requests if p == "/etag-child.xml"]
+    assert len(index) == len(child) == 2
+    assert "If-None-Match" not in index[1]
+    assert child[1].get("If-None-Match") == '"/etag-child.xml-v1"'
+    assert second.not_modified == 1 and second.status == "ok"
+
+
+def test_source_with_only_a_url_discovers_from_home_page_and_robots(tmp_path):
+    """No feeds, sitemaps or sections: the home page is the section, its <link rel=alternate>
+    feed is read, and robots.txt's Sitemap: line is crawled."""
+    site = start_fault_site()
+    try:
+        settings = _entry_settings(tmp_path, site)
+        report = _crawl(settings, "home")
+        states = _outcomes(settings)
+    finally:
+        site.stop()
+    assert site.hits["/robots.txt"] == 1 and site.hits["/ok-feed.xml"] == 1
+    for name in ("ok-home", "ok-1", "ok-4", "from-sitemap"):
+        assert states[article_url(site.url, name)] == "archived", name
+    assert report.home_page_fallback == 1 and report.status == "ok"
