@@ -5,12 +5,18 @@ from __future__ import annotations
 import ipaddress
 import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from newsflow.settings import CrawlSettings
+
 SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+# Crawl settings a source cannot override: the floor between requests to real sites is a global
+# promise, and the parent process enforces the crawl's time limit.
+GLOBAL_ONLY = {"min_delay_real_sources", "subprocess_timeout_seconds"}
 
 
 class RegistryError(ValueError):
@@ -34,6 +40,8 @@ class Source(BaseModel):
     sections: list[str] = Field(default_factory=list)
     article_url_patterns: list[str] = Field(default_factory=list)
     download_delay: float | None = Field(None, ge=0)
+    # politeness and safety settings for this site, laid over the global [crawl] settings
+    crawl: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("name")
     @classmethod
@@ -60,6 +68,31 @@ class Source(BaseModel):
                 raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
         return value
 
+    @field_validator("crawl")
+    @classmethod
+    def _crawl(cls, value: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(value) - set(CrawlSettings.model_fields))
+        if unknown:
+            known = ", ".join(sorted(set(CrawlSettings.model_fields) - GLOBAL_ONLY))
+            raise ValueError(f"unknown setting {', '.join(unknown)} (known: {known})")
+        fixed = sorted(set(value) & GLOBAL_ONLY)
+        if fixed:
+            raise ValueError(f"{', '.join(fixed)} is global, not per source")
+        try:
+            CrawlSettings.model_validate(value)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+            )
+            raise ValueError(problems) from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_delay(self) -> Source:
+        if self.download_delay is not None and "download_delay" in self.crawl:
+            raise ValueError("download_delay is set twice (top level and crawl:); keep one")
+        return self
+
     @model_validator(mode="after")
     def _local_only_when_marked(self) -> Source:
         if is_private_host(urlsplit(self.url).hostname or "") and not self.local:
@@ -67,6 +100,13 @@ class Source(BaseModel):
                 f"url {self.url} is a loopback/private address: mark the source `local: true`"
             )
         return self
+
+    def crawl_settings(self, base: CrawlSettings) -> CrawlSettings:
+        """The global crawl settings with this source's overrides laid over them."""
+        overrides = dict(self.crawl)
+        if self.download_delay is not None:
+            overrides["download_delay"] = self.download_delay
+        return CrawlSettings.model_validate({**base.model_dump(), **overrides})
 
     def absolute(self, path_or_url: str) -> str:
         return urljoin(self.url, path_or_url)

@@ -24,12 +24,14 @@ from spiders.news import NewsSpider
 CRAWL_STATE_URL_ENV = "NEWSFLOW_CRAWL_STATE_URL"
 
 
-def scrapy_settings(crawl: CrawlSettings, source: Source, warc_path: Path) -> Settings:
-    """Project settings with the run's politeness values; real (non-local) sources never go
-    below `min_delay_real_sources` between requests to one host."""
-    delay = crawl.download_delay if source.download_delay is None else source.download_delay
+def scrapy_settings(base: CrawlSettings, source: Source, warc_path: Path) -> Settings:
+    """Project settings with the run's politeness values (the source's `crawl:` over the global
+    ones); real (non-local) sources never go below the global `min_delay_real_sources` between
+    requests to one host, and robots.txt is obeyed whatever the source says."""
+    crawl = source.crawl_settings(base)
+    delay = crawl.download_delay
     if not source.local:
-        delay = max(delay, crawl.min_delay_real_sources)
+        delay = max(delay, base.min_delay_real_sources)
     settings = Settings()
     settings.setmodule(project_settings, priority="project")
     settings.setdict(
@@ -81,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         known_urls=args.known_urls,
         since=args.since,
         until=args.until,
-        max_pages=args.max_pages or crawl.max_pages,
+        max_pages=args.max_pages or source.crawl_settings(crawl).max_pages,
         # the project database holding the crawl state; none (a dry run): state untouched
         db_url=os.environ.get(CRAWL_STATE_URL_ENV),
     )

@@ -557,3 +557,23 @@ def test_source_with_only_a_url_discovers_from_home_page_and_robots(tmp_path):
     for name in ("ok-home", "ok-1", "ok-4", "from-sitemap"):
         assert states[article_url(site.url, name)] == "archived", name
     assert report.home_page_fallback == 1 and report.status == "ok"
+
+
+def test_per_source_crawl_settings_override_the_global_ones(tmp_path):
+    """A source's `crawl:` mapping reaches the crawl (here: slower than the global settings);
+    a real source still keeps the global one-second floor."""
+    site = start_fault_site(robots_sitemap=False)
+    try:
+        polite = {"download_delay": 0.5, "concurrent_requests_per_domain": 1}
+        settings = _entry_settings(tmp_path, site, feeds=["/ok-feed.xml"], crawl=polite)
+        report = _crawl(settings, "per-source")
+    finally:
+        site.stop()
+    assert report.fetched == 4
+    times = sorted(t for t, path, _ in site.requests if path.startswith("/news/"))
+    assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.45
+    real = Source(name="real", url="https://news.example/", crawl={"download_delay": 0})
+    built = scrapy_settings(CrawlSettings(timeout_seconds=5), real, tmp_path / "x.warc.gz")
+    assert (built.getfloat("DOWNLOAD_DELAY"), built.getbool("ROBOTSTXT_OBEY")) == (1.0, True)
+    timed = Source(name="real", url="https://news.example/", crawl={"timeout_seconds": 9})
+    assert scrapy_settings(CrawlSettings(), timed, tmp_path / "x").getfloat("DOWNLOAD_TIMEOUT") == 9

@@ -40,6 +40,19 @@ def test_naming_a_disabled_source_is_refused():
             "  - {name: a, url: 'https://y.example/'}\n",
             "duplicate source names: a",
         ),
+        (
+            "sources:\n  - {name: a, url: 'https://x.example/', crawl: {download_delay: -1}}\n",
+            "source a: crawl: .*download_delay: Input should be greater than or equal to 0",
+        ),
+        (
+            "sources:\n  - {name: a, url: 'https://x.example/', crawl: {delay: 2}}\n",
+            "source a: crawl: .*unknown setting delay",
+        ),
+        (
+            "sources:\n  - name: a\n    url: https://x.example/\n"
+            "    crawl: {min_delay_real_sources: 0}\n",
+            "min_delay_real_sources is global",
+        ),
     ],
 )
 def test_invalid_registries_get_clear_errors(tmp_path, text, message):
