@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 
 from newsflow.sources import SOURCE_NAME, is_private_host
-from spiders.discovery import DiscoveryError, parse_feed, parse_sitemap
+from spiders.discovery import DiscoveryError, feed_links, gunzip_capped, parse_feed, parse_sitemap
 
 COMMON_FEEDS = ["/feed/", "/rss.xml", "/feed.xml", "/rss/"]
 COMMON_SITEMAPS = ["/news-sitemap.xml", "/sitemap_index.xml", "/wp-sitemap.xml", "/sitemap.xml"]
@@ -99,10 +99,7 @@ def discover_source(
         document = lxml.html.document_fromstring(home)
         found.title = (document.findtext(".//title") or "").strip()
         found.language = (document.get("lang") or "en").split("-")[0].lower()
-        for link in document.xpath('//link[@rel="alternate"][@href]'):
-            kind = (link.get("type") or "").lower()
-            if "rss" in kind or "atom" in kind:
-                feeds.append(urljoin(base, link.get("href")))
+        feeds.extend(feed_links(home, base))
         sections = document.xpath('//a[contains(@href, "/category/")]/@href')
         found.sections = list(dict.fromkeys(urljoin(base, h) for h in sections))[:5]
     robots = (_fetch(urljoin(base, "/robots.txt"), user_agent, timeout, private) or b"").decode(
@@ -123,6 +120,8 @@ def discover_source(
     for candidate in dict.fromkeys(sitemaps):
         body = _fetch(candidate, user_agent, timeout, private)
         try:
+            if body and body[:2] == b"\x1f\x8b":
+                body = gunzip_capped(body, MAX_BYTES)
             if body and parse_sitemap(body, candidate):
                 found.sitemaps.append(candidate)
         except DiscoveryError:

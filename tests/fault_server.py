@@ -95,6 +95,7 @@ class FaultSite:
     robots_status: int = 200
     crawl_delay: float | None = None
     robots_sitemap: bool = True
+    extra_robots_sitemap: str | None = None
     requests: list[tuple[float, str, dict[str, str]]] = field(default_factory=list)
     hits: dict[str, int] = field(default_factory=dict)
     server: ThreadingHTTPServer | None = None
@@ -247,6 +248,8 @@ class _Handler(BaseHTTPRequestHandler):
             robots = "User-agent: *\nDisallow: /private/\n"
             if site.robots_sitemap:
                 robots += f"Sitemap: {base}/laughs-sitemap.xml\n"
+            if site.extra_robots_sitemap:
+                robots += f"Sitemap: {base}{site.extra_robots_sitemap}\n"
             if site.crawl_delay is not None:
                 robots += f"Crawl-delay: {site.crawl_delay}\n"
             return self._send(200, robots.encode(), "text/plain")

@@ -19,6 +19,7 @@ from extraction import extract_article
 from newsflow import pipeline
 from newsflow.archive import read_pages, read_records
 from newsflow.crawl_state import UrlState, outcomes, save_states
+from newsflow.discover import discover_source
 from newsflow.settings import CrawlSettings, Settings
 from newsflow.sources import Source, load_registry
 from spiders.discovery import DiscoveryError, gunzip_capped
@@ -577,3 +578,13 @@ def test_per_source_crawl_settings_override_the_global_ones(tmp_path):
     assert (built.getfloat("DOWNLOAD_DELAY"), built.getbool("ROBOTSTXT_OBEY")) == (1.0, True)
     timed = Source(name="real", url="https://news.example/", crawl={"timeout_seconds": 9})
     assert scrapy_settings(CrawlSettings(), timed, tmp_path / "x").getfloat("DOWNLOAD_TIMEOUT") == 9
+
+
+def test_sources_discover_reads_gzipped_sitemaps_from_robots_txt():
+    site = start_fault_site(robots_sitemap=False, extra_robots_sitemap="/sitemap-news.xml.gz")
+    try:
+        found = discover_source(site.url, user_agent="newsflow-test", allow_private=True)
+    finally:
+        site.stop()
+    assert site.url + "/sitemap-news.xml.gz" in found.sitemaps
+    assert site.url + "/ok-feed.xml" in found.feeds  # the home page's <link rel=alternate>
