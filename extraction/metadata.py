@@ -242,8 +242,13 @@ def _usable_canonical(candidate: str, url: str) -> bool:
     parts = urlsplit(candidate)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return False
-    root = parts.path in ("", "/") and not parts.query
-    return not root or urlsplit(url).path in ("", "/")
+    return not _is_root(candidate) or _is_root(url)
+
+
+def _is_root(url: str) -> bool:
+    """The home page: no path and no query ("?p=12" on "/" is an article)."""
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query
 
 
 def canonical_url(tree: HtmlElement, meta: dict[str, list[str]], url: str) -> str | None:

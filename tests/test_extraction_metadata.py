@@ -110,6 +110,7 @@ def test_json_ld_traps() -> None:
             "https://gulfports.example/",
         ),
         ('<link rel="canonical" href="/?p=12">', URL, "https://gulfports.example/?p=12"),
+        ('<link rel="canonical" href="/">', "https://gulfports.example/?p=12", None),
     ],
 )
 def test_canonical_url(links: str, url: str, expected: str | None) -> None:
