@@ -4,6 +4,7 @@ and the schema migrated to the latest revision before anything is read or writte
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,42 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, Operati
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+# Errors that can go away by themselves: server down, restarting, overloaded, network trouble,
+# a lock or a serialisation conflict. Anything else (failed login, missing database or table)
+# fails at once.
+_TRANSIENT_MESSAGES = (
+    "connection refused",
+    "could not connect",
+    "connection reset",
+    "timeout expired",
+    "timed out",
+    "server closed the connection",
+    "connection already closed",
+    "terminating connection",
+    "the database system is shutting down",
+    "the database system is starting up",
+    "the database system is in recovery mode",
+    "too many connections",
+    "remaining connection slots are reserved",
+    "no route to host",
+    "network is unreachable",
+    "temporary failure in name resolution",
+    "ssl syscall error",
+    "eof detected",
+    "broken pipe",
+    "deadlock detected",
+    "could not serialize access",
+    "database is locked",
+    "database table is locked",
+    "database is busy",
+)
+# PostgreSQL SQLSTATEs of the same kind: connection exceptions (08), serialisation failure and
+# deadlock (40001, 40P01), too many connections (53300), lock not available (55P03), shutdown
+# and start-up (57P01-57P03).
+_TRANSIENT_SQLSTATE_PREFIXES = ("08", "40001", "40P01", "53300", "55P03", "57P01", "57P02", "57P03")
+# The password part of a URL that SQLAlchemy could not parse (same grammar as `make_url`).
+_URL_PASSWORD = re.compile(r"^(?P<head>[\w+]+://[^:/]*:)[^@]*@")
 
 
 class DatabaseError(RuntimeError):
@@ -34,29 +71,44 @@ class Retry:
         return [self.backoff_seconds * self.backoff_factor**i for i in range(self.retries)]
 
 
+def sqlalchemy_url(url: str) -> str:
+    """`postgres://` (Heroku, Airflow connections) and `postgresql://` as the SQLAlchemy URL
+    they mean, so that both are accepted wherever a URL comes from."""
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme in ("postgres", "postgresql"):
+        return f"postgresql+psycopg2://{rest}"
+    return url
+
+
 def redact_url(url: str) -> str:
+    """The URL for messages, password hidden, even when it cannot be parsed."""
+    url = sqlalchemy_url(url)
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<unparseable database URL>"
+    except (ArgumentError, ValueError):
+        return _URL_PASSWORD.sub(r"\g<head>***@", url)
 
 
 def url_from_airflow_connection(conn_id: str) -> str:
     """The SQLAlchemy URL of an Airflow connection (imports Airflow only when asked)."""
     from airflow.sdk import BaseHook
 
-    uri = BaseHook.get_connection(conn_id).get_uri()
-    scheme, sep, rest = uri.partition("://")
-    if scheme in ("postgres", "postgresql"):
-        scheme = "postgresql+psycopg2"
-    return f"{scheme}{sep}{rest}"
+    return sqlalchemy_url(BaseHook.get_connection(conn_id).get_uri())
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Connection refused, server gone, lock timeout: worth trying again later."""
-    return isinstance(exc, OperationalError) or (
-        isinstance(exc, DBAPIError) and exc.connection_invalidated
-    )
+    """Connection refused or reset, timeouts, a server shutting down or full, a busy SQLite file,
+    a deadlock: worth trying again later. A failed login or a missing database is not."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    orig = getattr(exc, "orig", None)
+    sqlstate = getattr(orig, "pgcode", None) or getattr(orig, "sqlstate", None)
+    if sqlstate:
+        return sqlstate.startswith(_TRANSIENT_SQLSTATE_PREFIXES)
+    reason = _reason(exc).lower()
+    return any(message in reason for message in _TRANSIENT_MESSAGES)
 
 
 def with_retries(action: Callable[[], T], retry: Retry, what: str) -> T:
@@ -98,10 +150,11 @@ def _sqlite_begin_immediate(conn) -> None:
 
 def create_database_engine(url: str) -> Engine:
     """An engine for `url` without touching the database yet; bad URLs fail here."""
+    url = sqlalchemy_url(url)
     try:
         parsed = make_url(url)
         engine = create_engine(parsed, pool_pre_ping=True)
-    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
         raise DatabaseError(f"invalid database URL {redact_url(url)}: {exc}") from exc
     if engine.dialect.name == "sqlite" and parsed.database and parsed.database != ":memory:":
         try:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -23,12 +25,13 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, MetaData, Text, create_engine, func, select, text
+from sqlalchemy.exc import OperationalError
 
 from extraction.record import Article, Entity
 from newsflow import cli, pipeline
 from newsflow.settings import Settings
 from storage import DatabaseError, connect, load_articles
-from storage.database import Retry
+from storage.database import Retry, with_retries
 from storage.export import export_articles
 from storage.migrate import alembic_config, current_revision, head_revision, include_name
 from storage.query import load_stats, parse_entity, search
@@ -578,13 +581,87 @@ def test_cli_search_export_and_db_upgrade(db_url: str, tmp_path: Path, capsys) -
     [
         ("not a url", "invalid database URL"),
         ("postgresql+nosuchdriver://u:secret@127.0.0.1/x", "invalid database URL"),
+        (
+            "postgresql://u:secret@127.0.0.1:notaport/db",
+            "invalid database URL postgresql+psycopg2://u:***@127.0.0.1:notaport/db",
+        ),
+        (
+            "postgres://u:secret@127.0.0.1:notaport/db",
+            "invalid database URL postgresql+psycopg2://u:***@127.0.0.1:notaport/db",
+        ),
         ("sqlite:////proc/newsflow/denied.db", "cannot use database sqlite:////proc/newsflow"),
     ],
 )
 def test_bad_urls_give_a_clear_error(url: str, expected: str) -> None:
-    with pytest.raises(DatabaseError, match=expected) as caught:
+    with pytest.raises(DatabaseError, match=re.escape(expected)) as caught:
         connect(url, Retry(retries=0))
     assert "secret" not in str(caught.value)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("login", "expected"),
+    [
+        ("postgres@127.0.0.1:5432/newsflow_no_such_db", 'database "newsflow_no_such_db" does not'),
+        ("nobody_here:s3cret@127.0.0.1:5432/test", 'role "nobody_here" does not exist'),
+    ],
+)
+def test_a_wrong_database_or_login_fails_at_once(
+    login: str, expected: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    if _PG_SKIP:
+        pytest.skip(_PG_SKIP)
+    url = f"postgresql+psycopg2://{login}"
+    started = time.monotonic()
+    with pytest.raises(DatabaseError) as caught:
+        connect(url, Retry(retries=3, backoff_seconds=1))
+    assert time.monotonic() - started < 1, "retried an error that cannot go away"
+    assert "retrying" not in caplog.text
+    message = str(caught.value)
+    assert message.startswith(f"cannot use database {url.replace('s3cret', '***')}: ")
+    assert expected in message and "s3cret" not in message
+
+
+def test_sqlite_retries_a_locked_database_but_not_a_missing_table(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    engine = connect(url)
+    quick = Retry(retries=2, backoff_seconds=0.05)
+    with engine.connect() as conn:
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="no such table"):
+            with_retries(lambda: conn.execute(text("SELECT * FROM nothing_here")), quick, "read")
+        assert time.monotonic() - started < 0.05
+    holder = sqlite3.connect(tmp_path / "locked.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    other = create_engine(url, connect_args={"timeout": 0})
+    try:
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="database is locked"):
+            with_retries(lambda: take_write_lock(other), quick, "write")
+        assert time.monotonic() - started >= 0.15  # waited 0.05 s, then 0.1 s
+    finally:
+        holder.close()
+        other.dispose()
+        engine.dispose()
+
+
+def take_write_lock(engine) -> None:
+    with engine.begin() as conn:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def test_postgres_scheme_is_accepted_everywhere(
+    databases: Databases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Heroku-style `postgres://` URLs work in NEWSFLOW_DATABASE_URL as in Airflow connections."""
+    if databases.backend != "postgresql":
+        pytest.skip("a PostgreSQL URL")
+    url = databases.new().replace("postgresql+psycopg2://", "postgres://")
+    monkeypatch.setenv("NEWSFLOW_DATABASE_URL", url)
+    engine = connect(Settings().db_url)
+    assert engine.url.drivername == "postgresql+psycopg2"
+    assert load_articles(engine, [make_article(1)], []).inserted == 1
+    engine.dispose()
 
 
 def test_a_stopped_server_is_retried_then_named_without_password() -> None:
