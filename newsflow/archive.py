@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,8 +30,10 @@ SOURCE_HEADER = "WARC-X-Newsflow-Source"
 LISTED_HEADER = "WARC-X-Newsflow-Listed-Published"
 VIA_HEADER = "WARC-X-Newsflow-Discovered-Via"
 ROLE_HEADER = "WARC-X-Newsflow-Role"
+REQUEST_HEADER = "WARC-X-Newsflow-Request-URI"
 RECORDS_HEADER = "WARC-X-Newsflow-Responses"
 FORMAT = "newsflow-warc/2"
+SUFFIX = ".warc.gz"
 ARTICLE = "article"
 # Headers that describe the transfer, not the stored payload (which Scrapy already decoded).
 _TRANSFER_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
@@ -47,6 +50,7 @@ class ArchivedPage:
     listed_published: datetime | None
     discovered_via: str
     role: str = ARTICLE
+    request_url: str = ""
 
     @property
     def content_type(self) -> str:
@@ -84,6 +88,7 @@ class WarcArchive:
         listed_published: datetime | None = None,
         discovered_via: str = "",
         role: str = ARTICLE,
+        request_url: str = "",
     ) -> None:
         kept = [(k, v) for k, v in headers if k.lower() not in _TRANSFER_HEADERS]
         kept.append(("Content-Length", str(len(body))))
@@ -96,6 +101,8 @@ class WarcArchive:
         }
         if listed_published is not None:
             warc_headers[LISTED_HEADER] = listed_published.isoformat()
+        if request_url and request_url != url:
+            warc_headers[REQUEST_HEADER] = request_url
         record = self._writer.create_warc_record(
             url,
             "response",
@@ -107,7 +114,11 @@ class WarcArchive:
         self.records += 1
 
     def close(self) -> Path | None:
-        """Finish the file; an archive with no records is removed rather than kept empty."""
+        """Finish the file; an archive with no records is removed rather than kept empty.
+
+        An existing archive is never replaced (a retried task reuses its run id): the file goes
+        to the next free attempt name, `<run>~1.warc.gz`, `<run>~2.warc.gz`, ...
+        """
         self._writer.write_record(
             self._writer.create_warc_record(
                 self.path.name,
@@ -123,13 +134,32 @@ class WarcArchive:
         if not self.records:
             self._partial.unlink(missing_ok=True)
             return None
-        os.replace(self._partial, self.path)
+        self.path = _link_new(self._partial, self.path)
+        self._partial.unlink()
         directory = os.open(self.path.parent, os.O_RDONLY)
         try:
             os.fsync(directory)
         finally:
             os.close(directory)
         return self.path
+
+
+def _attempt_path(path: Path, attempt: int) -> Path:
+    if not attempt:
+        return path
+    return path.with_name(f"{path.name.removesuffix(SUFFIX)}~{attempt}{SUFFIX}")
+
+
+def _link_new(partial: Path, path: Path) -> Path:
+    """Give `partial` the first free attempt name of `path`; a hard link never overwrites."""
+    for attempt in range(10_000):
+        target = _attempt_path(path, attempt)
+        try:
+            os.link(partial, target)
+        except FileExistsError:
+            continue
+        return target
+    raise FileExistsError(f"{path}: no free attempt name")
 
 
 def _parse_datetime(value: str | None) -> datetime | None:
@@ -171,6 +201,7 @@ def read_records(path: Path) -> Iterator[ArchivedPage]:
                     listed_published=_parse_datetime(warc.get_header(LISTED_HEADER)),
                     discovered_via=warc.get_header(VIA_HEADER) or "",
                     role=warc.get_header(ROLE_HEADER) or ARTICLE,
+                    request_url=warc.get_header(REQUEST_HEADER) or "",
                 )
         with gzip.open(path, "rb") as stream:
             while stream.read(1 << 20):
@@ -189,6 +220,18 @@ def read_pages(path: Path) -> Iterator[ArchivedPage]:
 def verify(path: Path) -> int:
     """Read a whole WARC file; the number of responses, or ArchiveError if it is damaged."""
     return sum(1 for _ in read_records(path))
+
+
+def run_archives(warc_dir: Path, source: str, run_id: str) -> list[Path]:
+    """Every finished WARC file of one source's run, in attempt order (`<run>.warc.gz`, then
+    `<run>~1.warc.gz`, ...): retries of a run add files, and extraction reads them all."""
+    pattern = re.compile(re.escape(run_id) + r"(?:~(\d+))?" + re.escape(SUFFIX))
+    found = []
+    for path in (Path(warc_dir) / source).glob(f"{run_id}*{SUFFIX}"):
+        match = pattern.fullmatch(path.name)
+        if match and path.is_file():
+            found.append((int(match.group(1) or 0), path))
+    return [path for _, path in sorted(found)]
 
 
 def source_archives(warc_dir: Path, source: str, since: datetime | None = None) -> list[Path]:

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from newsflow.urls import normalize_url
 from storage.schema import crawl_state, runs
 
 LISTING = "listing:"
@@ -27,8 +28,12 @@ ARCHIVED = "archived"
 FETCHED = "fetched"
 DISCOVERED = "discovered"
 OUTSIDE_WINDOW = "outside_window"
+# Set by the extract step on archived pages: no article in it, or stored under the URL it
+# redirected to. (A page stored under its own URL stays `archived`; the articles table says so.)
+EXTRACT_FAILED = "extract_failed"
+STORED = "stored"
 # Article outcomes that end a URL's life: it is never requested again (until a reset).
-DONE = {ARCHIVED, "binary", "not_article"}
+DONE = {ARCHIVED, "binary", "not_article", EXTRACT_FAILED, STORED}
 # Refused before any request (robots.txt says no, a private address): fetched again only when a
 # listing names the URL again.
 WAIT_FOR_LISTING = {OUTSIDE_WINDOW, "robots_disallowed", "private_address"}
@@ -192,6 +197,35 @@ def mark_archived(engine: Engine, source: str, urls: Iterable[str]) -> None:
                 .where(crawl_state.c.url.in_(urls[start : start + 500]))
                 .where(crawl_state.c.outcome == FETCHED)
                 .values(outcome=ARCHIVED)
+            )
+
+
+def unstored_archived(engine: Engine, source: str) -> set[str]:
+    """Normalised URLs archived but neither stored nor extracted as failed: a run killed (or an
+    extract that failed) after its crawl left them, and the next extract picks them up."""
+    from storage import known_urls
+
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(crawl_state.c.url)
+            .where(crawl_state.c.source == source)
+            .where(crawl_state.c.outcome == ARCHIVED)
+        )
+        archived = {normalize_url(row.url) for row in rows}
+    return archived - known_urls(engine, source) if archived else set()
+
+
+def mark_extracted(engine: Engine, source: str, urls: Iterable[str], outcome: str) -> None:
+    """Archived pages the extract step settled for good (`EXTRACT_FAILED` or `STORED`)."""
+    urls = list(urls)
+    with engine.begin() as conn:
+        for start in range(0, len(urls), 500):
+            conn.execute(
+                update(crawl_state)
+                .where(crawl_state.c.source == source)
+                .where(crawl_state.c.url.in_(urls[start : start + 500]))
+                .where(crawl_state.c.outcome == ARCHIVED)
+                .values(outcome=outcome)
             )
 
 

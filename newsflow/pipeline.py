@@ -12,15 +12,24 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from extraction.record import Article
-from newsflow.archive import read_pages
+from newsflow import crawl_state
+from newsflow.archive import (
+    ArchivedPage,
+    ArchiveError,
+    read_pages,
+    run_archives,
+    source_archives,
+)
 from newsflow.settings import PROJECT_ROOT, Settings
 from newsflow.sources import Source
+from newsflow.urls import normalize_url
 from storage import LoadReport, connect, known_urls, load_articles
 from storage.database import DatabaseError, Retry
 
@@ -35,7 +44,12 @@ CRAWL_STATE_URL_ENV = "NEWSFLOW_CRAWL_STATE_URL"
 
 
 class CrawlError(RuntimeError):
-    """The crawl child process failed or produced no report."""
+    """A crawl child process failed or produced no report; raised once every source was tried,
+    with all their reports (the failed ones included)."""
+
+    def __init__(self, message: str, reports: list[CrawlReport] | None = None) -> None:
+        super().__init__(message)
+        self.reports = reports or []
 
 
 @dataclass
@@ -71,6 +85,7 @@ class CrawlReport:
     elapsed_seconds: float | None = None
     status: str = "ok"
     log_file: str = ""
+    error: str = ""
 
     @property
     def error_count(self) -> int:
@@ -189,6 +204,8 @@ def crawl(
             command += ["--max-pages", str(max_pages)]
         log.info("crawling %s (%s)", source.name, source.url)
         started_at = datetime.now(UTC)
+        report_file.unlink(missing_ok=True)  # an earlier attempt's report says nothing of this one
+        failure = None
         with open(log_file, "wb") as log_stream:
             try:
                 result = subprocess.run(
@@ -200,22 +217,26 @@ def crawl(
                     timeout=settings.crawl.subprocess_timeout_seconds,
                     check=False,
                 )
-            except subprocess.TimeoutExpired as exc:
-                raise CrawlError(f"crawl of {source.name} timed out; log: {log_file}") from exc
-        if result.returncode != 0 or not report_file.exists():
-            tail = log_file.read_text(encoding="utf-8", errors="replace")[-2000:]
-            raise CrawlError(
-                f"crawl of {source.name} failed (exit {result.returncode}); log {log_file}:\n{tail}"
+            except subprocess.TimeoutExpired:
+                failure = f"timed out after {settings.crawl.subprocess_timeout_seconds:g} s"
+        if failure is None and (result.returncode != 0 or not report_file.exists()):
+            failure = f"failed (exit {result.returncode})"
+        if failure is None:
+            raw = json.loads(report_file.read_text(encoding="utf-8"))
+            known_fields = CrawlReport.__dataclass_fields__
+            report = CrawlReport(
+                source=source.name,
+                **{k: v for k, v in raw.items() if k in known_fields and k != "source"},
             )
-        raw = json.loads(report_file.read_text(encoding="utf-8"))
-        known_fields = CrawlReport.__dataclass_fields__
-        report = CrawlReport(
-            source=source.name,
-            **{k: v for k, v in raw.items() if k in known_fields and k != "source"},
-        )
-        report.warc = raw.get("warc") or None
+            report.warc = raw.get("warc") or None
+            report.status = report.judge()
+        else:
+            # one source's crash must not stop the others: report it, raise after the loop
+            tail = log_file.read_text(encoding="utf-8", errors="replace")[-2000:]
+            report = CrawlReport(source=source.name, status="failed")
+            report.error = f"crawl of {source.name} {failure}; log {log_file}:\n{tail}"
+            log.error("%s", report.error)
         report.log_file = str(log_file)
-        report.status = report.judge()
         if not dry_run:
             _store_crawl_report(settings, run_id, report, started_at)
         reports.append(report)
@@ -228,6 +249,9 @@ def crawl(
             report.skipped_seen,
             report.blocked,
         )
+    failed = [r.error for r in reports if r.error]
+    if failed:
+        raise CrawlError("\n".join(failed), reports)
     return reports
 
 
@@ -267,8 +291,76 @@ def extraction_bounds(settings: Settings) -> Bounds:
     )
 
 
-def extract(settings: Settings, warc_files: list[str], *, run_id: str) -> ExtractReport:
-    """Turn archived pages into article records with entities, written as JSON lines."""
+def _archived_pages(
+    settings: Settings, warc_files: list[str], sources: list[str], run_id: str
+) -> Iterator[ArchivedPage]:
+    """The given files and every WARC of the run for these sources (a retried crawl adds one),
+    then what earlier runs archived but never stored."""
+    files = [Path(w) for w in warc_files]
+    for name in sources:
+        files += run_archives(settings.warc_dir, name, run_id)
+    read: set[Path] = set()
+    seen: dict[str, set[str]] = {}
+    for path in files:
+        if path.resolve() in read:
+            continue
+        read.add(path.resolve())
+        for page in read_pages(path):
+            seen.setdefault(page.source, set()).add(normalize_url(page.request_url or page.url))
+            yield page
+    if sources:
+        yield from _unstored_pages(settings, sources, read, seen)
+
+
+def _unstored_pages(
+    settings: Settings, sources: list[str], read: set[Path], seen: dict[str, set[str]]
+) -> Iterator[ArchivedPage]:
+    """Pages in state `archived` but not in the articles table: a run killed after its crawl, or
+    whose extract or load failed, left them, and the crawl will not fetch them again. Newest
+    archives first; damaged ones are skipped."""
+    engine = connect(settings.db_url)
+    try:
+        for name in sources:
+            waiting = crawl_state.unstored_archived(engine, name) - seen.get(name, set())
+            if not waiting:
+                continue
+            stored = known_urls(engine, name)
+            redirected = []
+            for path in reversed(source_archives(settings.warc_dir, name)):
+                if path.resolve() in read:
+                    continue
+                try:
+                    for page in read_pages(path):
+                        key = normalize_url(page.request_url or page.url)
+                        if key not in waiting:
+                            continue
+                        waiting.discard(key)
+                        if normalize_url(page.url) in stored:
+                            redirected.append(page.request_url or page.url)
+                        else:
+                            yield page
+                except ArchiveError as exc:
+                    log.warning("unstored pages: skipping %s", exc)
+                if not waiting:
+                    break
+            crawl_state.mark_extracted(engine, name, redirected, crawl_state.STORED)
+    finally:
+        engine.dispose()
+
+
+def extract(
+    settings: Settings,
+    warc_files: list[str],
+    *,
+    run_id: str,
+    sources: list[str] | None = None,
+) -> ExtractReport:
+    """Turn archived pages into article records with entities, written as JSON lines.
+
+    Reads every WARC of the run for `sources` (default: the sources the files belong to) and the
+    pages earlier runs archived but never stored; an archived page without an article is marked
+    `extract_failed` in crawl state, so a URL is done once stored or found not to be an article.
+    """
     from extraction.bounds import BoundedExtractor
     from extraction.entities import add_entities_by_language
     from extraction.quality import flag_counts
@@ -277,19 +369,22 @@ def extract(settings: Settings, warc_files: list[str], *, run_id: str) -> Extrac
     output.parent.mkdir(parents=True, exist_ok=True)
     report = ExtractReport(output=str(output))
     records: list[Article] = []
+    names = sorted({Path(w).parent.name for w in warc_files}) if sources is None else sources
+    failed_pages: dict[str, list[str]] = {}
     with BoundedExtractor(extraction_bounds(settings)) as extractor:
-        for warc in warc_files:
-            for page in read_pages(Path(warc)):
-                report.pages += 1
-                article = extractor.extract(
-                    page.body,
-                    page.url,
-                    source=page.source,
-                    fallback_published=page.listed_published,
-                    encoding=_charset(page.content_type),
-                )
-                article.fetched_at = page.fetched_at
-                records.append(article)
+        for page in _archived_pages(settings, warc_files, names, safe_run_id(run_id)):
+            report.pages += 1
+            article = extractor.extract(
+                page.body,
+                page.url,
+                source=page.source,
+                fallback_published=page.listed_published,
+                encoding=_charset(page.content_type),
+            )
+            article.fetched_at = page.fetched_at
+            records.append(article)
+            if not article.ok:
+                failed_pages.setdefault(page.source, []).append(page.request_url or page.url)
     good = [a for a in records if a.ok]
     report.quality_flags = flag_counts(good)
     if good:
@@ -313,6 +408,13 @@ def extract(settings: Settings, warc_files: list[str], *, run_id: str) -> Extrac
         for article in records:
             stream.write(json.dumps(article.to_dict(), ensure_ascii=False) + "\n")
     partial.replace(output)
+    if failed_pages:
+        engine = connect(settings.db_url)
+        try:
+            for name, urls in failed_pages.items():
+                crawl_state.mark_extracted(engine, name, urls, crawl_state.EXTRACT_FAILED)
+        finally:
+            engine.dispose()
     return report
 
 
@@ -396,9 +498,22 @@ def run(
     until: datetime | None = None,
     max_pages: int | None = None,
 ) -> RunSummary:
-    """Crawl, extract and load, in order, for the given sources."""
+    """Crawl, extract and load, in order, for the given sources.
+
+    A source whose crawl failed does not stop the others: they are extracted and loaded, then
+    the crawl error is raised.
+    """
     run_id = run_id or new_run_id()
-    crawled = crawl(settings, sources, run_id=run_id, since=since, until=until, max_pages=max_pages)
-    extracted = extract(settings, [r.warc for r in crawled if r.warc], run_id=run_id)
+    failure = None
+    try:
+        crawled = crawl(
+            settings, sources, run_id=run_id, since=since, until=until, max_pages=max_pages
+        )
+    except CrawlError as exc:
+        crawled, failure = exc.reports, exc
+    warcs = [r.warc for r in crawled if r.warc]
+    extracted = extract(settings, warcs, run_id=run_id, sources=[s.name for s in sources])
     loaded = load(settings, extracted.output, sources)
+    if failure is not None:
+        raise failure
     return RunSummary(run_id=run_id, crawl=crawled, extract=extracted, load=loaded)

@@ -55,6 +55,7 @@ class WarcArchivePipeline:
             listed_published=item.listed_published,
             discovered_via=item.discovered_via,
             role=item.role,
+            request_url=item.request_url,
         )
         self.crawler.stats.inc_value("newsflow/archived")
         if item.role == ARTICLE:

@@ -1,6 +1,7 @@
 """Real Airflow processes on loopback: standalone (REST trigger with a JWT from /auth/token, run
-note, grid screenshot in headless Chromium) and the production shape (PostgreSQL metadata,
-CeleryExecutor with the local Redis as broker, scheduler + DAG processor + worker + API server).
+note, grid screenshot in headless Chromium) and the production shapes on PostgreSQL metadata:
+LocalExecutor (scheduler + DAG processor + API server) and CeleryExecutor with the local Redis as
+broker (the same plus a worker).
 
 Every process is started in its own session and stopped in `finally`: SIGINT first (Airflow's
 clean shutdown), then SIGTERM/SIGKILL to the whole process group so nothing outlives the test.
@@ -259,8 +260,10 @@ def screenshot(chromium: str, base: str, token: str, run: dict, tmp_path: Path) 
 
 @pytest.mark.slow
 @pytest.mark.postgres
-def test_celery_executor_with_postgres_metadata(tmp_path, newsflow_env, monkeypatch):
-    """The production shape on one machine: each component a separate process, same secrets."""
+@pytest.mark.parametrize("executor", ["LocalExecutor", "CeleryExecutor"])
+def test_postgres_metadata(tmp_path, newsflow_env, monkeypatch, executor):
+    """The production shapes of docs/airflow.md on one machine: each component a separate
+    process, the same secrets; LocalExecutor runs tasks under the scheduler, Celery on a worker."""
     psycopg2 = pytest.importorskip("psycopg2")
     db = f"newsflow_airflow_{uuid.uuid4().hex[:10]}"
     admin = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="test")
@@ -286,26 +289,34 @@ def test_celery_executor_with_postgres_metadata(tmp_path, newsflow_env, monkeypa
                 # the articles database: an Airflow connection, never a URL in DAG code
                 "NEWSFLOW_DATABASE_CONN_ID": "newsflow_db",
                 "AIRFLOW_CONN_NEWSFLOW_DB": f"postgresql://postgres@127.0.0.1:5432/{news_db}",
-                "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
-                "AIRFLOW__CELERY__BROKER_URL": "redis://127.0.0.1:6379/0",
-                "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql://postgres@127.0.0.1:5432/{db}",
-                "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
-                # a queue of this test's own, so no other worker on this Redis takes its tasks
-                "AIRFLOW__OPERATORS__DEFAULT_QUEUE": f"newsflow-test-{uuid.uuid4().hex[:8]}",
+                "AIRFLOW__CORE__EXECUTOR": executor,
                 # set explicitly and identically for every component
                 "AIRFLOW__CORE__FERNET_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
                 "AIRFLOW__API_AUTH__JWT_SECRET": base64.urlsafe_b64encode(os.urandom(32)).decode(),
                 "AIRFLOW__API__SECRET_KEY": base64.urlsafe_b64encode(os.urandom(16)).decode(),
             }
         )
-        prepare_airflow(env)
-        queue = env["AIRFLOW__OPERATORS__DEFAULT_QUEUE"]
         components = {
             "api-server": [AIRFLOW, "api-server", "--host", "127.0.0.1", "--port", str(port)],
             "scheduler": [AIRFLOW, "scheduler"],
             "dag-processor": [AIRFLOW, "dag-processor"],
-            "worker": [AIRFLOW, "celery", "worker", "--queues", queue, "--concurrency", "2"],
         }
+        if executor == "CeleryExecutor":
+            # a queue of this test's own, so no other worker on this Redis takes its tasks
+            queue = f"newsflow-test-{uuid.uuid4().hex[:8]}"
+            env.update(
+                {
+                    "AIRFLOW__CELERY__BROKER_URL": "redis://127.0.0.1:6379/0",
+                    "AIRFLOW__CELERY__RESULT_BACKEND": (
+                        f"db+postgresql://postgres@127.0.0.1:5432/{db}"
+                    ),
+                    "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+                    "AIRFLOW__OPERATORS__DEFAULT_QUEUE": queue,
+                }
+            )
+            worker = [AIRFLOW, "celery", "worker", "--queues", queue, "--concurrency", "2"]
+            components["worker"] = worker
+        prepare_airflow(env)
         procs, logs = [], []
         for name, command in components.items():
             log = tmp_path / f"{name}.log"
@@ -328,7 +339,7 @@ def test_celery_executor_with_postgres_metadata(tmp_path, newsflow_env, monkeypa
         run = trigger_and_wait(base, token, "newsflow_demo", 360, procs, logs)
         count = len(demo_articles())
         assert run["note"].startswith(f"demo: {count} fetched, {count} new, 0 blocked")
-        assert "CeleryExecutor" in tail(logs[1], 200_000)
+        assert executor in tail(logs[1], 200_000)
         news = psycopg2.connect(host="127.0.0.1", user="postgres", dbname=news_db)
         with news, news.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM articles WHERE source = 'demo'")

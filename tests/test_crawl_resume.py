@@ -26,8 +26,9 @@ from newsflow.discover import discover_source
 from newsflow.settings import CrawlSettings, Settings
 from newsflow.sources import Source, load_registry, select_sources
 from storage import connect
-from storage.schema import articles, crawl_state
+from storage.schema import articles, crawl_state, runs
 from tests.conftest import ROOT, write_registry
+from tests.fault_server import start_fault_site
 
 ARTICLE_PATH = re.compile(r"/20\d\d/\d\d/")
 
@@ -156,3 +157,74 @@ def test_sources_discover_proposes_a_valid_entry(site, capsys):
     assert newsflow_main(["sources", "discover", site.url, "--local"]) == 0
     (printed,) = yaml.safe_load(capsys.readouterr().out)
     assert printed["feeds"] == entry["feeds"]
+
+
+def test_retried_crawl_of_the_same_run_keeps_the_first_archive(tmp_path, site):
+    """An Airflow task retry reuses the run id: the first attempt's archive is never replaced,
+    and extracting the run reads every attempt's file."""
+    settings = _settings(tmp_path, site.url)
+    sources = select_sources(load_registry(settings.sources_file))
+    first = pipeline.crawl(settings, sources, run_id="r")[0]
+    kept = Path(first.warc).read_bytes()
+    second = pipeline.crawl(settings, sources, run_id="r")[0]
+    total = len(demo_articles())
+    assert (first.fetched, second.fetched) == (total, 0)
+    assert Path(second.warc).name == "r~1.warc.gz"
+    assert Path(first.warc).read_bytes() == kept
+    extracted = pipeline.extract(settings, [second.warc], run_id="r")
+    assert extracted.articles == total
+
+
+def test_archived_but_never_stored_pages_are_stored_by_the_next_run(tmp_path, site):
+    """A run killed after its crawl (no extract, no load): the next run does not fetch those
+    pages again, but its extract picks them up from the archive; each is stored once."""
+    settings = _settings(tmp_path, site.url)
+    sources = select_sources(load_registry(settings.sources_file))
+    pipeline.crawl(settings, sources, run_id="killed")
+    total = len(demo_articles())
+    assert _db_counts(settings)[0] == 0
+
+    summary = pipeline.run(settings, sources, run_id="next")
+    assert summary.crawl[0].fetched == 0
+    assert summary.extract.pages == total
+    assert summary.load.inserted == total
+    stored, distinct, states = _db_counts(settings)
+    assert stored == distinct == total
+    assert states["archived"] == total
+
+    again = pipeline.run(settings, sources, run_id="again")
+    assert (again.extract.pages, again.load.inserted) == (0, 0)
+
+
+def test_one_source_failing_does_not_stop_the_others(tmp_path, site):
+    """The first source's crawl child is killed at its timeout: it gets a `failed` report with
+    its log in `runs`, the next source is still crawled, extracted and stored, and the run
+    raises at the end."""
+    slow = start_fault_site(crawl_delay=30)
+    try:
+        registry = write_registry(tmp_path / "sources.yaml", site.url)
+        entries = yaml.safe_load(registry.read_text(encoding="utf-8"))
+        faults = {"name": "faults", "url": slow.url + "/", "local": True, "feeds": ["/ok-feed.xml"]}
+        entries["sources"].insert(0, faults)
+        registry.write_text(yaml.safe_dump(entries), encoding="utf-8")
+        settings = Settings(
+            data_dir=tmp_path / "data",
+            sources_file=registry,
+            crawl=CrawlSettings(download_delay=0, subprocess_timeout_seconds=20),
+        )
+        sources = select_sources(load_registry(registry), ["faults", "demo"])
+        with pytest.raises(pipeline.CrawlError, match="crawl of faults timed out"):
+            pipeline.run(settings, sources, run_id="mixed")
+    finally:
+        slow.stop()
+    engine = connect(settings.db_url)
+    try:
+        with engine.connect() as conn:
+            rows = {r.source: r for r in conn.execute(select(runs).where(runs.c.run_id == "mixed"))}
+    finally:
+        engine.dispose()
+    assert rows["faults"].status == "failed"
+    assert rows["faults"].stats["log_file"].endswith("faults/crawl.log")
+    assert "log " in rows["faults"].stats["error"]
+    assert rows["demo"].status == "ok"
+    assert _db_counts(settings)[0] == len(demo_articles())

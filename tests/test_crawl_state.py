@@ -119,3 +119,22 @@ def test_pending_rules_for_refusals_and_windows(databases):  # noqa: F811
         ]
     finally:
         engine.dispose()
+
+
+def test_archived_pages_wait_for_the_extract_step(databases):  # noqa: F811
+    """An archived URL is done for the crawl, but the extract step still owes it until it is
+    stored or found to hold no article."""
+    engine = connect(databases.new())
+    try:
+        urls = ["https://a.example/1", "https://a.example/2", "https://a.example/3"]
+        crawl_state.save_states(
+            engine, "demo", [UrlState(u, crawl_state.FETCHED, 200, fetched=True) for u in urls]
+        )
+        crawl_state.mark_archived(engine, "demo", urls)
+        assert crawl_state.unstored_archived(engine, "demo") == set(urls)
+        crawl_state.mark_extracted(engine, "demo", urls[:1], crawl_state.EXTRACT_FAILED)
+        crawl_state.mark_extracted(engine, "demo", urls[1:2], crawl_state.STORED)
+        assert crawl_state.unstored_archived(engine, "demo") == {urls[2]}
+        assert crawl_state.load_source_state(engine, "demo").done == set(urls)
+    finally:
+        engine.dispose()
