@@ -1,5 +1,11 @@
 """Connecting: clear errors that name the database (never its password), retries with backoff,
-and the schema migrated to the latest revision before anything is read or written."""
+and the schema migrated to the latest revision before anything is read or written.
+
+On SQLite (WAL mode) a read transaction is a plain `BEGIN`: a snapshot that blocks no one. Only
+transactions opened with `write_transaction` take the write lock up front (`BEGIN IMMEDIATE`), so
+that two writers queue instead of failing with "database is locked" when one of them, having read,
+tries to write.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +13,20 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+# Execution option marking a transaction that will write (see `write_transaction`).
+WRITE_OPTION = "newsflow_write"
 # Errors that can go away by themselves: server down, restarting, overloaded, network trouble,
 # a lock or a serialisation conflict. Anything else (failed login, missing database or table)
 # fails at once.
@@ -143,9 +152,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(conn) -> None:
-    """Take the write lock up front: two loaders then queue instead of failing with 'locked'."""
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(conn: Connection) -> None:
+    """Writers take the write lock up front and queue; readers take a snapshot and block no one."""
+    write = conn.get_execution_options().get(WRITE_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def write_transaction(engine: Engine) -> AbstractContextManager[Connection]:
+    """`engine.begin()` for a transaction that writes: on SQLite it takes the write lock first,
+    so a writer that reads before writing waits its turn instead of failing with "locked"."""
+    return engine.execution_options(**{WRITE_OPTION: True}).begin()
 
 
 def create_database_engine(url: str) -> Engine:
@@ -163,7 +179,7 @@ def create_database_engine(url: str) -> Engine:
             raise DatabaseError(f"cannot use database {redact_url(url)}: {exc}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 

@@ -26,7 +26,7 @@ from extraction.dedup import MAX_DISTANCE, hamming_distance
 from extraction.record import Article
 from newsflow.sources import Source
 from newsflow.urls import normalize_url
-from storage.database import Retry, database_error, with_retries
+from storage.database import Retry, database_error, with_retries, write_transaction
 from storage.schema import (
     article_versions,
     articles,
@@ -194,7 +194,7 @@ def load_articles(
             continue
 
         def load_batch(good: dict[str, Article] = good) -> _BatchResult:
-            with engine.begin() as conn:
+            with write_transaction(engine) as conn:
                 result = _load_batch(conn, good, insert, near_duplicate_distance)
                 if run_id:
                     _bump_run(conn, insert, run_id, result.per_source)
@@ -212,7 +212,7 @@ def load_articles(
 def _upsert_registry(engine: Engine, registry: list[Source]) -> None:
     insert = _insert(engine)
     statement = insert(sources)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         conn.execute(
             statement.on_conflict_do_update(
                 index_elements=["name"],
@@ -595,7 +595,7 @@ def _bump_run(conn: Connection, insert, run_id: str, per_source: dict[str, Count
 
 def _finish_run(engine: Engine, insert, run_id: str, seen: dict[str, Counter]) -> None:
     now = datetime.now(UTC)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         _bump_run(conn, insert, run_id, {name: Counter() for name in seen})
         rows = conn.execute(
             select(runs.c.id, runs.c.source, runs.c.stats)

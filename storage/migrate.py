@@ -1,9 +1,10 @@
 """Schema migrations (Alembic), configured in code so they also run from an installed package.
 
 `upgrade` is what `newsflow db upgrade` and every `connect` call run. Two processes upgrading at
-once wait for each other: PostgreSQL takes a transaction-scoped advisory lock, SQLite's
-`BEGIN IMMEDIATE` (see `storage.database`) takes the write lock, and the whole upgrade is one
-transaction on both, so the second process finds the schema at head and does nothing.
+once wait for each other: PostgreSQL takes a transaction-scoped advisory lock, on SQLite the
+upgrade is a `write_transaction` (`BEGIN IMMEDIATE`: the write lock up front), and the whole
+upgrade is one transaction on both, so the second process finds the schema at head and does
+nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
+
+from storage.database import write_transaction
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The revision the pre-Alembic `metadata.create_all` schema corresponds to.
@@ -49,7 +52,7 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
     with engine.connect() as conn:
         if revision == "head" and current_revision(conn) == head_revision():
             return head_revision()
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
         config = alembic_config(conn)

@@ -17,6 +17,7 @@ import sys
 import textwrap
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from storage import DatabaseError, connect, load_articles
 from storage.database import Retry, with_retries
 from storage.export import export_articles
 from storage.migrate import alembic_config, current_revision, head_revision, include_name
-from storage.query import load_stats, parse_entity, search
+from storage.query import iter_export_rows, load_stats, parse_entity, search
 from storage.schema import article_versions, articles, entities, metadata, runs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -382,6 +383,27 @@ def test_two_loads_at_once_end_like_one(databases: Databases, tmp_path: Path) ->
     for child in children:
         assert child.wait(timeout=120) == 0, child.stderr.read().decode()[-3000:]
     assert snapshot(shared) == snapshot(reference)
+
+
+def test_an_open_reader_does_not_block_a_load(db_url: str) -> None:
+    """An export half-way through holds a read transaction: a load goes ahead (SQLite readers
+    take no write lock), and the export still sees the articles as they were when it began."""
+    engine = connect(db_url)
+    load_articles(engine, [make_article(1)], [])
+    exporting = iter_export_rows(engine, batch_size=1)
+    loader, pool = connect(db_url), ThreadPoolExecutor(1)
+    try:
+        assert next(exporting)["title"] == make_article(1).title
+        loading = pool.submit(load_articles, loader, [make_article(2)], [], run_id="r")
+        assert loading.result(timeout=5).inserted == 1
+        assert list(exporting) == []
+    finally:
+        exporting.close()
+        pool.shutdown()
+        loader.dispose()
+    titles = [h.title for h in search(engine, "Ramadi")]
+    assert sorted(titles) == [make_article(1).title, make_article(2).title]
+    engine.dispose()
 
 
 KILLER = textwrap.dedent(
