@@ -312,9 +312,12 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, b"<<< this is not a feed &&& <rss", "application/rss+xml")
         if path == "/laughs-sitemap.xml":
             return self._send(200, LAUGHS.replace(b"BASE", base.encode()), "application/xml")
+        if path == "/section/" and self.headers.get("If-Modified-Since") == DATE:
+            return self._send(304, b"")
         if path == "/section/":
             links = "".join(f'<a href="{u}">{u}</a>' for u in (UNDATED_ARTICLE, UNDATED_PAGE))
-            return self._send(200, f"<html><body>{links}</body></html>".encode())
+            page = f"<html><body>{links}</body></html>".encode()
+            return self._send(200, page, headers={"Last-Modified": DATE})
         if path == UNDATED_ARTICLE:
             return self._send(200, _ok_page("undated"))
         if path == UNDATED_PAGE:
