@@ -17,7 +17,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import combinations, islice
 
-from sqlalchemy import Connection, Engine, bindparam, delete, func, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    bindparam,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import TextClause
@@ -232,33 +242,19 @@ def _load_batch(
         insert(sources).on_conflict_do_nothing(index_elements=["name"]),
         [{"name": n, "title": n, "url": ""} for n in names],
     )
-    existing = {
-        row.canonical_url: row
-        for row in conn.execute(
-            select(
-                articles.c.id,
-                articles.c.canonical_url,
-                articles.c.content_hash,
-                articles.c.title,
-                articles.c.text,
-                articles.c.modified,
-                articles.c.fetched_at,
-                articles.c.last_seen,
-            ).where(articles.c.canonical_url.in_(list(good)))
+    existing = _stored_rows(conn, list(good))
+    new_keys, changed, seen_again, unchanged = _classify(good, existing, now)
+    if changed:
+        # A concurrent load of the same edit may have rewritten these rows since they were read:
+        # lock them (PostgreSQL; SQLite writers hold the write lock already) and decide again.
+        keys = [key for key, _ in changed]
+        locked = _stored_rows(conn, keys, lock=True)
+        gone, changed, seen_more, unchanged_more = _classify(
+            {key: good[key] for key in keys}, locked, now
         )
-    }
-    new_keys, changed, seen_again, unchanged = [], [], [], 0
-    for key, article in good.items():
-        row = existing.get(key)
-        if row is None:
-            new_keys.append(key)
-        elif row.content_hash == article.content_hash or _is_stale(article, row):
-            seen_at = _utc(article.fetched_at) or now
-            if seen_at > _utc(row.last_seen):
-                seen_again.append({"row_id": row.id, "seen_at": seen_at})
-            unchanged += 1
-        else:
-            changed.append((key, row))
+        new_keys += gone
+        seen_again += seen_more
+        unchanged += unchanged_more
     targets = _duplicate_targets(
         conn,
         [(key, good[key], None) for key in new_keys] + [(k, good[k], r.id) for k, r in changed],
@@ -324,6 +320,7 @@ def _load_batch(
         conn.execute(
             update(articles)
             .where(articles.c.id == bindparam("row_id"))
+            .where(articles.c.last_seen < bindparam("seen_at"))
             .values(last_seen=bindparam("seen_at")),
             seen_again,
         )
@@ -366,6 +363,42 @@ def _load_batch(
     for name in names:
         result.per_source.setdefault(name, Counter())
     return result
+
+
+def _stored_rows(conn: Connection, keys: list[str], *, lock: bool = False) -> dict[str, Row]:
+    """The stored rows of these canonical URLs; `lock` takes their row locks in id order."""
+    statement = select(
+        articles.c.id,
+        articles.c.canonical_url,
+        articles.c.content_hash,
+        articles.c.title,
+        articles.c.text,
+        articles.c.modified,
+        articles.c.fetched_at,
+        articles.c.last_seen,
+    ).where(articles.c.canonical_url.in_(keys))
+    if lock:
+        statement = statement.order_by(articles.c.id).with_for_update()
+    return {row.canonical_url: row for row in conn.execute(statement)}
+
+
+def _classify(
+    good: dict[str, Article], existing: dict[str, Row], now: datetime
+) -> tuple[list[str], list[tuple[str, Row]], list[dict], int]:
+    """New keys, changed (key, stored row) pairs, last-seen bumps, and how many are unchanged."""
+    new_keys, changed, seen_again, unchanged = [], [], [], 0
+    for key, article in good.items():
+        row = existing.get(key)
+        if row is None:
+            new_keys.append(key)
+        elif row.content_hash == article.content_hash or _is_stale(article, row):
+            seen_at = _utc(article.fetched_at) or now
+            if seen_at > _utc(row.last_seen):
+                seen_again.append({"row_id": row.id, "seen_at": seen_at})
+            unchanged += 1
+        else:
+            changed.append((key, row))
+    return new_keys, changed, seen_again, unchanged
 
 
 def _insert_new_articles(conn: Connection, insert, rows: list[dict]) -> list:

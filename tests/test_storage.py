@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +26,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, MetaData, Text, create_engine, func, select, text
+from sqlalchemy import Column, MetaData, Text, create_engine, event, func, select, text
 from sqlalchemy.exc import OperationalError
 
 from extraction.record import Article, Entity
@@ -41,6 +42,7 @@ from storage.schema import article_versions, articles, entities, metadata, runs
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
 
 
 def _postgres_reachable() -> str | None:
@@ -353,14 +355,25 @@ def test_copies_within_one_batch_point_to_the_earliest(db_url: str) -> None:
 
 
 def test_two_loads_at_once_end_like_one(databases: Databases, tmp_path: Path) -> None:
+    """Same extract loaded twice at once, new and edited articles: rows, versions and run stats
+    come out as one load's, and only one of the two loads reports each article as new or
+    updated."""
+    base = [make_article(i) for i in range(0, 240, 3)]
     records = [make_article(i) for i in range(300)]
     records += [
         make_article(1000 + i, text=records[i].text, title=records[i].title) for i in range(5)
     ]
+    for i in range(0, 240, 6):  # half of the stored articles are edited
+        records[i] = make_article(
+            i, text=f"Corrected story {i}: the council met in Fallujah.", fetched_at=NOW + DAY
+        )
+    first = write_jsonl(tmp_path / "data" / "extracted" / "base.jsonl", base)
     extract = write_jsonl(tmp_path / "data" / "extracted" / "twice.jsonl", records)
     reference, shared = databases.new(), databases.new()
-    pipeline.load(Settings(database_url=reference, load_batch_size=40), str(extract), [])
-    connect(shared).dispose()
+    for url in (reference, shared):
+        pipeline.load(Settings(database_url=url, load_batch_size=40), str(first), [])
+    once = pipeline.load(Settings(database_url=reference, load_batch_size=40), str(extract), [])
+    assert (once.inserted, once.updated) == (225, 40)
     script = textwrap.dedent(
         """
         import sys, time
@@ -368,7 +381,9 @@ def test_two_loads_at_once_end_like_one(databases: Databases, tmp_path: Path) ->
         from newsflow.settings import Settings
         while time.time() < float(sys.argv[3]):
             time.sleep(0.005)
-        pipeline.load(Settings(database_url=sys.argv[1], load_batch_size=40), sys.argv[2], [])
+        settings = Settings(database_url=sys.argv[1], load_batch_size=40)
+        report = pipeline.load(settings, sys.argv[2], [])
+        print(report.inserted, report.updated, report.entities)
         """
     )
     start_at = str(time.time() + 2)
@@ -376,12 +391,54 @@ def test_two_loads_at_once_end_like_one(databases: Databases, tmp_path: Path) ->
         subprocess.Popen(
             [sys.executable, "-c", script, shared, str(extract), start_at],
             cwd=ROOT,
+            stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
         for _ in range(2)
     ]
+    counts = []
     for child in children:
-        assert child.wait(timeout=120) == 0, child.stderr.read().decode()[-3000:]
+        out, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err.decode()[-3000:]
+        counts.append([int(n) for n in out.split()])
+    expected = [once.inserted, once.updated, once.entities]
+    assert [sum(c) for c in zip(*counts, strict=True)] == expected
+    assert snapshot(shared) == snapshot(reference)
+
+
+def test_an_edit_loaded_twice_at_once_is_counted_once(databases: Databases) -> None:
+    """The second load reads the edited article's row while the first has rewritten it but not
+    yet committed: it must end up seeing the edit as already stored, not store it again."""
+    original, edited = make_article(1), make_article(1, text="Corrected.", fetched_at=NOW + DAY)
+    reference, shared = databases.new(), databases.new()
+    for url, records in ((reference, [original, edited]), (shared, [original])):
+        engine = connect(url)
+        for run_id, article in zip(("first", "edit"), records, strict=False):
+            load_articles(engine, [article], [], run_id=run_id)
+        engine.dispose()
+    first, second = connect(shared), connect(shared)
+    committing, second_read = threading.Event(), threading.Event()
+
+    def hold_first_commit(_conn) -> None:
+        if not committing.is_set():
+            committing.set()
+            second_read.wait(timeout=2)  # SQLite: the second load waits for the write lock
+
+    def note_second_read(_conn, _cursor, statement: str, *_args) -> None:
+        if statement.startswith("SELECT articles.id, articles.canonical_url"):
+            second_read.set()
+
+    event.listen(first, "commit", hold_first_commit)
+    event.listen(second, "after_cursor_execute", note_second_read)
+    with ThreadPoolExecutor(2) as pool:
+        loads = [pool.submit(load_articles, first, [edited], [], run_id="edit")]
+        assert committing.wait(timeout=30)
+        loads.append(pool.submit(load_articles, second, [edited], [], run_id="edit"))
+        reports = [f.result(timeout=60) for f in loads]
+    first.dispose()
+    second.dispose()
+    assert sorted(r.updated for r in reports) == [0, 1]
+    assert sum(r.entities for r in reports) == 3
     assert snapshot(shared) == snapshot(reference)
 
 
