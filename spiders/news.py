@@ -121,7 +121,7 @@ class NewsSpider(scrapy.Spider):
         self._count("listings")
         headers = {}
         validators = self.state.validators.get(url)
-        if validators:
+        if validators and role != "section":
             if validators.etag:
                 headers["If-None-Match"] = validators.etag
             if validators.last_modified:
