@@ -117,15 +117,18 @@ def _has_prose(body: lxml.etree._Element | None, declared_article: bool = False)
     """
     if body is None:
         return False
-    lengths = [
-        _weighted_len(line.strip())
-        for block in body.iter("p", "quote")
-        for line in xmltotxt(block, False).splitlines()
-    ]
-    total = sum(n for n in lengths if n >= MIN_SENTENCE_CHARS)
-    if declared_article:
-        return total >= MIN_PROSE_LINE_CHARS
-    return total >= MIN_PROSE_CHARS or max(lengths, default=0) >= MIN_PROSE_LINE_CHARS
+    needed = MIN_PROSE_LINE_CHARS if declared_article else MIN_PROSE_CHARS
+    total = 0
+    for block in body.iter("p", "quote"):
+        for line in xmltotxt(block, False).splitlines():
+            length = _weighted_len(line.strip())
+            if length >= MIN_PROSE_LINE_CHARS:
+                return True
+            if length >= MIN_SENTENCE_CHARS:
+                total += length
+                if total >= needed:
+                    return True
+    return False
 
 
 def _declares_article(meta: dict[str, list[str]], jsonld: dict) -> bool:
