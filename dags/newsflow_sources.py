@@ -45,11 +45,12 @@ DAGRUN_TIMEOUT = worst_case_run_time(
 RUN_DOC = """
 **Tasks:** `crawl` (child process per source, in the `{pool}` pool) -> `extract` -> `load`
 (updates the `articles` asset, which triggers `newsflow_report`) -> `check` (anomalies: blocked,
-far fewer articles than recent runs, quality flags jump; writes the run note).
+crawl failed, far fewer articles than recent runs, quality flags jump; writes the run note).
 
 **Manual trigger form:** since/until (YYYY-MM-DD) set the crawl window, otherwise scheduled and
 backfill runs crawl their data interval; max pages caps fetched articles; *reextract* re-runs
-extract and load from the archived WARC files without fetching; *dry run* stores nothing.
+extract and load from every archived WARC file without fetching (not with since/until); *dry run*
+stores nothing, not even crawl state, so the next run fetches everything again.
 """
 
 

@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 # Run types whose data interval is the crawl window; manual runs use the form's since/until.
 WINDOW_RUN_TYPES = {"scheduled", "backfill"}
+# The API user the run-note connection logs in as: role `user` (may edit DAG runs), never admin.
+API_USER = "newsflow_api"
 # The asset the load task updates and the report DAG is scheduled on.
 ARTICLES_ASSET = {"name": "articles", "uri": "x-newsflow://articles"}
 
@@ -642,7 +644,7 @@ def airflow_env(home: Path, port: int, password_file: Path | None = None) -> dic
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__PARALLELISM": os.environ.get("AIRFLOW__CORE__PARALLELISM", "4"),
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"admin:admin,{API_USER}:user",
         "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__API__PORT": str(port),
         "AIRFLOW__API__BASE_URL": base_url,
@@ -651,14 +653,15 @@ def airflow_env(home: Path, port: int, password_file: Path | None = None) -> dic
     }
     if password_file is not None:
         env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"] = str(password_file)
-        password = json.loads(password_file.read_text(encoding="utf-8"))["admin"]
-        # the check task writes the run note through the REST API with this connection
+        password = json.loads(password_file.read_text(encoding="utf-8"))[API_USER]
+        # the check task writes the run note through the REST API with this connection, as a
+        # user that may edit DAG runs and nothing more
         env[f"AIRFLOW_CONN_{load_settings().airflow.api_conn_id.upper()}"] = json.dumps(
             {
                 "conn_type": "http",
                 "host": "127.0.0.1",
                 "port": port,
-                "login": "admin",
+                "login": API_USER,
                 "password": password,
             }
         )
@@ -666,14 +669,20 @@ def airflow_env(home: Path, port: int, password_file: Path | None = None) -> dic
 
 
 def ensure_password_file(path: Path) -> str:
-    """The admin password, generated once into a file only the owner can read."""
+    """The admin password (and the run-note API user's), generated once into a file only the owner
+    can read; returns the admin's."""
     import secrets
 
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)
-        path.write_text(json.dumps({"admin": secrets.token_urlsafe(16)}) + "\n", encoding="utf-8")
-    return json.loads(path.read_text(encoding="utf-8"))["admin"]
+        path.write_text("{}", encoding="utf-8")
+    passwords = json.loads(path.read_text(encoding="utf-8"))
+    missing = [user for user in ("admin", API_USER) if user not in passwords]
+    if missing:
+        passwords.update({user: secrets.token_urlsafe(16) for user in missing})
+        path.write_text(json.dumps(passwords) + "\n", encoding="utf-8")
+    return passwords["admin"]
 
 
 def prepare_airflow(env: dict[str, str]) -> None:

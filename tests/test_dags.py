@@ -586,3 +586,21 @@ def test_crawl_child_gets_the_database_password_in_its_environment_not_argv(
     finally:
         admin.cursor().execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
         admin.close()
+
+
+def test_run_note_connection_logs_in_as_a_non_admin_user(tmp_path):
+    """`make airflow` and the live tests write notes as `newsflow_api` (role user), not admin; a
+    passwords file from before that user keeps its admin password."""
+    from newsflow.airflow_steps import API_USER, airflow_env, ensure_password_file
+
+    passwords = tmp_path / "passwords.json"
+    passwords.touch(mode=0o600)
+    passwords.write_text(json.dumps({"admin": "kept"}))
+    assert ensure_password_file(passwords) == "kept"
+    stored = json.loads(passwords.read_text())
+    assert set(stored) == {"admin", API_USER} and stored[API_USER] != "kept"
+    assert passwords.stat().st_mode & 0o777 == 0o600
+    env = airflow_env(tmp_path, 8080, passwords)
+    assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] == f"admin:admin,{API_USER}:user"
+    conn = json.loads(env["AIRFLOW_CONN_NEWSFLOW_AIRFLOW_API"])
+    assert (conn["login"], conn["password"]) == (API_USER, stored[API_USER])
