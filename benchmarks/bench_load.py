@@ -22,6 +22,7 @@ from sqlalchemy import Engine, create_engine, text
 from extraction.record import Article, Entity
 from newsflow.settings import Settings
 from storage import connect, load_articles
+from storage.database import write_transaction
 from storage.load import _insert, _row, article_key
 from storage.query import PG_TSVECTOR
 from storage.schema import articles, entities, sources
@@ -81,13 +82,13 @@ def row_by_row(engine: Engine, records: list[Article]) -> None:
     """The naive loader: one transaction per article and one statement per row."""
     insert = _insert(engine)
     now = datetime.now(UTC)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         conn.execute(
             insert(sources).on_conflict_do_nothing(), {"name": "bench", "title": "", "url": ""}
         )
     for article in records:
         key = article_key(article)
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             article_id = conn.execute(
                 insert(articles)
                 .values({**_row(article, key, now), "first_seen": now})

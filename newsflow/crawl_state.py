@@ -21,6 +21,7 @@ from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from newsflow.urls import normalize_url
+from storage.database import write_transaction
 from storage.schema import crawl_state, runs
 
 LISTING = "listing:"
@@ -182,14 +183,14 @@ def save_states(engine: Engine, source: str, states: Iterable[UrlState]) -> None
             "attempts": crawl_state.c.attempts + excluded.attempts,
         },
     )
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         conn.execute(statement, rows)
 
 
 def mark_archived(engine: Engine, source: str, urls: Iterable[str]) -> None:
     """Pages whose WARC file is now complete on disk are done."""
     urls = list(urls)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         for start in range(0, len(urls), 500):
             conn.execute(
                 update(crawl_state)
@@ -218,7 +219,7 @@ def unstored_archived(engine: Engine, source: str) -> set[str]:
 def mark_extracted(engine: Engine, source: str, urls: Iterable[str], outcome: str) -> None:
     """Archived pages the extract step settled for good (`EXTRACT_FAILED` or `STORED`)."""
     urls = list(urls)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         for start in range(0, len(urls), 500):
             conn.execute(
                 update(crawl_state)
@@ -231,7 +232,7 @@ def mark_extracted(engine: Engine, source: str, urls: Iterable[str], outcome: st
 
 def reset_source(engine: Engine, source: str) -> int:
     """Forget a source's crawl state: every URL not stored as an article is fetched again."""
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         return conn.execute(delete(crawl_state).where(crawl_state.c.source == source)).rowcount
 
 
@@ -270,5 +271,5 @@ def record_run(
         index_elements=[runs.c.run_id, runs.c.source, runs.c.stage],
         set_={k: statement.excluded[k] for k in ("started_at", "finished_at", "status", "stats")},
     )
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         conn.execute(statement)
