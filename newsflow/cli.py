@@ -151,9 +151,12 @@ def _print_summary(summary: pipeline.RunSummary) -> None:
     )
 
 
-def _runs_warcs(settings: Settings, run_id: str) -> list[str]:
-    name = f"{pipeline.safe_run_id(run_id)}.warc.gz"
-    return sorted(str(p) for p in settings.warc_dir.glob(f"*/{name}"))
+def _archived_sources(settings: Settings) -> list[str]:
+    """Sources with an archive folder: extract reads each one's WARCs of the run (retried
+    attempts included) and the pages earlier runs left unstored."""
+    if not settings.warc_dir.is_dir():
+        return []
+    return sorted(d.name for d in settings.warc_dir.iterdir() if d.is_dir())
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -203,7 +206,9 @@ def dispatch(args: argparse.Namespace) -> int:
         print(json.dumps({"run_id": run_id, "crawl": [r.__dict__ for r in reports]}, indent=2))
         return 0
     if args.command == "extract":
-        report = pipeline.extract(settings, _runs_warcs(settings, args.run_id), run_id=args.run_id)
+        report = pipeline.extract(
+            settings, [], run_id=args.run_id, sources=_archived_sources(settings)
+        )
         print(json.dumps(report.__dict__, indent=2))
         return 0
     if args.command == "load":

@@ -354,12 +354,14 @@ def extract(
     *,
     run_id: str,
     sources: list[str] | None = None,
+    dry_run: bool = False,
 ) -> ExtractReport:
     """Turn archived pages into article records with entities, written as JSON lines.
 
     Reads every WARC of the run for `sources` (default: the sources the files belong to) and the
     pages earlier runs archived but never stored; an archived page without an article is marked
     `extract_failed` in crawl state, so a URL is done once stored or found not to be an article.
+    A dry run reads only `warc_files` and leaves crawl state alone.
     """
     from extraction.bounds import BoundedExtractor
     from extraction.entities import add_entities_by_language
@@ -370,6 +372,8 @@ def extract(
     report = ExtractReport(output=str(output))
     records: list[Article] = []
     names = sorted({Path(w).parent.name for w in warc_files}) if sources is None else sources
+    if dry_run:
+        names = []
     failed_pages: dict[str, list[str]] = {}
     with BoundedExtractor(extraction_bounds(settings)) as extractor:
         for page in _archived_pages(settings, warc_files, names, safe_run_id(run_id)):
@@ -408,7 +412,7 @@ def extract(
         for article in records:
             stream.write(json.dumps(article.to_dict(), ensure_ascii=False) + "\n")
     partial.replace(output)
-    if failed_pages:
+    if failed_pages and not dry_run:
         engine = connect(settings.db_url)
         try:
             for name, urls in failed_pages.items():

@@ -176,6 +176,20 @@ def test_retried_crawl_of_the_same_run_keeps_the_first_archive(tmp_path, site):
     assert extracted.articles == total
 
 
+def test_cli_extract_picks_up_pages_an_earlier_run_left_unstored(tmp_path, site, capsys):
+    """The step-by-step commands: a run killed after `newsflow crawl`; the next `newsflow extract`
+    and `load` store its pages, even when the new run archived nothing itself."""
+    settings = _settings(tmp_path, site.url)
+    sources = select_sources(load_registry(settings.sources_file))
+    pipeline.crawl(settings, sources, run_id="killed")
+    base = ["--sources", str(settings.sources_file), "--data-dir", str(settings.data_dir)]
+    capsys.readouterr()
+    assert newsflow_main(["extract", "--run-id", "later", *base]) == 0
+    assert yaml.safe_load(capsys.readouterr().out)["articles"] == len(demo_articles())
+    assert newsflow_main(["load", "--run-id", "later", *base]) == 0
+    assert _db_counts(settings)[:2] == (len(demo_articles()), len(demo_articles()))
+
+
 def test_archived_but_never_stored_pages_are_stored_by_the_next_run(tmp_path, site):
     """A run killed after its crawl (no extract, no load): the next run does not fetch those
     pages again, but its extract picks them up from the archive; each is stored once."""
