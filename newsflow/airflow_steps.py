@@ -222,7 +222,15 @@ def quality_by_source(articles_file: str | Path) -> dict[str, dict]:
 
 
 def extract_step(crawled: dict) -> dict:
-    report = pipeline.extract(load_settings(), crawled["warcs"], run_id=crawled["run_id"])
+    # The run's sources, not only this attempt's files: a retried crawl that archived nothing new
+    # still has its first attempt's archive, and earlier runs may have left pages unstored.
+    report = pipeline.extract(
+        load_settings(),
+        crawled["warcs"],
+        run_id=crawled["run_id"],
+        sources=None if crawled.get("reextract") else crawled["sources"],
+        dry_run=bool(crawled.get("dry_run")),
+    )
     extracted = asdict(report)
     log.info(
         "extract: %d articles from %d pages (%d failed), %d entities",
@@ -374,8 +382,13 @@ def find_anomalies(
     recent = history[-cfg.recent_runs :]
     if crawl is not None:
         blocked = blocked_count(crawl)
+        # A feed refused night after night while others work is in the note, not an anomaly;
+        # articles refused at least as often as fetched are.
+        pages_blocked = blocked - int(crawl.get("listings_blocked") or 0)
         status = str(crawl.get("status") or "ok").lower()
-        if status == "blocked" or (blocked and blocked >= max(1, int(crawl.get("fetched") or 0))):
+        if status == "blocked" or (
+            pages_blocked and pages_blocked >= max(1, int(crawl.get("fetched") or 0))
+        ):
             reasons.append(f"blocked: the site refused {blocked} requests")
         elif status != "ok":
             errors = sum(int(n) for n in (crawl.get("errors") or {}).values())

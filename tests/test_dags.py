@@ -205,6 +205,10 @@ def test_anomaly_checks():
         "crawl failed: 0 fetched, 30 errors (30 articles in the window)"
     ]
     assert find_anomalies({**ok, "status": "partial"}, None, [], cfg)[0].startswith("crawl partial")
+    # one feed refused while the sitemap works, on a night with nothing new: in the note only
+    quiet = {**ok, "fetched": 0, "blocked": 1, "listings": 2, "listings_blocked": 1}
+    assert find_anomalies(quiet, None, history, cfg) == []
+    assert "refused 3" in find_anomalies({**quiet, "blocked": 3}, None, history, cfg)[0]
 
 
 def test_failed_crawl_fails_check_or_is_marked(tmp_path, monkeypatch):
