@@ -3,6 +3,7 @@
 The crawler hands over bytes plus, sometimes, the charset from the Content-Type header. The order
 follows the HTML spec's sniffing: a byte-order mark wins, then the transport hint, then a
 ``<meta charset>`` / ``http-equiv`` declaration in the first bytes, then statistical detection.
+One exception: a Latin-1/windows-1252 header yields to a different meta declaration that decodes.
 """
 
 from __future__ import annotations
@@ -66,7 +67,13 @@ def decode_html(data: bytes, encoding: str | None = None) -> str:
     if meta and meta.startswith(("utf-16", "utf-32")):
         # A meta tag readable as ASCII cannot be UTF-16/32; browsers read such pages as UTF-8.
         meta = "utf-8"
-    for name in (_codec_name(encoding), meta):
+    header = _codec_name(encoding)
+    order = (header, meta)
+    if header == "cp1252" and meta and meta != header:
+        # ISO-8859-1 is what misconfigured servers send by default, and a single-byte Latin
+        # charset "decodes" any bytes: the page's own, different declaration is the better guess.
+        order = (meta, header)
+    for name in order:
         text = _try_decode(data, name)
         if text is not None:
             return text

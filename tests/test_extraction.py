@@ -252,6 +252,12 @@ class TestDecodeHtml:
         data = '<meta charset="utf-8"><p>Ramadi – Anbar</p>'.encode("cp1252")
         assert decode_html(data, "windows-1252") == '<meta charset="utf-8"><p>Ramadi – Anbar</p>'
 
+    def test_default_latin_header_yields_to_the_pages_declaration(self) -> None:
+        """Arabic windows-1256 served as `charset=iso-8859-1` (a server default): latin-1
+        decodes any bytes into mojibake, so the page's own meta charset is used."""
+        html = '<meta charset="windows-1256"><p>قتل اثنا عشر مسلحا في الأنبار</p>'
+        assert decode_html(html.encode("cp1256"), "iso-8859-1") == html
+
     def test_meta_charset(self) -> None:
         data = '<meta charset="windows-1251"><p>Багдад</p>'.encode("cp1251")
         assert decode_html(data) == '<meta charset="windows-1251"><p>Багдад</p>'
