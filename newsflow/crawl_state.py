@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,6 +50,8 @@ class UrlState:
     content_hash: str | None = None
     listed_published: datetime | None = None
     fetched: bool = False
+    # True: found only as a section link; False: a feed or sitemap declared it; None: unchanged.
+    candidate: bool | None = None
 
 
 @dataclass
@@ -65,6 +67,8 @@ class SourceState:
     done: set[str]
     pending: list[tuple[str, datetime | None]]
     validators: dict[str, Validators]
+    # How pending URLs were found, where known (True: only as a section candidate).
+    candidates: dict[str, bool] = field(default_factory=dict)
 
 
 def content_hash(body: bytes) -> str:
@@ -108,6 +112,7 @@ def load_source_state(
         crawl_state.c.last_modified,
         crawl_state.c.listed_published,
         crawl_state.c.attempts,
+        crawl_state.c.candidate,
     ).where(crawl_state.c.source == source)
     with engine.connect() as conn:
         for row in conn.execute(query):
@@ -122,6 +127,8 @@ def load_source_state(
                     row.outcome == OUTSIDE_WINDOW and _in_window(published, since, until)
                 ):
                     state.pending.append((row.url, published))
+                    if row.candidate is not None:
+                        state.candidates[row.url] = row.candidate
     return state
 
 
@@ -146,6 +153,7 @@ def save_states(engine: Engine, source: str, states: Iterable[UrlState]) -> None
                 s.content_hash or before.content_hash,
                 s.listed_published or before.listed_published,
                 s.fetched or before.fetched,
+                s.candidate if s.candidate is not None else before.candidate,
             )
         merged[s.url] = s
     rows = [
@@ -161,6 +169,7 @@ def save_states(engine: Engine, source: str, states: Iterable[UrlState]) -> None
             "outcome": s.outcome[:32],
             "listed_published": s.listed_published,
             "attempts": 1 if s.fetched else 0,
+            "candidate": s.candidate,
         }
         for s in merged.values()
     ]
@@ -181,6 +190,7 @@ def save_states(engine: Engine, source: str, states: Iterable[UrlState]) -> None
                 excluded.listed_published, crawl_state.c.listed_published
             ),
             "attempts": crawl_state.c.attempts + excluded.attempts,
+            "candidate": func.coalesce(excluded.candidate, crawl_state.c.candidate),
         },
     )
     with write_transaction(engine) as conn:

@@ -109,10 +109,13 @@ class NewsSpider(scrapy.Spider):
             yield self._listing_request(self.source.url, "section", self.parse_home, 10)
         for url, published in self.state.pending:
             self._count("retried")
-            # a section candidate (no article-looking URL) is retried as a candidate, so its
-            # page is still checked for article markup
-            article = looks_like_article(url, self.source.article_url_patterns)
-            via = RETRY if article else RETRY_CANDIDATE
+            # a section candidate is retried as a candidate, so its page is still checked for
+            # article markup; a feed or sitemap item is not (rows from before crawl state kept
+            # this: judged by the URL)
+            candidate = self.state.candidates.get(url)
+            if candidate is None:
+                candidate = not looks_like_article(url, self.source.article_url_patterns)
+            via = RETRY_CANDIDATE if candidate else RETRY
             for request in self._article_request(Listing(url, published), via):
                 yield request
 
@@ -274,15 +277,31 @@ class NewsSpider(scrapy.Spider):
         if not retry and not self._in_window(listing.published):
             self._count("outside_window")
             self._record(
-                UrlState(url, crawl_state.OUTSIDE_WINDOW, listed_published=listing.published)
+                UrlState(
+                    url,
+                    crawl_state.OUTSIDE_WINDOW,
+                    listed_published=listing.published,
+                    candidate=candidate,
+                )
             )
             return
         if self.max_pages and self._stat("in_window") >= self.max_pages:
             self._count("over_max_pages")
-            self._record(UrlState(url, crawl_state.DISCOVERED, listed_published=listing.published))
+            self._record(
+                UrlState(
+                    url,
+                    crawl_state.DISCOVERED,
+                    listed_published=listing.published,
+                    candidate=candidate,
+                )
+            )
             return
         self._count("in_window")
-        self._record(UrlState(url, crawl_state.DISCOVERED, listed_published=listing.published))
+        self._record(
+            UrlState(
+                url, crawl_state.DISCOVERED, listed_published=listing.published, candidate=candidate
+            )
+        )
         yield scrapy.Request(
             url,
             callback=self.parse_article,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -107,6 +108,9 @@ crawl_state = Table(
     Column("outcome", String(32), nullable=False),
     Column("listed_published", DateTime(timezone=True)),
     Column("attempts", Integer, nullable=False, default=0),
+    # Found only as a section link (no article-looking URL): a retry checks the page for article
+    # markup again. NULL for rows written before this column existed.
+    Column("candidate", Boolean),
 )
 
 runs = Table(

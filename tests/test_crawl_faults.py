@@ -382,13 +382,26 @@ def test_failed_articles_are_retried_outside_the_window_and_capped(tmp_path):
     assert third.status == "ok"
 
 
-def test_retried_section_candidates_are_still_checked_for_article_markup(tmp_path):
+@pytest.mark.parametrize(
+    ("candidate", "page_outcome"),
+    [(True, "not_article"), (None, "not_article"), (False, "archived")],
+    ids=["section-candidate", "unknown-by-url", "feed-item"],
+)
+def test_retried_section_candidates_are_still_checked_for_article_markup(
+    tmp_path, candidate, page_outcome
+):
+    """Undated URLs that failed once: one found as a section link is checked for article markup
+    again; one a feed or sitemap declared is fetched as an article (no markup needed)."""
     site = start_fault_site(robots_sitemap=False)
     try:
         settings = _settings(tmp_path, site, [])
         engine = connect(settings.db_url)
         failed = [site.url + UNDATED_ARTICLE, site.url + UNDATED_PAGE]
-        save_states(engine, "faults", [UrlState(u, "timeout", fetched=True) for u in failed])
+        save_states(
+            engine,
+            "faults",
+            [UrlState(u, "timeout", fetched=True, candidate=candidate) for u in failed],
+        )
         engine.dispose()
         report = _crawl(settings, "retry-candidates")
         states = _outcomes(settings)
@@ -396,7 +409,7 @@ def test_retried_section_candidates_are_still_checked_for_article_markup(tmp_pat
         site.stop()
     assert report.retried == 2
     assert states[site.url + UNDATED_ARTICLE] == "archived"
-    assert states[site.url + UNDATED_PAGE] == "not_article"
+    assert states[site.url + UNDATED_PAGE] == page_outcome
 
 
 def test_backfill_window_fetches_urls_left_outside_an_earlier_window(tmp_path):

@@ -138,3 +138,31 @@ def test_archived_pages_wait_for_the_extract_step(databases):  # noqa: F811
         assert crawl_state.load_source_state(engine, "demo").done == set(urls)
     finally:
         engine.dispose()
+
+
+def test_how_a_pending_url_was_found_is_kept(databases):  # noqa: F811
+    """A URL first seen as a section link and later declared by a feed is no longer a candidate;
+    a state written without the flag (a fetch result) leaves it as it was."""
+    engine = connect(databases.new())
+    try:
+        section, feed = "https://a.example/section-link", "https://a.example/feed-item"
+        crawl_state.save_states(
+            engine,
+            "demo",
+            [
+                UrlState(section, crawl_state.DISCOVERED, candidate=True),
+                UrlState(feed, crawl_state.DISCOVERED, candidate=True),
+            ],
+        )
+        crawl_state.save_states(
+            engine, "demo", [UrlState(feed, crawl_state.DISCOVERED, candidate=False)]
+        )
+        crawl_state.save_states(
+            engine,
+            "demo",
+            [UrlState(u, "http_500", 500, fetched=True) for u in (section, feed)],
+        )
+        state = crawl_state.load_source_state(engine, "demo")
+        assert state.candidates == {section: True, feed: False}
+    finally:
+        engine.dispose()
