@@ -255,9 +255,11 @@ class NewsSpider(scrapy.Spider):
         url = listing.url
         candidate = via in ("candidate", RETRY_CANDIDATE)
         retry = via in (RETRY, RETRY_CANDIDATE)
-        if url in self.scheduled:
+        # one request per article: a feed's `?utm_source=rss` link and the sitemap's plain one
+        # are the same page
+        if normalize_url(url) in self.scheduled:
             return
-        self.scheduled.add(url)
+        self.scheduled.add(normalize_url(url))
         patterns = self.source.article_url_patterns
         if not candidate and patterns and not looks_like_article(url, patterns):
             # feed and sitemap items are declared articles, unless the registry says what an

@@ -292,6 +292,10 @@ class _Handler(BaseHTTPRequestHandler):
             link = article_url(base, "tracked") + "?utm_source=rss&amp;utm_medium=feed"
             item = f"<item><link>{link}</link><pubDate>{DATE}</pubDate></item>"
             return self._send(200, f"<rss><channel>{item}</channel></rss>".encode())
+        if path == "/plain-tracked-feed.xml":
+            link = article_url(base, "tracked")
+            item = f"<item><link>{link}</link><pubDate>{DATE}</pubDate></item>"
+            return self._send(200, f"<rss><channel>{item}</channel></rss>".encode())
         if path.startswith("/news/2024/05/01/tracked/?"):
             return self._send(301, b"", headers={"Location": "/news/2024/05/01/tracked/"})
         if path == "/undated-feed.xml":

@@ -502,6 +502,18 @@ def test_redirect_dropping_tracking_parameters_is_followed_not_a_loop(tmp_path):
     assert report.fetched == 1 and not report.errors
 
 
+def test_one_article_listed_with_and_without_tracking_parameters_is_fetched_once(tmp_path):
+    site = start_fault_site(robots_sitemap=False)
+    try:
+        feeds = ["/tracked-feed.xml", "/plain-tracked-feed.xml"]
+        settings = _entry_settings(tmp_path, site, feeds=feeds)
+        report = _crawl(settings, "tracked-twice")
+    finally:
+        site.stop()
+    assert site.hits["/news/2024/05/01/tracked/"] == 1
+    assert (report.discovered, report.fetched) == (1, 1)
+
+
 def test_gzipped_sitemap_is_read_and_capped(tmp_path):
     site = start_fault_site(robots_sitemap=False)
     try:
