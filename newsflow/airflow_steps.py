@@ -316,9 +316,12 @@ def run_note(summary: dict, anomalies: dict[str, list[str]], action: str) -> str
         verdict = "ANOMALY, run failed" if action == "fail" else "anomaly marked, run kept green"
         lines.append(f"{verdict}: {', '.join(sorted(anomalies))}")
     load = summary.get("load") or {}
-    single = len(summary.get("crawl") or []) == 1
     for crawl in summary.get("crawl") or []:
-        lines.append(crawl_line(crawl, load.get("inserted") if single and load else None))
+        new = None
+        if load:
+            counts = (load.get("by_source") or {}).get(crawl.get("source"), {})
+            new = counts.get("new", 0)
+        lines.append(crawl_line(crawl, new))
     if summary.get("reextract"):
         lines.append(f"re-extracted from the archive: {', '.join(summary.get('sources') or [])}")
         if summary.get("damaged_archives"):

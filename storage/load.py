@@ -213,6 +213,8 @@ def load_articles(
         result = attempt(load_batch, f"batch {number}")
         for name in ("inserted", "updated", "unchanged", "entities", "duplicates", "versions"):
             setattr(report, name, getattr(report, name) + getattr(result, name))
+        for name, counts in result.per_source.items():
+            seen[name].update({k: counts[k] for k in ("new", "updated", "duplicates")})
     if run_id and seen:
         attempt(lambda: _finish_run(engine, insert, run_id, seen), "recording the run")
     report.by_source = {name: dict(counts) for name, counts in seen.items()}

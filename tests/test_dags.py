@@ -237,10 +237,26 @@ def test_run_note_reads_like_a_sentence():
         "sources": ["demo"],
         "crawl": [{"source": "demo", "fetched": 21, "discovered": 24, "blocked": 0}],
         "extract": {"articles": 20, "pages": 21, "failed": 1},
-        "load": {"stored": 20, "inserted": 20, "updated": 0, "unchanged": 0},
+        "load": {
+            "stored": 20,
+            "inserted": 20,
+            "updated": 0,
+            "unchanged": 0,
+            "by_source": {"demo": {"articles": 20, "new": 20}},
+        },
     }
     note = run_note(summary, {}, "fail")
     assert note.splitlines()[0] == "demo: 21 fetched, 20 new, 0 blocked"
+    # several sources: each line has its own count of new articles
+    two = {
+        **summary,
+        "crawl": [{"source": "demo", "fetched": 21}, {"source": "other", "fetched": 3}],
+        "load": {**summary["load"], "by_source": {"demo": {"new": 18}, "other": {"new": 2}}},
+    }
+    assert run_note(two, {}, "fail").splitlines()[:2] == [
+        "demo: 21 fetched, 18 new, 0 blocked",
+        "other: 3 fetched, 2 new, 0 blocked",
+    ]
     marked = run_note(summary, {"demo": ["blocked: the site refused 3 requests"]}, "mark")
     assert marked.startswith("anomaly marked, run kept green: demo")
     assert "- demo: blocked" in marked

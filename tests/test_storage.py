@@ -246,6 +246,8 @@ def test_reloading_changes_nothing(db_url: str) -> None:
     engine.dispose()
     assert (first.inserted, first.entities) == (120, 360)
     assert (second.inserted, second.updated, second.unchanged, second.entities) == (0, 0, 120, 0)
+    assert (first.by_source["demo"]["articles"], first.by_source["demo"]["new"]) == (120, 120)
+    assert second.by_source["demo"]["new"] == 0
     assert snapshot(db_url) == before
     assert len(before["articles"]) == 120 and len(before["entities"]) == 360
 
