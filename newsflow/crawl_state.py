@@ -199,6 +199,11 @@ def save_states(engine: Engine, source: str, states: Iterable[UrlState]) -> None
 
 def mark_archived(engine: Engine, source: str, urls: Iterable[str]) -> None:
     """Pages whose WARC file is now complete on disk are done."""
+    _move_outcome(engine, source, urls, FETCHED, ARCHIVED)
+
+
+def _move_outcome(engine: Engine, source: str, urls: Iterable[str], old: str, new: str) -> None:
+    """Set `new` on those of `urls` whose outcome is still `old`, in chunks of 500."""
     urls = list(urls)
     with write_transaction(engine) as conn:
         for start in range(0, len(urls), 500):
@@ -206,8 +211,8 @@ def mark_archived(engine: Engine, source: str, urls: Iterable[str]) -> None:
                 update(crawl_state)
                 .where(crawl_state.c.source == source)
                 .where(crawl_state.c.url.in_(urls[start : start + 500]))
-                .where(crawl_state.c.outcome == FETCHED)
-                .values(outcome=ARCHIVED)
+                .where(crawl_state.c.outcome == old)
+                .values(outcome=new)
             )
 
 
@@ -228,16 +233,7 @@ def unstored_archived(engine: Engine, source: str) -> set[str]:
 
 def mark_extracted(engine: Engine, source: str, urls: Iterable[str], outcome: str) -> None:
     """Archived pages the extract step settled for good (`EXTRACT_FAILED` or `STORED`)."""
-    urls = list(urls)
-    with write_transaction(engine) as conn:
-        for start in range(0, len(urls), 500):
-            conn.execute(
-                update(crawl_state)
-                .where(crawl_state.c.source == source)
-                .where(crawl_state.c.url.in_(urls[start : start + 500]))
-                .where(crawl_state.c.outcome == ARCHIVED)
-                .values(outcome=outcome)
-            )
+    _move_outcome(engine, source, urls, ARCHIVED, outcome)
 
 
 def reset_source(engine: Engine, source: str) -> int:
