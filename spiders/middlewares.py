@@ -224,7 +224,12 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
 
 
 class PoliteRetry(RetryMiddleware):
-    """Scrapy's retry, but 429/503 wait for `Retry-After` (capped) and hold back the host."""
+    """Scrapy's retry, but 429/503 wait for `Retry-After` and hold back the host.
+
+    A site that asks for a longer wait than `max_retry_after_seconds` is not asked again this
+    run: the URL keeps its 429/503 outcome (retried by a later run) and the host is held back for
+    the capped wait, so its other requests do not arrive early either.
+    """
 
     def __init__(self, settings) -> None:
         super().__init__(settings)
@@ -236,11 +241,14 @@ class PoliteRetry(RetryMiddleware):
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
             return response
         wait = retry_after_seconds(response.headers.get("Retry-After", b"").decode("latin-1"))
+        if wait and wait > self.max_wait:
+            self.crawler.stats.inc_value("newsflow/retry_after_too_long")
+            self._hold_host(request, self.max_wait)
+            return response
         retry = self._retry(request, f"HTTP {response.status}")
         if retry is None:
             return response
         if wait:
-            wait = min(wait, self.max_wait)
             self.crawler.stats.inc_value("newsflow/retry_after_waits")
             self._hold_host(request, wait)
             await _sleep(wait)

@@ -284,6 +284,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, CHALLENGE_PAGE)
         if path in ("/error-feed.xml", "/error-sitemap.xml"):
             return self._send(500, b"oops")
+        if path == "/long-wait-feed.xml":
+            return self._send(200, feed(base, ["rate-limited-long", "ok-1"]), "application/rss+xml")
         if path == "/widgets-feed.xml":
             return self._send(
                 200, feed(base, ["cf-injected", "captcha-wall"]), "application/rss+xml"
@@ -353,6 +355,8 @@ class _Handler(BaseHTTPRequestHandler):
             if site.hits[path] == 1:
                 return self._send(429, b"slow down", headers={"Retry-After": "1"})
             return self._send(200, _ok_page(name))
+        if name == "rate-limited-long":
+            return self._send(429, b"come back tomorrow", headers={"Retry-After": "3600"})
         if name == "server-error":
             return self._send(500, b"oops")
         if name == "reset":

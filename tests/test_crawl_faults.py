@@ -307,6 +307,22 @@ def test_robots_crawl_delay_spaces_requests(tmp_path):
     assert len(gaps) >= 3 and min(gaps) >= 0.45
 
 
+def test_retry_after_beyond_the_cap_is_not_retried_this_run(tmp_path):
+    """A 429 asking for an hour: not asked again this run (no waiting an hour, no early retry);
+    the URL stays rate_limited for a later run, and the rest of the crawl completes."""
+    site = start_fault_site(robots_sitemap=False)
+    try:
+        settings = _entry_settings(tmp_path, site, feeds=["/long-wait-feed.xml"])
+        report = _crawl(settings, "long-wait")
+        states = _outcomes(settings)
+    finally:
+        site.stop()
+    assert site.hits["/news/2024/05/01/rate-limited-long/"] == 1
+    assert states[article_url(site.url, "rate-limited-long")] == "rate_limited"
+    assert states[article_url(site.url, "ok-1")] == "archived"
+    assert report.fetched == 1
+
+
 def test_retry_after_accepts_seconds_and_http_dates():
     now = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
     assert retry_after_seconds("7", now) == 7.0
