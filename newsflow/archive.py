@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import os
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -232,6 +233,18 @@ def run_archives(warc_dir: Path, source: str, run_id: str) -> list[Path]:
         if match and path.is_file():
             found.append((int(match.group(1) or 0), path))
     return [path for _, path in sorted(found)]
+
+
+def remove_stale_parts(folder: Path, older_than_seconds: float) -> list[Path]:
+    """Delete unfinished archives (`.part`) older than any crawl may run: their crawl was
+    killed, and since none of their pages became `archived`, a later run fetched them again."""
+    if not Path(folder).is_dir():
+        return []
+    cutoff = time.time() - older_than_seconds
+    stale = [p for p in Path(folder).glob(f"*{SUFFIX}.part") if p.stat().st_mtime < cutoff]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
 
 
 def source_archives(warc_dir: Path, source: str, since: datetime | None = None) -> list[Path]:

@@ -24,6 +24,7 @@ from newsflow.archive import (
     ArchivedPage,
     ArchiveError,
     read_pages,
+    remove_stale_parts,
     run_archives,
     source_archives,
 )
@@ -176,6 +177,8 @@ def crawl(
         known_file = run_dir / "known-urls.txt"
         known_file.write_text("\n".join(sorted(stored[source.name])), encoding="utf-8")
         warc = (run_dir if dry_run else settings.warc_dir / source.name) / f"{run_id}.warc.gz"
+        for part in remove_stale_parts(warc.parent, settings.crawl.subprocess_timeout_seconds):
+            log.info("%s: removed the unfinished archive of a killed crawl: %s", source.name, part)
         report_file = run_dir / "crawl-report.json"
         log_file = run_dir / "crawl.log"
         command = [

@@ -102,6 +102,22 @@ def test_sigkilled_crawl_then_rerun_stores_every_article_exactly_once(tmp_path, 
     assert _db_counts(settings)[0] == total
 
 
+def test_unfinished_archives_of_long_dead_crawls_are_removed(tmp_path, site):
+    """A `.part` older than any crawl may run (`subprocess_timeout_seconds`) belongs to a killed
+    crawl and goes; a younger one may still be written by a running crawl and stays."""
+    settings = _settings(tmp_path, site.url)
+    settings.crawl.subprocess_timeout_seconds = 600
+    folder = settings.warc_dir / "demo"
+    folder.mkdir(parents=True)
+    stale, live = folder / "killed.warc.gz.part", folder / "running.warc.gz.part"
+    for path in (stale, live):
+        path.write_bytes(b"partial")
+    hour_ago = time.time() - 3600
+    os.utime(stale, (hour_ago, hour_ago))
+    pipeline.crawl(settings, select_sources(load_registry(settings.sources_file)), run_id="r")
+    assert not stale.exists() and live.exists()
+
+
 def test_reset_reextract_and_truncated_archives(tmp_path, site, capsys):
     settings = _settings(tmp_path, site.url)
     sources = select_sources(load_registry(settings.sources_file))
