@@ -18,7 +18,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -247,9 +247,26 @@ def remove_stale_parts(folder: Path, older_than_seconds: float) -> list[Path]:
     return stale
 
 
+def archive_started(path: Path) -> float:
+    """When the crawl that wrote `path` started (its warcinfo record's WARC-Date), as a timestamp:
+    unlike the file's mtime it survives copying and restoring archives. The mtime if unreadable."""
+    try:
+        with open(path, "rb") as stream:
+            first = next(iter(ArchiveIterator(stream)), None)
+            written = _parse_datetime(first.rec_headers.get_header("WARC-Date")) if first else None
+    except (OSError, EOFError, ValueError, ArchiveLoadFailed):
+        written = None
+    if written is None:
+        return path.stat().st_mtime
+    return (written if written.tzinfo else written.replace(tzinfo=UTC)).timestamp()
+
+
 def source_archives(warc_dir: Path, source: str, since: datetime | None = None) -> list[Path]:
-    """A source's finished WARC files, oldest first; with `since`, only files completed since."""
-    found = [p for p in (Path(warc_dir) / source).glob("*.warc.gz") if p.is_file()]
+    """A source's finished WARC files, oldest first; with `since`, only those of crawls started
+    since then."""
+    found = {
+        p: archive_started(p) for p in (Path(warc_dir) / source).glob("*.warc.gz") if p.is_file()
+    }
     if since is not None:
-        found = [p for p in found if p.stat().st_mtime >= since.timestamp()]
-    return sorted(found, key=lambda p: p.stat().st_mtime)
+        found = {p: t for p, t in found.items() if t >= since.timestamp()}
+    return sorted(found, key=found.__getitem__)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ import yaml
 from sqlalchemy import func, select
 
 from newsflow import pipeline
-from newsflow.archive import ArchiveError, read_pages, verify
+from newsflow.archive import ArchiveError, read_pages, source_archives, verify
 from newsflow.cli import main as newsflow_main
 from newsflow.crawl_state import outcomes
 from newsflow.demo_site import load_articles as demo_articles
@@ -116,6 +117,20 @@ def test_unfinished_archives_of_long_dead_crawls_are_removed(tmp_path, site):
     os.utime(stale, (hour_ago, hour_ago))
     pipeline.crawl(settings, select_sources(load_registry(settings.sources_file)), run_id="r")
     assert not stale.exists() and live.exists()
+
+
+def test_archives_are_dated_by_their_crawl_not_their_file_time(tmp_path, site):
+    """`reextract --since` selects by the warcinfo record's date: a restored copy of an archive
+    (new file time, or an old one) is still selected by when its crawl ran."""
+    settings = _settings(tmp_path, site.url)
+    started = datetime.now(UTC) - timedelta(minutes=1)
+    report = pipeline.crawl(
+        settings, select_sources(load_registry(settings.sources_file)), run_id="r"
+    )[0]
+    long_ago = time.time() - 30 * 86400
+    os.utime(report.warc, (long_ago, long_ago))
+    assert source_archives(settings.warc_dir, "demo", since=started) == [Path(report.warc)]
+    assert source_archives(settings.warc_dir, "demo", since=started + timedelta(hours=1)) == []
 
 
 def test_reset_reextract_and_truncated_archives(tmp_path, site, capsys):
