@@ -61,11 +61,13 @@ def resolve_plan(
     fixed_source: str | None = None,
     run_type: str | None = None,
     interval: tuple[datetime | None, datetime | None] = (None, None),
+    lookback: timedelta = timedelta(0),
 ) -> dict:
     """Turn a run's params and data interval into what to do, rejecting bad combinations.
 
     The crawl window is the form's since/until when given; otherwise, for scheduled and backfill
-    runs, the run's data interval (so a backfill re-crawls exactly its days); otherwise none.
+    runs, the run's data interval opened `lookback` earlier (so a backfill re-crawls its days);
+    otherwise none.
     """
     names = [fixed_source] if fixed_source else list(params.get("sources") or [])
     try:
@@ -78,7 +80,7 @@ def resolve_plan(
     until = _parse_when("until", params.get("until"))
     window_from = "params" if (since or until) else None
     if not window_from and str(run_type or "").lower() in WINDOW_RUN_TYPES and interval[0]:
-        since, until = interval
+        since, until = interval[0] - lookback, interval[1]
         window_from = "data interval"
     if since and until and since >= until:
         raise ParamsError(f"since ({since.isoformat()}) must be before until ({until.isoformat()})")
@@ -143,6 +145,7 @@ def plan_from_context(context: Any, fixed_source: str | None = None) -> dict:
             fixed_source=fixed_source,
             run_type=run_type,
             interval=interval,
+            lookback=timedelta(hours=settings.airflow.window_lookback_hours),
         )
     except ParamsError as exc:
         _fail(f"bad params: {exc}")

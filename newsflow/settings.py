@@ -54,6 +54,10 @@ class AirflowSettings(BaseModel):
     min_history: int = Field(3, ge=1)
     min_article_ratio: float = Field(0.3, ge=0, le=1)
     max_flag_rate_jump: float = Field(0.25, ge=0, le=1)
+    # A scheduled or backfill run's crawl window opens this long before its data interval: an
+    # article published just before the previous run may be listed only after that run crawled.
+    # Stored articles are never fetched again, so the overlap costs only reading the listings.
+    window_lookback_hours: float = Field(24.0, ge=0)
     webhook_url: str | None = None
     webhook_timeout_seconds: float = Field(10.0, gt=0)
     api_conn_id: str = "newsflow_airflow_api"

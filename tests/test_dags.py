@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -173,6 +173,12 @@ def test_data_interval_is_the_crawl_window_for_scheduled_and_backfill_runs(demo_
         plan = resolve_plan({}, registry=registry, run_type=run_type, interval=(start, end))
         assert (plan["since"], plan["until"]) == (start.isoformat(), end.isoformat())
         assert plan["window_from"] == "data interval"
+    # the window opens earlier by the configured lookback (articles listed late)
+    day = timedelta(hours=24)
+    late = resolve_plan(
+        {}, registry=registry, run_type="scheduled", interval=(start, end), lookback=day
+    )
+    assert (late["since"], late["until"]) == ((start - day).isoformat(), end.isoformat())
     manual = resolve_plan({}, registry=registry, run_type="manual", interval=(start, end))
     assert manual["since"] is None and manual["until"] is None
     given = resolve_plan(
