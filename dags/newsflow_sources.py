@@ -71,8 +71,9 @@ def build_params(sources: list[str] | None) -> dict[str, Param]:
         type=["null", "string"],
         format="date",
         title="Since",
-        description="Articles published on or after this day (YYYY-MM-DD). Empty = scheduled "
-        "and backfill runs use their data interval, manual runs have no lower limit.",
+        description="Articles published on or after this day (YYYY-MM-DD, in the source's time "
+        "zone). Empty = scheduled and backfill runs use their data interval, manual runs have "
+        "no lower limit.",
     )
     params["until"] = Param(
         None,

@@ -13,9 +13,10 @@ import statistics
 import urllib.parse
 import urllib.request
 from dataclasses import asdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from newsflow import pipeline
 from newsflow.settings import AirflowSettings, Settings, load_settings
@@ -44,14 +45,15 @@ class ParamsError(ValueError):
 # --- params and crawl window ---------------------------------------------------------------------
 
 
-def _parse_when(name: str, value: Any) -> datetime | None:
+def _parse_when(name: str, value: Any, zone: tzinfo = UTC) -> datetime | None:
+    """An ISO date or time from the form; one without an offset is in `zone`."""
     if value in (None, ""):
         return None
     try:
         when = datetime.fromisoformat(str(value))
     except ValueError as exc:
         raise ParamsError(f"{name}: {value!r} is not an ISO date (YYYY-MM-DD)") from exc
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+    return when if when.tzinfo else when.replace(tzinfo=zone)
 
 
 def resolve_plan(
@@ -76,8 +78,11 @@ def resolve_plan(
         raise ParamsError(f"sources: {exc}") from exc
     if not sources:
         raise ParamsError("sources: no enabled source to run")
-    since = _parse_when("since", params.get("since"))
-    until = _parse_when("until", params.get("until"))
+    # "2026-05-01" means that day where the sources are, when they share a time zone
+    zones = {s.timezone for s in sources}
+    zone = ZoneInfo(zones.pop()) if len(zones) == 1 else UTC
+    since = _parse_when("since", params.get("since"), zone)
+    until = _parse_when("until", params.get("until"), zone)
     window_from = "params" if (since or until) else None
     if not window_from and str(run_type or "").lower() in WINDOW_RUN_TYPES and interval[0]:
         since, until = interval[0] - lookback, interval[1]

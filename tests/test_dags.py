@@ -185,6 +185,15 @@ def test_data_interval_is_the_crawl_window_for_scheduled_and_backfill_runs(demo_
         {"since": "2026-04-01"}, registry=registry, run_type="scheduled", interval=(start, end)
     )
     assert given["since"].startswith("2026-04-01") and given["window_from"] == "params"
+    # a date from the form is that day where the source is
+    from newsflow.sources import Source
+
+    baghdad = [Source(name="b", url="https://b.example/", timezone="Asia/Baghdad")]
+    local = resolve_plan({"since": "2026-04-01", "until": "2026-04-02"}, registry=baghdad)
+    assert (local["since"], local["until"]) == (
+        "2026-04-01T00:00:00+03:00",
+        "2026-04-02T00:00:00+03:00",
+    )
 
 
 def test_anomaly_checks():
