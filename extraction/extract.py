@@ -29,6 +29,7 @@ from extraction.boilerplate import prune_boilerplate, take_captions, unwrap_layo
 from extraction.charset import decode_html
 from extraction.dedup import simhash
 from extraction.errors import LISTING_ERROR, MEMORY_ERROR, TOO_DEEP_ERROR
+from extraction.language import article_language
 from extraction.quality import drop_boilerplate_paragraphs, quality_flags
 from extraction.record import Article
 
@@ -286,6 +287,7 @@ def _extract(
     body = getattr(doc, "body", None)
     text = _drop_leading_title(_body_text(body), article.title)
     article.text = drop_boilerplate_paragraphs(text, PARAGRAPH_SEPARATOR)
+    article.language = article_language(article.language, article.text)
     if not article.text or not _has_prose(body, declared):
         return _failed(article, "no article text found")
 

@@ -1,0 +1,51 @@
+"""The article's language: what the page declares, checked against its text.
+
+Templates leave it out, or declare the site's language over stories in another (a site-wide
+`lang="en"` on Arabic articles), so a long enough body has the last word where the two are
+written in different scripts. Detection is py3langid with its bundled model (no network).
+"""
+
+from __future__ import annotations
+
+import functools
+
+# Languages not written in Latin script; a model for any other language is taken to read it.
+NON_LATIN_LANGUAGES = frozenset(
+    {
+        *("ar", "fa", "ur", "ps", "ckb", "he", "yi", "el", "hy", "ka", "am"),
+        *("ru", "uk", "bg", "mk", "be", "kk", "ky", "tg", "mn"),
+        *("zh", "ja", "ko", "th", "lo", "km", "my"),
+        *("hi", "mr", "ne", "bn", "pa", "gu", "ta", "te", "kn", "ml", "si"),
+    }
+)
+# Shorter bodies are not detected: too little text for a reliable guess.
+MIN_DETECT_CHARS = 200
+_DETECT_CHARS = 5000
+
+
+@functools.cache
+def _identifier():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE)
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code of the body's language, or None for a body too short to tell."""
+    sample = text.strip()[:_DETECT_CHARS]
+    if len(sample) < MIN_DETECT_CHARS:
+        return None
+    return _identifier().classify(sample)[0]
+
+
+def article_language(declared: str | None, text: str) -> str | None:
+    """The declared language, unless it is missing or names a language written in another
+    script than the body's detected one (then the detected one)."""
+    detected = detect_language(text)
+    if detected is None or declared == detected:
+        return declared or detected
+    if declared is None:
+        return detected
+    if (declared in NON_LATIN_LANGUAGES) != (detected in NON_LATIN_LANGUAGES):
+        return detected
+    return declared

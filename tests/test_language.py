@@ -1,0 +1,42 @@
+"""The record's language: declared by the page, checked against the body (py3langid)."""
+
+from __future__ import annotations
+
+import pytest
+
+from extraction.language import MIN_DETECT_CHARS, article_language, detect_language
+
+ARABIC = (
+    "قتل اثنا عشر مسلحا من تنظيم داعش يوم الاثنين خلال اشتباكات مع القوات العراقية غرب "
+    "محافظة الأنبار، بحسب مصدر عسكري تحدث لوكالة الأنباء اليوم في بيان رسمي. "
+) * 2
+ENGLISH = (
+    "Iraqi forces killed twelve Islamic State militants during clashes west of Anbar on "
+    "Monday, a military source said in a statement to the agency. "
+) * 2
+GERMAN = (
+    "Die irakischen Streitkräfte haben am Montag zwölf Kämpfer im Westen der Provinz Anbar "
+    "getötet, sagte eine militärische Quelle der Nachrichtenagentur. "
+) * 2
+
+
+@pytest.mark.parametrize(
+    ("declared", "text", "expected"),
+    [
+        (None, ARABIC, "ar"),  # undeclared: detected
+        (None, GERMAN, "de"),
+        ("en", ARABIC, "ar"),  # a template's lang="en" over Arabic: another script, body wins
+        ("ar", ENGLISH, "en"),
+        ("en", ENGLISH, "en"),
+        ("de", ENGLISH, "de"),  # same script: the page's word stands (close languages)
+        ("en", "Short caption.", "en"),  # too short to tell: declared
+        (None, "Short caption.", None),
+    ],
+)
+def test_article_language(declared: str | None, text: str, expected: str | None) -> None:
+    assert article_language(declared, text) == expected
+
+
+def test_short_texts_are_not_guessed() -> None:
+    assert detect_language("x" * (MIN_DETECT_CHARS - 1)) is None
+    assert detect_language(ENGLISH) == "en"
