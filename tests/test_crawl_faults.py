@@ -307,16 +307,11 @@ def test_robots_crawl_delay_spaces_requests(tmp_path):
     assert len(gaps) >= 3 and min(gaps) >= 0.45
 
 
-def test_retry_after_beyond_the_cap_is_not_retried_this_run(tmp_path):
+def test_retry_after_beyond_the_cap_is_not_retried_this_run(tmp_path, plain_site):
     """A 429 asking for an hour: not asked again this run (no waiting an hour, no early retry);
     the URL stays rate_limited for a later run, and the rest of the crawl completes."""
-    site = start_fault_site(robots_sitemap=False)
-    try:
-        settings = _entry_settings(tmp_path, site, feeds=["/long-wait-feed.xml"])
-        report = _crawl(settings, "long-wait")
-        states = _outcomes(settings)
-    finally:
-        site.stop()
+    site = plain_site
+    report, states = _crawl_entry(tmp_path, site, "long-wait", feeds=["/long-wait-feed.xml"])
     assert site.hits["/news/2024/05/01/rate-limited-long/"] == 1
     assert states[article_url(site.url, "rate-limited-long")] == "rate_limited"
     assert states[article_url(site.url, "ok-1")] == "archived"
@@ -457,6 +452,22 @@ def _entry_settings(tmp: Path, site: FaultSite, **entry: object) -> Settings:
     return Settings(data_dir=tmp / "data", sources_file=registry, crawl=CrawlSettings(**FAST))
 
 
+@pytest.fixture
+def plain_site():
+    """A fault site whose robots.txt names no sitemap, stopped after the test."""
+    site = start_fault_site(robots_sitemap=False)
+    yield site
+    site.stop()
+
+
+def _crawl_entry(
+    tmp: Path, site: FaultSite, run_id: str, **entry: object
+) -> tuple[pipeline.CrawlReport, dict[str, str]]:
+    """Crawl one local source on `site` (`entry`: its listings): the report and URL outcomes."""
+    settings = _entry_settings(tmp, site, **entry)
+    return _crawl(settings, run_id), _outcomes(settings)
+
+
 @pytest.mark.parametrize(
     ("entry", "listing", "outcome", "status"),
     [
@@ -470,16 +481,13 @@ def _entry_settings(tmp: Path, site: FaultSite, **entry: object) -> Settings:
         ),
     ],
 )
-def test_refused_or_failing_listings_are_not_ok(tmp_path, entry, listing, outcome, status):
+def test_refused_or_failing_listings_are_not_ok(
+    tmp_path, plain_site, entry, listing, outcome, status
+):
     """A feed answering 403 + challenge, a challenge page served as a feed with 200, every
     listing failing with 500: the report says blocked/failed, not a quiet "ok"."""
-    site = start_fault_site(robots_sitemap=False)
-    try:
-        settings = _entry_settings(tmp_path, site, **entry)
-        report = _crawl(settings, "listings")
-        states = _outcomes(settings)
-    finally:
-        site.stop()
+    site = plain_site
+    report, states = _crawl_entry(tmp_path, site, "listings", **entry)
     assert states[site.url + listing] == outcome
     assert report.status == status
     assert report.listings == len(entry.get("feeds", [])) + len(entry.get("sitemaps", []))
@@ -489,55 +497,38 @@ def test_refused_or_failing_listings_are_not_ok(tmp_path, entry, listing, outcom
         assert report.listings_failed == report.listings
 
 
-def test_challenge_widgets_in_ordinary_pages_are_not_blocks(tmp_path):
+def test_challenge_widgets_in_ordinary_pages_are_not_blocks(tmp_path, plain_site):
     """Cloudflare's injected challenge-platform script and a reCAPTCHA comment form in a real
     article: archived. A small 200 page that is only an hCaptcha wall: blocked."""
-    site = start_fault_site(robots_sitemap=False)
-    try:
-        settings = _entry_settings(tmp_path, site, feeds=["/widgets-feed.xml"])
-        report = _crawl(settings, "widgets")
-        states = _outcomes(settings)
-    finally:
-        site.stop()
+    site = plain_site
+    report, states = _crawl_entry(tmp_path, site, "widgets", feeds=["/widgets-feed.xml"])
     assert states[article_url(site.url, "cf-injected")] == "archived"
     assert states[article_url(site.url, "captcha-wall")] == "blocked"
     assert (report.fetched, report.blocked) == (1, 1)
 
 
-def test_redirect_dropping_tracking_parameters_is_followed_not_a_loop(tmp_path):
-    site = start_fault_site(robots_sitemap=False)
-    try:
-        settings = _entry_settings(tmp_path, site, feeds=["/tracked-feed.xml"])
-        report = _crawl(settings, "tracked")
-        states = _outcomes(settings)
-    finally:
-        site.stop()
+def test_redirect_dropping_tracking_parameters_is_followed_not_a_loop(tmp_path, plain_site):
+    site = plain_site
+    report, states = _crawl_entry(tmp_path, site, "tracked", feeds=["/tracked-feed.xml"])
     listed = article_url(site.url, "tracked") + "?utm_source=rss&utm_medium=feed"
     assert states[listed] == "archived"
     assert site.hits["/news/2024/05/01/tracked/"] == 1
     assert report.fetched == 1 and not report.errors
 
 
-def test_one_article_listed_with_and_without_tracking_parameters_is_fetched_once(tmp_path):
-    site = start_fault_site(robots_sitemap=False)
-    try:
-        feeds = ["/tracked-feed.xml", "/plain-tracked-feed.xml"]
-        settings = _entry_settings(tmp_path, site, feeds=feeds)
-        report = _crawl(settings, "tracked-twice")
-    finally:
-        site.stop()
+def test_one_article_listed_with_and_without_tracking_parameters_is_fetched_once(
+    tmp_path, plain_site
+):
+    site = plain_site
+    feeds = ["/tracked-feed.xml", "/plain-tracked-feed.xml"]
+    report, _ = _crawl_entry(tmp_path, site, "tracked-twice", feeds=feeds)
     assert site.hits["/news/2024/05/01/tracked/"] == 1
     assert (report.discovered, report.fetched) == (1, 1)
 
 
-def test_gzipped_sitemap_is_read_and_capped(tmp_path):
-    site = start_fault_site(robots_sitemap=False)
-    try:
-        settings = _entry_settings(tmp_path, site, sitemaps=["/sitemap-news.xml.gz"])
-        report = _crawl(settings, "gz")
-        states = _outcomes(settings)
-    finally:
-        site.stop()
+def test_gzipped_sitemap_is_read_and_capped(tmp_path, plain_site):
+    site = plain_site
+    report, states = _crawl_entry(tmp_path, site, "gz", sitemaps=["/sitemap-news.xml.gz"])
     assert states[site.url + "/sitemap-news.xml.gz"] == "listing:ok"
     assert states[article_url(site.url, "ok-gz")] == "archived"
     assert report.fetched == 1
