@@ -216,9 +216,10 @@ def _move_outcome(engine: Engine, source: str, urls: Iterable[str], old: str, ne
             )
 
 
-def unstored_archived(engine: Engine, source: str) -> set[str]:
+def unstored_archived(engine: Engine, source: str, stored: set[str] | None = None) -> set[str]:
     """Normalised URLs archived but neither stored nor extracted as failed: a run killed (or an
-    extract that failed) after its crawl left them, and the next extract picks them up."""
+    extract that failed) after its crawl left them, and the next extract picks them up.
+    `stored`: the source's stored URLs, when the caller has them already."""
     from storage import known_urls
 
     with engine.connect() as conn:
@@ -228,7 +229,9 @@ def unstored_archived(engine: Engine, source: str) -> set[str]:
             .where(crawl_state.c.outcome == ARCHIVED)
         )
         archived = {normalize_url(row.url) for row in rows}
-    return archived - known_urls(engine, source) if archived else set()
+    if not archived:
+        return set()
+    return archived - (known_urls(engine, source) if stored is None else stored)
 
 
 def mark_extracted(engine: Engine, source: str, urls: Iterable[str], outcome: str) -> None:

@@ -324,10 +324,10 @@ def _unstored_pages(
     engine = connect(settings.db_url)
     try:
         for name in sources:
-            waiting = crawl_state.unstored_archived(engine, name) - seen.get(name, set())
+            stored = known_urls(engine, name)
+            waiting = crawl_state.unstored_archived(engine, name, stored) - seen.get(name, set())
             if not waiting:
                 continue
-            stored = known_urls(engine, name)
             redirected = []
             for path in reversed(source_archives(settings.warc_dir, name)):
                 if path.resolve() in read:
