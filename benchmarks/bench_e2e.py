@@ -15,10 +15,10 @@ from pathlib import Path
 import yaml
 
 from newsflow import pipeline
-from newsflow.archive import read_pages
 from newsflow.demo_site import start_demo_site
 from newsflow.settings import PROJECT_ROOT, CrawlSettings, Settings
 from newsflow.sources import load_registry, select_sources
+from storage.archive import read_pages
 
 
 def _peak_mib(who: int) -> float:

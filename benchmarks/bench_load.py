@@ -23,9 +23,9 @@ from extraction.record import Article, Entity
 from newsflow.settings import Settings
 from storage import connect, load_articles
 from storage.database import write_transaction
-from storage.load import _insert, _row, article_key
+from storage.load import _row, article_key
 from storage.query import PG_TSVECTOR
-from storage.schema import articles, entities, sources
+from storage.schema import articles, entities, sources, upsert
 
 N = 10_000
 PG_ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
@@ -80,24 +80,24 @@ def synthetic_articles(n: int, seed: int = 5) -> list[Article]:
 
 def row_by_row(engine: Engine, records: list[Article]) -> None:
     """The naive loader: one transaction per article and one statement per row."""
-    insert = _insert(engine)
     now = datetime.now(UTC)
     with write_transaction(engine) as conn:
         conn.execute(
-            insert(sources).on_conflict_do_nothing(), {"name": "bench", "title": "", "url": ""}
+            upsert(engine, sources).on_conflict_do_nothing(),
+            {"name": "bench", "title": "", "url": ""},
         )
     for article in records:
         key = article_key(article)
         with write_transaction(engine) as conn:
             article_id = conn.execute(
-                insert(articles)
+                upsert(engine, articles)
                 .values({**_row(article, key, now), "first_seen": now})
                 .on_conflict_do_nothing(index_elements=["canonical_url"])
                 .returning(articles.c.id)
             ).scalar()
             for e in article.entities:
                 conn.execute(
-                    insert(entities)
+                    upsert(engine, entities)
                     .values(
                         article_id=article_id,
                         label=e.label,

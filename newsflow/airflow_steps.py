@@ -165,7 +165,7 @@ def plan_from_context(context: Any, fixed_source: str | None = None) -> dict:
 
 def archived_warcs(settings: Settings, sources: list[str]) -> tuple[list[str], dict[str, str]]:
     """Every complete WARC archive of the sources, oldest first, and the damaged ones skipped."""
-    from newsflow.archive import ArchiveError, source_archives, verify
+    from storage.archive import ArchiveError, source_archives, verify
 
     good: list[str] = []
     damaged: dict[str, str] = {}

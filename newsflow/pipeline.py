@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from extraction.record import Article
-from newsflow import crawl_state
-from newsflow.archive import (
+from newsflow.settings import PROJECT_ROOT, Settings
+from newsflow.sources import Source
+from storage import LoadReport, connect, crawl_state, known_urls, load_articles
+from storage.archive import (
     ArchivedPage,
     ArchiveError,
     read_pages,
@@ -28,11 +30,8 @@ from newsflow.archive import (
     run_archives,
     source_archives,
 )
-from newsflow.settings import PROJECT_ROOT, Settings
-from newsflow.sources import Source
-from newsflow.urls import normalize_url
-from storage import LoadReport, connect, known_urls, load_articles
 from storage.database import DatabaseError, Retry
+from storage.urls import normalize_url
 
 if TYPE_CHECKING:
     from extraction.bounds import Bounds
@@ -261,7 +260,7 @@ def crawl(
 def _store_crawl_report(
     settings: Settings, run_id: str, report: CrawlReport, started_at: datetime
 ) -> None:
-    from newsflow.crawl_state import record_run
+    from storage.runs import record_run
 
     engine = connect(settings.db_url)
     try:
@@ -446,7 +445,7 @@ def reextract(
 
     Damaged (truncated, bad digest) archives are skipped and named in the report.
     """
-    from newsflow.archive import ArchiveError, source_archives, verify
+    from storage.archive import ArchiveError, source_archives, verify
 
     good: list[str] = []
     damaged: dict[str, str] = {}

@@ -119,8 +119,6 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         if self.database_conn_id:
-            from storage.database import url_from_airflow_connection
-
             return url_from_airflow_connection(self.database_conn_id)
         return f"sqlite:///{(self.data_dir / 'newsflow.db').resolve()}"
 
@@ -136,3 +134,12 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Build settings, dropping overrides left as None so CLI flags only win when given."""
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def url_from_airflow_connection(conn_id: str) -> str:
+    """The SQLAlchemy URL of an Airflow connection (imports Airflow only when asked)."""
+    from airflow.sdk import BaseHook
+
+    from storage.database import sqlalchemy_url
+
+    return sqlalchemy_url(BaseHook.get_connection(conn_id).get_uri())

@@ -19,10 +19,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from newsflow import crawl_state
-from newsflow.crawl_state import UrlState
 from newsflow.sources import Source
-from newsflow.urls import normalize_url
 from spiders.classify import failure_outcome, looks_binary, looks_like_challenge
 from spiders.discovery import (
     DiscoveryError,
@@ -38,6 +35,9 @@ from spiders.discovery import (
 )
 from spiders.items import PageItem
 from spiders.pipelines import WarcArchivePipeline
+from storage import crawl_state
+from storage.crawl_state import UrlState
+from storage.urls import normalize_url
 
 FLUSH_ROWS = 200
 FLUSH_SECONDS = 2.0

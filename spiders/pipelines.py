@@ -9,8 +9,8 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from newsflow.archive import ARTICLE, WarcArchive
 from spiders.items import PageItem
+from storage.archive import ARTICLE, WarcArchive
 
 
 def _headers(response: Response) -> list[tuple[str, str]]:

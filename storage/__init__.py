@@ -1,6 +1,18 @@
-"""The load step: one schema for SQLite and PostgreSQL, idempotent upserts."""
+"""What newsflow keeps: the database (one schema for SQLite and PostgreSQL, idempotent upserts,
+crawl state, run records) and the raw WARC archive."""
 
-from storage.database import DatabaseError, connect, redact_url
-from storage.load import LoadReport, known_urls, load_articles
+from storage.database import DatabaseError, Retry, redact_url
+from storage.engine import connect, open_database
+from storage.load import LoadReport, load_articles
+from storage.query import known_urls
 
-__all__ = ["DatabaseError", "LoadReport", "connect", "known_urls", "load_articles", "redact_url"]
+__all__ = [
+    "DatabaseError",
+    "LoadReport",
+    "Retry",
+    "connect",
+    "known_urls",
+    "load_articles",
+    "open_database",
+    "redact_url",
+]

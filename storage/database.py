@@ -1,5 +1,5 @@
-"""Connecting: clear errors that name the database (never its password), retries with backoff,
-and the schema migrated to the latest revision before anything is read or written.
+"""Engines and their errors: clear messages that name the database (never its password), retries
+with backoff for what can go away, and the write lock taken up front on SQLite.
 
 On SQLite (WAL mode) a read transaction is a plain `BEGIN`: a snapshot that blocks no one. Only
 transactions opened with `write_transaction` take the write lock up front (`BEGIN IMMEDIATE`), so
@@ -98,13 +98,6 @@ def redact_url(url: str) -> str:
         return _URL_PASSWORD.sub(r"\g<head>***@", url)
 
 
-def url_from_airflow_connection(conn_id: str) -> str:
-    """The SQLAlchemy URL of an Airflow connection (imports Airflow only when asked)."""
-    from airflow.sdk import BaseHook
-
-    return sqlalchemy_url(BaseHook.get_connection(conn_id).get_uri())
-
-
 def is_transient(exc: BaseException) -> bool:
     """Connection refused or reset, timeouts, a server shutting down or full, a busy SQLite file,
     a deadlock: worth trying again later. A failed login or a missing database is not."""
@@ -180,17 +173,4 @@ def create_database_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-    return engine
-
-
-def connect(url: str, retry: Retry | None = None) -> Engine:
-    """Create an engine and migrate the schema to the latest revision."""
-    from storage.migrate import upgrade
-
-    engine = create_database_engine(url)
-    try:
-        with_retries(lambda: upgrade(engine), retry or Retry(), f"connecting to {redact_url(url)}")
-    except DBAPIError as exc:
-        engine.dispose()
-        raise database_error(url, exc) from exc
     return engine

@@ -7,53 +7,32 @@ the same transaction as the rows they count, so they too come out the same after
 
 from __future__ import annotations
 
-import functools
-import io
-import json
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import combinations, islice
+from itertools import islice
+from typing import Protocol
 
-from sqlalchemy import (
-    Connection,
-    Engine,
-    Row,
-    bindparam,
-    delete,
-    func,
-    select,
-    text,
-    update,
-)
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, Row, bindparam, delete, select, text, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql.elements import TextClause
 
-from extraction.dedup import MAX_DISTANCE, hamming_distance
+from extraction.dedup import MAX_DISTANCE
 from extraction.record import Article
-from newsflow.sources import Source
-from newsflow.urls import normalize_url
+from storage.bulk import copy_rows, insert_rows
 from storage.database import Retry, database_error, with_retries, write_transaction
-from storage.schema import (
-    article_versions,
-    articles,
-    entities,
-    runs,
-    simhash_bands,
-    sources,
-)
+from storage.near_duplicates import duplicate_targets, simhash_bands_of
+from storage.runs import bump_load_counts, finish_load
+from storage.schema import article_versions, articles, entities, simhash_bands, sources, upsert, utc
+from storage.urls import normalize_url
 
-BANDS = 4
-BAND_BITS = 16
-_PROBE_CHUNK = 5000
-# Characters that COPY's text format needs escaped.
-_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
-LOAD_STAGE = "load"
-# Counted per source in `runs.stats` for the load stage; bumped once per article event.
-RUN_COUNTERS = ("new", "updated", "duplicates", "entities")
+
+class SourceEntry(Protocol):
+    """What the load keeps of a registry entry (the `sources` table)."""
+
+    name: str
+    title: str
+    url: str
 
 
 @dataclass
@@ -83,50 +62,10 @@ class _BatchResult:
     per_source: dict[str, Counter] = field(default_factory=dict)
 
 
-def _insert(engine: Engine | Connection):
-    return postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-
-
 def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """Timestamps are stored in UTC: SQLite keeps no offset and hands them back naive."""
-    if value is None:
-        return None
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def simhash_bands_of(value: int) -> list[int]:
-    """The four 16-bit bands of a signed 64-bit SimHash, as stored in `simhash_bands`."""
-    unsigned = value & ((1 << 64) - 1)
-    return [(unsigned >> (BAND_BITS * i)) & 0xFFFF for i in range(BANDS)]
-
-
-def band_probes(value: int, max_distance: int) -> list[tuple[int, int]]:
-    """(band, value) pairs to look up so that no fingerprint within `max_distance` bits is missed.
-
-    Two fingerprints `d` bits apart differ in at most `d // 4` bits in one of the four bands
-    (pigeonhole), so each band is probed with its own value and every value within that radius:
-    17 probes per band for the measured 7-bit threshold, each an indexed equality lookup.
-    """
-    flips = _flips(max_distance // BANDS)
-    return [
-        (band, own ^ flip) for band, own in enumerate(simhash_bands_of(value)) for flip in flips
-    ]
-
-
-@functools.cache
-def _flips(radius: int) -> tuple[int, ...]:
-    """Every 16-bit mask with at most `radius` bits set."""
-    return (0,) + tuple(
-        sum(1 << bit for bit in bits)
-        for r in range(1, radius + 1)
-        for bits in combinations(range(BAND_BITS), r)
-    )
 
 
 def _row(article: Article, key: str, now: datetime) -> dict:
@@ -137,9 +76,9 @@ def _row(article: Article, key: str, now: datetime) -> dict:
         "canonical_url": key,
         "title": article.title,
         "authors": article.authors,
-        "published": _utc(article.published),
+        "published": utc(article.published),
         "published_source": article.published_source,
-        "modified": _utc(article.modified),
+        "modified": utc(article.modified),
         "modified_source": article.modified_source,
         "language": article.language,
         "text": article.text,
@@ -152,8 +91,8 @@ def _row(article: Article, key: str, now: datetime) -> dict:
         "quality_flags": article.quality_flags,
         "content_hash": article.content_hash,
         "simhash": article.simhash,
-        "fetched_at": _utc(article.fetched_at),
-        "last_seen": _utc(article.fetched_at) or now,
+        "fetched_at": utc(article.fetched_at),
+        "last_seen": utc(article.fetched_at) or now,
     }
 
 
@@ -164,7 +103,7 @@ def article_key(article: Article) -> str:
 def load_articles(
     engine: Engine,
     records: Iterable[Article],
-    registry: list[Source],
+    registry: list[SourceEntry],
     *,
     batch_size: int = 500,
     run_id: str | None = None,
@@ -178,7 +117,6 @@ def load_articles(
     """
     retry = retry or Retry()
     report = LoadReport()
-    insert = _insert(engine)
     url = str(engine.url)
     seen: dict[str, Counter] = {}
 
@@ -205,9 +143,9 @@ def load_articles(
 
         def load_batch(good: dict[str, Article] = good) -> _BatchResult:
             with write_transaction(engine) as conn:
-                result = _load_batch(conn, good, insert, near_duplicate_distance)
+                result = _load_batch(conn, good, near_duplicate_distance)
                 if run_id:
-                    _bump_run(conn, insert, run_id, result.per_source)
+                    bump_load_counts(conn, run_id, result.per_source)
                 return result
 
         result = attempt(load_batch, f"batch {number}")
@@ -216,14 +154,13 @@ def load_articles(
         for name, counts in result.per_source.items():
             seen[name].update({k: counts[k] for k in ("new", "updated", "duplicates")})
     if run_id and seen:
-        attempt(lambda: _finish_run(engine, insert, run_id, seen), "recording the run")
+        attempt(lambda: finish_load(engine, run_id, seen), "recording the run")
     report.by_source = {name: dict(counts) for name, counts in seen.items()}
     return report
 
 
-def _upsert_registry(engine: Engine, registry: list[Source]) -> None:
-    insert = _insert(engine)
-    statement = insert(sources)
+def _upsert_registry(engine: Engine, registry: list[SourceEntry]) -> None:
+    statement = upsert(engine, sources)
     with write_transaction(engine) as conn:
         conn.execute(
             statement.on_conflict_do_update(
@@ -234,14 +171,12 @@ def _upsert_registry(engine: Engine, registry: list[Source]) -> None:
         )
 
 
-def _load_batch(
-    conn: Connection, good: dict[str, Article], insert, near_distance: int
-) -> _BatchResult:
+def _load_batch(conn: Connection, good: dict[str, Article], near_distance: int) -> _BatchResult:
     now = datetime.now(UTC)
     result = _BatchResult()
     names = sorted({a.source for a in good.values()})
     conn.execute(
-        insert(sources).on_conflict_do_nothing(index_elements=["name"]),
+        upsert(conn, sources).on_conflict_do_nothing(index_elements=["name"]),
         [{"name": n, "title": n, "url": ""} for n in names],
     )
     existing = _stored_rows(conn, list(good))
@@ -257,7 +192,7 @@ def _load_batch(
         new_keys += gone
         seen_again += seen_more
         unchanged += unchanged_more
-    targets = _duplicate_targets(
+    targets = duplicate_targets(
         conn,
         [(key, good[key], None) for key in new_keys] + [(k, good[k], r.id) for k, r in changed],
         near_distance,
@@ -275,19 +210,19 @@ def _load_batch(
         rows = [
             {
                 **_row(good[k], k, now),
-                "first_seen": _utc(good[k].fetched_at) or now,
+                "first_seen": utc(good[k].fetched_at) or now,
                 "duplicate_of": batch_ids.get(targets[k], targets[k]) if k in targets else None,
             }
             for k in keys
         ]
-        inserted = _insert_new_articles(conn, insert, rows)
+        inserted = _insert_new_articles(conn, rows)
         rewritten.update({r.canonical_url: r.id for r in inserted})
         result.inserted += len(inserted)
         # Stored meanwhile by a concurrent load of the same records.
         result.unchanged += len(rows) - len(inserted)
     if changed:
         conn.execute(
-            insert(article_versions).on_conflict_do_nothing(
+            upsert(conn, article_versions).on_conflict_do_nothing(
                 index_elements=["article_id", "content_hash"]
             ),
             [
@@ -337,13 +272,13 @@ def _load_batch(
             for key, article_id in rewritten.items()
             for e in good[key].entities
         }
-        _insert_rows(
+        insert_rows(
             conn,
             entities,
             ("article_id", "label", "text", "count", "first_offset"),
             [(*k, *v) for k, v in entity_rows.items()],
         )
-        _insert_rows(
+        insert_rows(
             conn,
             simhash_bands,
             ("article_id", "band", "value"),
@@ -394,8 +329,8 @@ def _classify(
         if row is None:
             new_keys.append(key)
         elif row.content_hash == article.content_hash or _is_stale(article, row):
-            seen_at = _utc(article.fetched_at) or now
-            if seen_at > _utc(row.last_seen):
+            seen_at = utc(article.fetched_at) or now
+            if seen_at > utc(row.last_seen):
                 seen_again.append({"row_id": row.id, "seen_at": seen_at})
             unchanged += 1
         else:
@@ -403,7 +338,7 @@ def _classify(
     return new_keys, changed, seen_again, unchanged
 
 
-def _insert_new_articles(conn: Connection, insert, rows: list[dict]) -> list:
+def _insert_new_articles(conn: Connection, rows: list[dict]) -> list:
     """Insert articles not stored yet (a concurrent load may have stored some: they are left
     alone); returns (id, canonical_url) of those inserted.
 
@@ -412,7 +347,7 @@ def _insert_new_articles(conn: Connection, insert, rows: list[dict]) -> list:
     the server's own work. Ids are assigned in load order (`ORDER BY ord`), which the
     first-seen-copy rule relies on.
     """
-    statement = insert(articles).on_conflict_do_nothing(index_elements=["canonical_url"])
+    statement = upsert(conn, articles).on_conflict_do_nothing(index_elements=["canonical_url"])
     if conn.dialect.name != "postgresql":
         return conn.execute(
             statement.returning(articles.c.id, articles.c.canonical_url), rows
@@ -425,7 +360,7 @@ def _insert_new_articles(conn: Connection, insert, rows: list[dict]) -> list:
             f"SELECT 0 AS ord, {names} FROM articles WITH NO DATA"
         )
     )
-    _copy_rows(
+    copy_rows(
         conn,
         "articles_staging",
         ("ord", *columns),
@@ -452,214 +387,7 @@ def _ids_of(conn: Connection, keys: list, known: dict[str, int]) -> dict[str, in
     return {**known, **dict(found)}
 
 
-def _insert_rows(conn: Connection, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Plain inserts of rows that cannot conflict (their old rows were deleted in this
-    transaction): COPY on PostgreSQL (psycopg2 or psycopg 3), executemany elsewhere."""
-    if not rows:
-        return
-    if conn.dialect.name != "postgresql":
-        # straight to the driver's executemany: SQLAlchemy's per-row parameter processing cost
-        # more than SQLite's own work for the tens of thousands of entity rows of a batch
-        marks = ", ".join("?" for _ in columns)
-        conn.exec_driver_sql(
-            f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", rows
-        )
-        return
-    _copy_rows(conn, table.name, columns, rows)
-
-
-def _copy_rows(conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """PostgreSQL COPY in text format, with psycopg2 or psycopg 3; lists and dicts as JSON."""
-    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    with conn.connection.driver_connection.cursor() as cursor:
-        if hasattr(cursor, "copy_expert"):
-            buffer = io.StringIO()
-            buffer.writelines("\t".join(map(_copy_text, row)) + "\n" for row in rows)
-            buffer.seek(0)
-            cursor.copy_expert(statement, buffer)
-        else:
-            with cursor.copy(statement) as copy:
-                for row in rows:
-                    copy.write_row([_as_json(v) for v in row])
-
-
-def _as_json(value: object) -> object:
-    return json.dumps(value) if isinstance(value, list | dict) else value
-
-
-def _copy_text(value: object) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, int):
-        return str(value)
-    raw = str(_as_json(value))
-    if not _COPY_SPECIAL.search(raw):
-        return raw
-    return raw.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-def _int_list_in(values: list[int], start: int) -> TextClause:
-    """`simhash_bands.value IN (...)` with the integers inlined: thousands of probe values would
-    otherwise spend most of the load compiling one bound parameter each."""
-    chunk = values[start : start + _PROBE_CHUNK]
-    return text(f"simhash_bands.value IN ({','.join(str(int(v)) for v in chunk)})")
-
-
 def _is_stale(article: Article, row) -> bool:
     """An older crawl's copy (an old extract loaded again) must not overwrite a newer one."""
-    fetched, stored = _utc(article.fetched_at), _utc(row.fetched_at)
+    fetched, stored = utc(article.fetched_at), utc(row.fetched_at)
     return fetched is not None and stored is not None and fetched < stored
-
-
-def _duplicate_targets(
-    conn: Connection, items: list[tuple[str, Article, int | None]], near_distance: int
-) -> dict[str, int | str]:
-    """The first seen copy of each new or changed article's content, if there is one.
-
-    `items` are (key, article, id if already stored), new ones in load order. Exact copies share
-    the content hash (indexed); near copies are found by probing the SimHash bands (indexed, see
-    `band_probes`) and then checked bit by bit. A copy of an earlier article of the same batch
-    maps to that article's key (its id is not known until it is inserted); a copy of a stored
-    article maps to its id, following that article's own pointer so that every copy points at
-    the first one.
-    """
-    if not items:
-        return {}
-    hashes_of = {key: article.content_hash for key, article, _ in items}
-    hashes = set(hashes_of.values())
-    first_by_hash = dict(
-        conn.execute(
-            select(articles.c.content_hash, func.min(articles.c.id))
-            .where(articles.c.content_hash.in_(hashes))
-            .group_by(articles.c.content_hash)
-        ).all()
-    )
-    probes = {
-        key: band_probes(a.simhash, near_distance) for key, a, _ in items if a.simhash is not None
-    }
-    wanted: dict[int, set[int]] = {}
-    for pairs in probes.values():
-        for band, value in pairs:
-            wanted.setdefault(band, set()).add(value)
-    stored: dict[tuple[int, int], list[tuple[int, int, int | None]]] = {}
-    for band, values in wanted.items():
-        ordered = sorted(values)
-        for start in range(0, len(ordered), _PROBE_CHUNK):
-            rows = conn.execute(
-                select(
-                    simhash_bands.c.value,
-                    articles.c.id,
-                    articles.c.simhash,
-                    articles.c.duplicate_of,
-                )
-                .join(simhash_bands, simhash_bands.c.article_id == articles.c.id)
-                .where(simhash_bands.c.band == band, _int_list_in(ordered, start))
-            )
-            for r in rows:
-                stored.setdefault((band, r.value), []).append((r.id, r.simhash, r.duplicate_of))
-
-    # Earlier articles of this batch, by content hash and by band: (rank, root) where the root
-    # is a stored id (ranked first, by id) or the key of a batch article (ranked by position).
-    targets: dict[str, int | str] = {}
-    batch_hashes: dict[str, tuple[tuple[int, int], int | str]] = {}
-    batch_bands: dict[tuple[int, int], list[tuple[tuple[tuple[int, int], int | str], int]]] = {}
-    for position, (key, article, own_id) in enumerate(items):
-        signature = article.simhash
-        probed = probes.get(key, [])
-        options = []
-        first = first_by_hash.get(hashes_of[key])
-        if first is not None and (own_id is None or first < own_id):
-            options.append(first)
-        options += [
-            duplicate_of or other_id
-            for probe in probed
-            for other_id, other, duplicate_of in stored.get(probe, [])
-            if (own_id is None or other_id < own_id)
-            and hamming_distance(signature, other) <= near_distance
-        ]
-        if own_id is not None:
-            if options:
-                targets[key] = min(options)
-            continue
-        earlier = [((0, option), option) for option in options]
-        if hashes_of[key] in batch_hashes:
-            earlier.append(batch_hashes[hashes_of[key]])
-        earlier += [
-            entry
-            for probe in probed
-            for entry, other in batch_bands.get(probe, [])
-            if hamming_distance(signature, other) <= near_distance
-        ]
-        entry = min(earlier) if earlier else ((1, position), key)
-        if earlier:
-            targets[key] = entry[1]
-        batch_hashes.setdefault(hashes_of[key], entry)
-        if signature is not None:
-            for band in enumerate(simhash_bands_of(signature)):
-                batch_bands.setdefault(band, []).append((entry, signature))
-    return targets
-
-
-def _bump_run(conn: Connection, insert, run_id: str, per_source: dict[str, Counter]) -> None:
-    """Add this batch's counts to the run's per-source row, in the batch's own transaction."""
-    now = datetime.now(UTC)
-    conn.execute(
-        insert(runs).on_conflict_do_nothing(index_elements=["run_id", "source", "stage"]),
-        [
-            {
-                "run_id": run_id,
-                "source": name,
-                "stage": LOAD_STAGE,
-                "started_at": now,
-                "status": "running",
-                "stats": {},
-            }
-            for name in per_source
-        ],
-    )
-    rows = conn.execute(
-        select(runs.c.id, runs.c.source, runs.c.stats)
-        .where(
-            runs.c.run_id == run_id,
-            runs.c.stage == LOAD_STAGE,
-            runs.c.source.in_(list(per_source)),
-        )
-        .with_for_update()
-    ).all()
-    for row in rows:
-        stats = dict(row.stats or {})
-        for name in RUN_COUNTERS:
-            stats[name] = stats.get(name, 0) + per_source[row.source][name]
-        conn.execute(update(runs).where(runs.c.id == row.id).values(stats=stats))
-
-
-def _finish_run(engine: Engine, insert, run_id: str, seen: dict[str, Counter]) -> None:
-    now = datetime.now(UTC)
-    with write_transaction(engine) as conn:
-        _bump_run(conn, insert, run_id, {name: Counter() for name in seen})
-        rows = conn.execute(
-            select(runs.c.id, runs.c.source, runs.c.stats)
-            .where(runs.c.run_id == run_id, runs.c.stage == LOAD_STAGE)
-            .where(runs.c.source.in_(list(seen)))
-            .with_for_update()
-        ).all()
-        for row in rows:
-            stats = {
-                **(row.stats or {}),
-                "articles": seen[row.source]["articles"],
-                "failed": seen[row.source]["failed"],
-            }
-            conn.execute(
-                update(runs)
-                .where(runs.c.id == row.id)
-                .values(stats=stats, status="ok", finished_at=now)
-            )
-
-
-def known_urls(engine: Engine, source: str) -> set[str]:
-    """Normalised URLs (as fetched and canonical) of the articles already stored for a source."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(articles.c.url, articles.c.canonical_url).where(articles.c.source == source)
-        ).all()
-    return {normalize_url(u) for row in rows for u in row}

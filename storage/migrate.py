@@ -18,7 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
 
-from storage.database import write_transaction
+from storage.database import create_database_engine, write_transaction
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The revision the pre-Alembic `metadata.create_all` schema corresponds to.
@@ -70,8 +70,6 @@ def new_revision(message: str) -> str:
     hand what autogenerate cannot see (PostgreSQL-only objects, data changes).
     """
     import tempfile
-
-    from storage.database import create_database_engine
 
     with tempfile.TemporaryDirectory() as scratch:
         engine = create_database_engine(f"sqlite:///{scratch}/head.db")

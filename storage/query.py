@@ -1,4 +1,4 @@
-"""Reading the stored articles back: full-text search, export rows, per-run load statistics.
+"""Reading the stored articles back: full-text search, export rows, the URLs already stored.
 
 Full text uses what migration 0002 built: the FTS5 table on SQLite, the GIN-indexed `tsvector`
 expression on PostgreSQL (repeated verbatim here so the planner uses the index). Every word of a
@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     Engine,
     Select,
-    and_,
     column,
     exists,
     func,
@@ -23,12 +22,12 @@ from sqlalchemy import (
     table,
 )
 
-from storage.schema import articles, entities, runs
+from storage.schema import articles, entities, utc
+from storage.urls import normalize_url
 
 PG_TSVECTOR = (
     "to_tsvector('simple'::regconfig, coalesce(articles.title, '') || ' ' || articles.text)"
 )
-STAT_FIELDS = ("articles", "new", "updated", "duplicates", "failed")
 EXPORT_COLUMNS = (
     "id",
     "source",
@@ -63,30 +62,12 @@ class SearchHit:
     snippet: str
 
 
-@dataclass
-class RunStats:
-    run_id: str
-    source: str
-    status: str
-    started_at: datetime
-    finished_at: datetime | None
-    articles: int
-    new: int
-    updated: int
-    duplicates: int
-    failed: int
-
-
 def parse_entity(value: str) -> tuple[str, str]:
     """`GPE:Anbar` -> ("GPE", "Anbar")."""
     label, sep, text = value.partition(":")
     if not sep or not label or not text:
         raise ValueError(f"entity {value!r} is not LABEL:TEXT (e.g. GPE:Anbar)")
     return label.strip().upper(), text.strip()
-
-
-def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _filtered(
@@ -98,7 +79,7 @@ def _filtered(
 ) -> Select:
     if since is not None:
         when = func.coalesce(articles.c.published, articles.c.first_seen)
-        statement = statement.where(when >= _utc(since))
+        statement = statement.where(when >= utc(since))
     if source:
         statement = statement.where(articles.c.source == source)
     for label, text in entity or []:
@@ -194,36 +175,14 @@ def iter_export_rows(
             for row in rows:
                 for key in ("published", "modified", "fetched_at", "first_seen", "last_seen"):
                     if row[key] is not None:
-                        row[key] = _utc(row[key])
+                        row[key] = utc(row[key])
                 yield {**row, "entities": found[row["id"]]}
 
 
-def load_stats(engine: Engine, last: int = 5) -> list[RunStats]:
-    """Per-source load counts of the `last` most recent runs, newest run first."""
-    recent = (
-        select(runs.c.run_id, func.max(runs.c.started_at).label("started"))
-        .where(runs.c.stage == "load")
-        .group_by(runs.c.run_id)
-        .order_by(func.max(runs.c.started_at).desc(), runs.c.run_id.desc())
-        .limit(last)
-        .subquery()
-    )
-    statement = (
-        select(runs, recent.c.started)
-        .join(recent, and_(recent.c.run_id == runs.c.run_id))
-        .where(runs.c.stage == "load")
-        .order_by(recent.c.started.desc(), runs.c.run_id.desc(), runs.c.source)
-    )
+def known_urls(engine: Engine, source: str) -> set[str]:
+    """Normalised URLs (as fetched and canonical) of the articles already stored for a source."""
     with engine.connect() as conn:
-        rows = conn.execute(statement).all()
-    return [
-        RunStats(
-            run_id=r.run_id,
-            source=r.source,
-            status=r.status,
-            started_at=r.started_at,
-            finished_at=r.finished_at,
-            **{k: int((r.stats or {}).get(k, 0)) for k in STAT_FIELDS},
-        )
-        for r in rows
-    ]
+        rows = conn.execute(
+            select(articles.c.url, articles.c.canonical_url).where(articles.c.source == source)
+        ).all()
+    return {normalize_url(u) for row in rows for u in row}

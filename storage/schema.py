@@ -1,6 +1,9 @@
-"""Tables, written once for both SQLite and PostgreSQL through SQLAlchemy Core."""
+"""Tables, written once for both SQLite and PostgreSQL through SQLAlchemy Core, and the two things
+the dialects disagree on that every writer needs: the upsert statement and UTC timestamps."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
@@ -18,6 +21,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
 
 metadata = MetaData()
 
@@ -84,7 +89,7 @@ article_versions = Table(
 )
 
 # SimHash split into four 16-bit bands, so near-duplicate candidates come from indexed equality
-# lookups (storage.load.band_probes: each band's value and those within d // 4 bits of it).
+# lookups (storage.near_duplicates.band_probes: each band's value and those within d // 4 bits).
 simhash_bands = Table(
     "simhash_bands",
     metadata,
@@ -126,3 +131,15 @@ runs = Table(
     Column("stats", JSON, nullable=False, default=dict),
     UniqueConstraint("run_id", "source", "stage", name="uq_runs_run_source_stage"),
 )
+
+
+def upsert(bind: Engine | Connection, table: Table):
+    """INSERT with `on_conflict_do_update`/`on_conflict_do_nothing`, in the bind's dialect."""
+    return (postgresql if bind.dialect.name == "postgresql" else sqlite).insert(table)
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """Timestamps are stored in UTC; SQLite keeps no offset and hands them back naive."""
+    if value is None:
+        return None
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)

@@ -17,8 +17,6 @@ from sqlalchemy import select
 
 from extraction import extract_article
 from newsflow import pipeline
-from newsflow.archive import read_pages, read_records
-from newsflow.crawl_state import UrlState, outcomes, save_states
 from newsflow.discover import discover_source
 from newsflow.settings import CrawlSettings, Settings
 from newsflow.sources import Source, load_registry
@@ -26,6 +24,8 @@ from spiders.discovery import DiscoveryError, gunzip_capped
 from spiders.middlewares import retry_after_seconds
 from spiders.run import scrapy_settings
 from storage import connect
+from storage.archive import read_pages, read_records
+from storage.crawl_state import UrlState, outcomes, save_states
 from storage.schema import crawl_state, runs
 from tests.fault_server import (
     ARABIC_PARAGRAPHS,

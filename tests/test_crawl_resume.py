@@ -18,15 +18,15 @@ import yaml
 from sqlalchemy import func, select
 
 from newsflow import pipeline
-from newsflow.archive import ArchiveError, read_pages, source_archives, verify
 from newsflow.cli import main as newsflow_main
-from newsflow.crawl_state import outcomes
 from newsflow.demo_site import load_articles as demo_articles
 from newsflow.demo_site import start_demo_site
 from newsflow.discover import discover_source
 from newsflow.settings import CrawlSettings, Settings
 from newsflow.sources import Source, load_registry, select_sources
 from storage import connect
+from storage.archive import ArchiveError, read_pages, source_archives, verify
+from storage.crawl_state import outcomes
 from storage.schema import articles, crawl_state, runs
 from tests.conftest import ROOT, write_registry
 from tests.fault_server import start_fault_site

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from newsflow import crawl_state
-from newsflow.crawl_state import UrlState
-from storage import connect
+from storage import connect, crawl_state
+from storage.crawl_state import UrlState
+from storage.runs import record_run
 from storage.schema import runs
 from tests.test_storage import databases  # noqa: F401 - the fixture (SQLite and PostgreSQL)
 
@@ -62,7 +62,7 @@ def test_crawl_state_round_trip(databases):  # noqa: F811
         assert crawl_state.load_source_state(engine, "demo", max_attempts=5).pending == []
 
         for status in ("failed", "ok"):
-            crawl_state.record_run(
+            record_run(
                 engine,
                 run_id="r1",
                 source="demo",

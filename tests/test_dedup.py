@@ -8,7 +8,7 @@ import pytest
 
 from extraction import Article, extract_article
 from extraction.dedup import MAX_DISTANCE, hamming_distance, near_duplicate, simhash, to_signed
-from newsflow.urls import normalize_url
+from storage.urls import normalize_url
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
 INT64 = (-(2**63), 2**63 - 1)

@@ -36,7 +36,8 @@ from storage import DatabaseError, connect, load_articles
 from storage.database import Retry, with_retries
 from storage.export import export_articles
 from storage.migrate import alembic_config, current_revision, head_revision, include_name
-from storage.query import iter_export_rows, load_stats, parse_entity, search
+from storage.query import iter_export_rows, parse_entity, search
+from storage.runs import load_stats
 from storage.schema import article_versions, articles, entities, metadata, runs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -213,7 +214,7 @@ def test_two_processes_upgrading_at_once_both_succeed(db_url: str) -> None:
     script = textwrap.dedent(
         """
         import sys, time
-        from storage.database import connect
+        from storage.engine import connect
         while time.time() < float(sys.argv[2]):
             time.sleep(0.002)
         connect(sys.argv[1]).dispose()
@@ -481,15 +482,15 @@ KILLER = textwrap.dedent(
         if statement.startswith("INSERT INTO articles") and seen["batches"] == 3:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    from storage import database
-    original = database.create_database_engine
+    from storage import engine as opening
+    original = opening.create_database_engine
 
     def engine_with_killer(url):
         engine = original(url)
         event.listen(engine, "after_cursor_execute", kill_in_third_batch)
         return engine
 
-    database.create_database_engine = engine_with_killer
+    opening.create_database_engine = engine_with_killer
     pipeline.load(Settings(database_url=sys.argv[1], load_batch_size=25), sys.argv[2], [])
     """
 )

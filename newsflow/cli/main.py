@@ -1,4 +1,4 @@
-"""The `newsflow` command line: the same steps the Airflow DAGs run, without Airflow."""
+"""The `newsflow` parser, the pipeline commands (run, crawl, extract, load, sources), dispatch."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from extraction import cli as extraction_cli
-from newsflow import crawl_cli, pipeline
+from newsflow import pipeline
+from newsflow.cli import crawl as crawl_commands
+from newsflow.cli import database as database_commands
+from newsflow.cli import page as page_commands
 from newsflow.settings import Settings, load_settings
 from newsflow.sources import RegistryError, Source, load_registry, select_sources
 from storage import DatabaseError
-from storage import cli as storage_cli
 
 
 def parse_when(value: str) -> datetime:
@@ -85,10 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
         "sources", help="list the sources registry; `discover URL` proposes a new entry"
     )
     _common(sources)
-    crawl_cli.add_discover_arguments(sources)
-    crawl_cli.add_parsers(commands, _common, parse_when)
-    storage_cli.add_parsers(commands, _common, parse_when)
-    extraction_cli.add_parsers(commands, _common)
+    crawl_commands.add_discover_arguments(sources)
+    crawl_commands.add_parsers(commands, _common, parse_when)
+    database_commands.add_parsers(commands, _common, parse_when)
+    page_commands.add_parsers(commands, _common)
     return parser
 
 
@@ -166,14 +167,14 @@ def dispatch(args: argparse.Namespace) -> int:
         serve(args.host, args.port)
         return 0
     settings = _settings(args)
-    if args.command in storage_cli.COMMANDS:
-        return storage_cli.dispatch(args, settings)
-    if args.command in extraction_cli.COMMANDS:
-        return extraction_cli.dispatch(args, settings)
-    if args.command in crawl_cli.COMMANDS:
-        return crawl_cli.dispatch(args, settings)
+    if args.command in database_commands.COMMANDS:
+        return database_commands.dispatch(args, settings)
+    if args.command in page_commands.COMMANDS:
+        return page_commands.dispatch(args, settings)
+    if args.command in crawl_commands.COMMANDS:
+        return crawl_commands.dispatch(args, settings)
     if args.command == "sources" and args.action == "discover":
-        return crawl_cli.discover(args, settings)
+        return crawl_commands.discover(args, settings)
     if args.command == "sources":
         for source in load_registry(settings.sources_file):
             state = "enabled" if source.enabled else f"disabled ({source.note or 'no reason'})"
@@ -233,7 +234,3 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -15,14 +15,12 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import Engine, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from newsflow.urls import normalize_url
 from storage.database import write_transaction
-from storage.schema import crawl_state, runs
+from storage.schema import crawl_state, upsert, utc
+from storage.urls import normalize_url
 
 LISTING = "listing:"
 ARCHIVED = "archived"
@@ -75,14 +73,6 @@ def content_hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def _insert(engine: Engine):
-    return (postgresql if engine.dialect.name == "postgresql" else sqlite).insert(crawl_state)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 def _in_window(published: datetime | None, since: datetime | None, until: datetime | None) -> bool:
     if published is None:
         return False
@@ -122,7 +112,7 @@ def load_source_state(
             elif row.outcome in DONE:
                 state.done.add(row.url)
             elif row.attempts < max_attempts:
-                published = _aware(row.listed_published)
+                published = utc(row.listed_published)
                 if row.outcome not in WAIT_FOR_LISTING or (
                     row.outcome == OUTSIDE_WINDOW and _in_window(published, since, until)
                 ):
@@ -175,7 +165,7 @@ def save_states(engine: Engine, source: str, states: Iterable[UrlState]) -> None
     ]
     if not rows:
         return
-    statement = _insert(engine)
+    statement = upsert(engine, crawl_state)
     excluded = statement.excluded
     statement = statement.on_conflict_do_update(
         index_elements=[crawl_state.c.source, crawl_state.c.url],
@@ -220,7 +210,7 @@ def unstored_archived(engine: Engine, source: str, stored: set[str] | None = Non
     """Normalised URLs archived but neither stored nor extracted as failed: a run killed (or an
     extract that failed) after its crawl left them, and the next extract picks them up.
     `stored`: the source's stored URLs, when the caller has them already."""
-    from storage import known_urls
+    from storage.query import known_urls
 
     with engine.connect() as conn:
         rows = conn.execute(
@@ -252,33 +242,3 @@ def outcomes(engine: Engine, source: str) -> dict[str, str]:
             select(crawl_state.c.url, crawl_state.c.outcome).where(crawl_state.c.source == source)
         )
         return {row.url: row.outcome for row in rows}
-
-
-def record_run(
-    engine: Engine,
-    *,
-    run_id: str,
-    source: str,
-    stage: str,
-    started_at: datetime,
-    status: str,
-    stats: dict[str, Any],
-) -> None:
-    """Store a stage's per-source report in `runs` (replacing an earlier attempt's)."""
-    values = {
-        "run_id": run_id,
-        "source": source,
-        "stage": stage,
-        "started_at": started_at,
-        "finished_at": datetime.now(UTC),
-        "status": status,
-        "stats": stats,
-    }
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(runs).values(values)
-    statement = statement.on_conflict_do_update(
-        index_elements=[runs.c.run_id, runs.c.source, runs.c.stage],
-        set_={k: statement.excluded[k] for k in ("started_at", "finished_at", "status", "stats")},
-    )
-    with write_transaction(engine) as conn:
-        conn.execute(statement)

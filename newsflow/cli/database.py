@@ -1,7 +1,6 @@
 """The database commands of `newsflow`: db upgrade, search, export, stats.
 
-Kept next to the storage code they drive; `newsflow.cli` registers them and hands them the
-parsed arguments and settings.
+`newsflow.cli.main` registers them and hands them the parsed arguments and settings.
 """
 
 from __future__ import annotations
@@ -11,10 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from newsflow.settings import Settings
-from storage.database import Retry, connect, redact_url
+from storage import Retry, connect, redact_url
 from storage.export import FORMATS, export_articles
 from storage.migrate import upgrade
-from storage.query import load_stats, parse_entity, search
+from storage.query import parse_entity, search
+from storage.runs import load_stats
 
 COMMANDS = ("db", "search", "export", "stats")
 

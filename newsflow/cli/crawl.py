@@ -78,7 +78,7 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if source not in names:
         raise RegistryError(f"unknown source {source}; known: {', '.join(sorted(names))}")
     if args.command == "crawl-state":
-        from newsflow.crawl_state import outcomes, reset_source
+        from storage.crawl_state import outcomes, reset_source
 
         engine = connect(settings.db_url)
         try:

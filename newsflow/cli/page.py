@@ -1,6 +1,6 @@
 """`newsflow extract-page FILE_OR_URL [--url URL]`: one page to one JSON record on stdout.
 
-Kept next to the extraction code it drives; `newsflow.cli` registers it. The page is read from a
+`newsflow.cli.main` registers it. The page is read from a
 file, from stdin (``-``) or fetched over http(s), then extracted with the same bounds and NER as
 the extract step. The record is printed even when extraction failed (its ``error`` says why);
 only an unreadable input is a command error.
