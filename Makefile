@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed-stamp
 # Airflow writes into AIRFLOW_HOME on import: always give it the project's own folder. The rest of
-# its configuration (loopback, port, DAGs folder, auth, pool) is set by `newsflow.airflow_steps`.
+# its configuration (loopback, port, DAGs folder, auth, pool) is set by `newsflow.airflow.standalone`.
 export AIRFLOW_HOME ?= $(CURDIR)/.airflow
 AIRFLOW_PORT ?= 8080
 DEMO_PORT ?= 8765
@@ -51,7 +51,7 @@ airflow: install
 	  echo "Airflow already running (pid $$(cat $(AIRFLOW_HOME)/standalone.pid))"; exit 1; fi
 	env --default-signal=INT nohup $(VENV)/bin/newsflow demo-site --port $(DEMO_PORT) \
 	  > $(AIRFLOW_HOME)/demo-site.log 2>&1 & echo $$! > $(AIRFLOW_HOME)/demo-site.pid
-	env --default-signal=INT nohup $(PY) -m newsflow.airflow_steps standalone \
+	env --default-signal=INT nohup $(PY) -m newsflow.airflow.standalone \
 	  --home $(AIRFLOW_HOME) --port $(AIRFLOW_PORT) \
 	  > $(AIRFLOW_HOME)/standalone.log 2>&1 & echo $$! > $(AIRFLOW_HOME)/standalone.pid
 	@for i in $$(seq 120); do \

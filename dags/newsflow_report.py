@@ -11,7 +11,8 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import dag, get_current_context, task
 
-from newsflow.airflow_steps import articles_asset, on_task_failure
+from newsflow.airflow.notes import on_task_failure
+from newsflow.airflow.schedule import articles_asset
 
 
 @dag(
@@ -34,7 +35,7 @@ from newsflow.airflow_steps import articles_asset, on_task_failure
 def newsflow_report():
     @task(execution_timeout=timedelta(minutes=10))
     def report() -> dict:
-        from newsflow.airflow_steps import report_step
+        from newsflow.airflow.report import report_step
 
         return report_step(get_current_context())
 

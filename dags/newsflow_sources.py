@@ -4,7 +4,7 @@ Per-source DAGs because each site has its own night (cron in the source's time z
 failures and its own history: the UI's DAG list then reads as a list of sites, a red square names
 the site that broke, and backfilling or pausing one site leaves the others alone.
 
-Thin on purpose: every task calls `newsflow.airflow_steps` (imported inside the task), which calls
+Thin on purpose: every task calls `newsflow.airflow.tasks` (imported inside the task), which calls
 the same `newsflow.pipeline` functions as the CLI. Parsing this file reads only the registry.
 """
 
@@ -13,13 +13,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import DAG, CronDataIntervalTimetable, Param, get_current_context, task
+from airflow.sdk import DAG, CronDataIntervalTimetable, get_current_context, task
 
-from newsflow.airflow_steps import articles_asset, on_task_failure, worst_case_run_time
+from newsflow.airflow.notes import on_task_failure
+from newsflow.airflow.params import build_params
+from newsflow.airflow.schedule import articles_asset, worst_case_run_time
 from newsflow.settings import load_settings
 from newsflow.sources import Source, load_registry
 
-SETTINGS = load_settings()
+SETTINGS = load_settings(connections=False)  # parsing opens no database
 REGISTRY = load_registry(SETTINGS.sources_file)
 ENABLED = [s.name for s in REGISTRY if s.enabled]
 
@@ -52,57 +54,6 @@ backfill runs crawl their data interval; max pages caps fetched articles; *reext
 extract and load from every archived WARC file without fetching (not with since/until); *dry run*
 stores nothing, not even crawl state, so the next run fetches everything again.
 """
-
-
-def build_params(sources: list[str] | None) -> dict[str, Param]:
-    params: dict[str, Param] = {}
-    if sources is not None:
-        params["sources"] = Param(
-            [],
-            type="array",
-            items={"type": "string", "enum": sources},
-            uniqueItems=True,
-            title="Sources",
-            description=f"Empty = every enabled source. Enabled: {', '.join(sources)}",
-            examples=sources,
-        )
-    params["since"] = Param(
-        None,
-        type=["null", "string"],
-        format="date",
-        title="Since",
-        description="Articles published on or after this day (YYYY-MM-DD, in the source's time "
-        "zone). Empty = scheduled and backfill runs use their data interval, manual runs have "
-        "no lower limit.",
-    )
-    params["until"] = Param(
-        None,
-        type=["null", "string"],
-        format="date",
-        title="Until",
-        description="Articles published before this day (YYYY-MM-DD); must be after Since.",
-    )
-    params["max_pages"] = Param(
-        None,
-        type=["null", "integer"],
-        minimum=1,
-        maximum=100_000,
-        title="Max pages",
-        description="Stop after fetching this many article pages per source. Empty = no cap.",
-    )
-    params["reextract"] = Param(
-        False,
-        type="boolean",
-        title="Re-extract from the archive only",
-        description="Fetch nothing: extract and load again from the archived WARC files.",
-    )
-    params["dry_run"] = Param(
-        False,
-        type="boolean",
-        title="Dry run",
-        description="Crawl and extract into this run's files, but store nothing in the database.",
-    )
-    return params
 
 
 def build_dag(source: Source | None) -> DAG:
@@ -142,25 +93,26 @@ def build_dag(source: Source | None) -> DAG:
 
         @task(pool=cfg.crawl_pool, execution_timeout=TASK_TIMEOUTS["crawl"])
         def crawl() -> dict:
-            from newsflow.airflow_steps import crawl_step, plan_from_context
+            from newsflow.airflow.params import plan_from_context
+            from newsflow.airflow.tasks import crawl_step
 
             return crawl_step(plan_from_context(get_current_context(), fixed))
 
         @task(execution_timeout=TASK_TIMEOUTS["extract"])
         def extract(crawled: dict) -> dict:
-            from newsflow.airflow_steps import extract_step
+            from newsflow.airflow.tasks import extract_step
 
             return extract_step(crawled)
 
         @task(execution_timeout=TASK_TIMEOUTS["load"], outlets=[articles_asset()])
         def load(extracted: dict) -> dict:
-            from newsflow.airflow_steps import load_step
+            from newsflow.airflow.tasks import load_step
 
             return load_step(extracted, get_current_context())
 
         @task(execution_timeout=TASK_TIMEOUTS["check"])
         def check(summary: dict) -> dict:
-            from newsflow.airflow_steps import check_step
+            from newsflow.airflow.tasks import check_step
 
             return check_step(summary, get_current_context())
 

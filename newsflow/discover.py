@@ -15,7 +15,8 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 
-from newsflow.sources import SOURCE_NAME, is_private_host
+from newsflow.sources import SOURCE_NAME
+from spiders.addresses import is_private_host
 from spiders.discovery import DiscoveryError, feed_links, gunzip_capped, parse_feed, parse_sitemap
 
 COMMON_FEEDS = ["/feed/", "/rss.xml", "/feed.xml", "/rss/"]

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -19,27 +19,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from spiders.job import CrawlSettings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-class CrawlSettings(BaseModel):
-    """Politeness and safety defaults; a source may override some of them in the registry."""
-
-    user_agent: str = "newsflow/0.1 (+https://github.com/newsflow/newsflow; news archiving bot)"
-    download_delay: float = Field(1.0, ge=0)
-    concurrent_requests_per_domain: int = Field(1, ge=1)
-    concurrent_requests: int = Field(8, ge=1)
-    max_response_bytes: int = Field(32 * 1024 * 1024, gt=0)
-    timeout_seconds: float = Field(30.0, gt=0)
-    max_redirects: int = Field(10, ge=0)
-    retry_times: int = Field(2, ge=0)
-    max_retry_after_seconds: float = Field(60.0, ge=0)
-    max_crawl_delay_seconds: float = Field(30.0, ge=0)
-    min_delay_real_sources: float = Field(1.0, ge=0)
-    host_failure_limit: int = Field(5, ge=0)
-    max_url_attempts: int = Field(5, ge=1)
-    max_pages: int | None = Field(None, ge=1)
-    subprocess_timeout_seconds: float = Field(3600.0, gt=0)
 
 
 class AirflowSettings(BaseModel):
@@ -71,8 +53,9 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Path("data")
+    # The project database. Unset: SQLite at data_dir/newsflow.db, or (`load_settings`) the URL of
+    # the Airflow connection `database_conn_id`.
     database_url: str | None = None
-    # An Airflow connection id to take the database URL from when database_url is not set.
     database_conn_id: str | None = None
     database_retries: int = Field(3, ge=0)
     database_retry_backoff_seconds: float = Field(1.0, ge=0)
@@ -113,14 +96,11 @@ class Settings(BaseSettings):
             TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
         )
 
-    @property
-    def db_url(self) -> str:
-        """The database to load into: SQLite under data_dir unless a URL is configured."""
-        if self.database_url:
-            return self.database_url
-        if self.database_conn_id:
-            return url_from_airflow_connection(self.database_conn_id)
-        return f"sqlite:///{(self.data_dir / 'newsflow.db').resolve()}"
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if self.database_url is None and self.database_conn_id is None:
+            self.database_url = f"sqlite:///{(self.data_dir / 'newsflow.db').resolve()}"
+        return self
 
     @property
     def warc_dir(self) -> Path:
@@ -131,13 +111,20 @@ class Settings(BaseSettings):
         return self.data_dir / "extracted"
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Build settings, dropping overrides left as None so CLI flags only win when given."""
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+def load_settings(*, connections: bool = True, **overrides: object) -> Settings:
+    """Build settings, dropping overrides left as None so CLI flags only win when given.
+
+    With `database_conn_id` and no `database_url`, the URL is read from that Airflow connection
+    (Airflow imported only then); `connections=False` skips it where no database is opened (a DAG
+    file being parsed).
+    """
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    if settings.database_url is None and connections:
+        settings.database_url = _url_from_airflow_connection(settings.database_conn_id)
+    return settings
 
 
-def url_from_airflow_connection(conn_id: str) -> str:
-    """The SQLAlchemy URL of an Airflow connection (imports Airflow only when asked)."""
+def _url_from_airflow_connection(conn_id: str) -> str:
     from airflow.sdk import BaseHook
 
     from storage.database import sqlalchemy_url

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,8 @@ from urllib.parse import urljoin, urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from newsflow.settings import CrawlSettings
+from spiders.addresses import is_private_host
+from spiders.job import CrawlSettings, Site
 
 SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 # Crawl settings a source cannot override: the floor between requests to real sites is a global
@@ -102,11 +102,27 @@ class Source(BaseModel):
         return self
 
     def crawl_settings(self, base: CrawlSettings) -> CrawlSettings:
-        """The global crawl settings with this source's overrides laid over them."""
+        """The global crawl settings with this source's overrides laid over them; a real (not
+        local) site never gets less than the global `min_delay_real_sources` between requests."""
         overrides = dict(self.crawl)
         if self.download_delay is not None:
             overrides["download_delay"] = self.download_delay
-        return CrawlSettings.model_validate({**base.model_dump(), **overrides})
+        crawl = CrawlSettings.model_validate({**base.model_dump(), **overrides})
+        if not self.local and crawl.download_delay < base.min_delay_real_sources:
+            crawl = crawl.model_copy(update={"download_delay": base.min_delay_real_sources})
+        return crawl
+
+    def site(self) -> Site:
+        """What the crawl child needs of this entry."""
+        return Site(
+            name=self.name,
+            url=self.url,
+            local=self.local,
+            feed_urls=tuple(self.feed_urls),
+            sitemap_urls=tuple(self.sitemap_urls),
+            section_urls=tuple(self.section_urls),
+            article_url_patterns=tuple(self.article_url_patterns),
+        )
 
     def absolute(self, path_or_url: str) -> str:
         return urljoin(self.url, path_or_url)
@@ -122,30 +138,6 @@ class Source(BaseModel):
     @property
     def section_urls(self) -> list[str]:
         return [self.absolute(u) for u in self.sections]
-
-
-CGNAT = ipaddress.ip_network("100.64.0.0/10")
-
-
-def is_private_host(host: str) -> bool:
-    """Loopback, private, link-local, carrier-grade NAT, multicast or unspecified addresses
-    (IPv4-mapped IPv6 included): nothing a real news site lives on."""
-    if host == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_unspecified
-        or (address.version == 4 and address in CGNAT)
-    )
 
 
 def load_registry(path: Path | str) -> list[Source]:

@@ -26,7 +26,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet import reactor, task
 
-from newsflow.sources import is_private_host
+from spiders.addresses import is_private_host
 from spiders.classify import Refused
 
 log = logging.getLogger(__name__)

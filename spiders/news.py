@@ -7,11 +7,9 @@ requested; articles listed before but never archived (a killed run, an error) ar
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,7 +17,6 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from newsflow.sources import Source
 from spiders.classify import failure_outcome, looks_binary, looks_like_challenge
 from spiders.discovery import (
     DiscoveryError,
@@ -34,6 +31,7 @@ from spiders.discovery import (
     parse_sitemap,
 )
 from spiders.items import PageItem
+from spiders.job import CrawlJob
 from spiders.pipelines import WarcArchivePipeline
 from storage import crawl_state
 from storage.crawl_state import UrlState
@@ -50,24 +48,12 @@ NOT_SENT = {"robots_disallowed", "robots_unreachable", "private_address", "host_
 class NewsSpider(scrapy.Spider):
     name = "news"
 
-    def __init__(
-        self,
-        source: str,
-        known_urls: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        max_pages: str | int | None = None,
-        db_url: str | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, job: CrawlJob, database_url: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.source = Source.model_validate(json.loads(source))
-        self.known: set[str] = set()
-        if known_urls:
-            self.known = set(Path(known_urls).read_text(encoding="utf-8").split())
-        self.since = datetime.fromisoformat(since) if since else None
-        self.until = datetime.fromisoformat(until) if until else None
-        self.max_pages = int(max_pages) if max_pages else None
+        self.source = job.site
+        self.known: set[str] = job.known()
+        self.window = job.window
+        self.max_pages = job.max_pages
         # The site's host plus any host a configured feed, sitemap or section lives on; links
         # elsewhere are counted as offsite here rather than dropped silently by Scrapy.
         listed = [*self.source.feed_urls, *self.source.sitemap_urls, *self.source.section_urls]
@@ -77,23 +63,22 @@ class NewsSpider(scrapy.Spider):
         )
         self.scheduled: set[str] = set()
         self.listings: set[str] = set()
-        self.db_url = db_url
+        self.database_url = database_url
         self.engine = None
         self.state = crawl_state.SourceState(done=set(), pending=[], validators={})
         self._rows: list[UrlState] = []
         self._flushed_at = time.monotonic()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        if self.db_url:
+        if self.database_url:
             from storage import connect
 
-            self.engine = connect(self.db_url)
+            self.engine = connect(self.database_url)
             self.state = crawl_state.load_source_state(
                 self.engine,
                 self.source.name,
                 self.settings.getint("NEWSFLOW_MAX_URL_ATTEMPTS"),
-                since=self.since,
-                until=self.until,
+                in_window=self.window.contains,
             )
             self.known |= {normalize_url(u) for u in self.state.done}
         for url in self.source.feed_urls:
@@ -223,7 +208,8 @@ class NewsSpider(scrapy.Spider):
         for listing in listings:
             if kind == "index":
                 # a child sitemap last changed before the window cannot list anything in it
-                stale = self.since and listing.published and listing.published < self.since
+                since = self.window.since
+                stale = since and listing.published and listing.published < since
                 if listing.url not in self.listings and not stale:
                     yield self._listing_request(listing.url, "sitemap", self.parse_sitemap, 20)
             else:
@@ -276,7 +262,7 @@ class NewsSpider(scrapy.Spider):
             return
         # a retry was in the window of the run that listed it (or is now): a failure must not
         # turn into outside_window the next night and be dropped
-        if not retry and not self._in_window(listing.published):
+        if not retry and not self.window.contains(listing.published):
             self._count("outside_window")
             self._record(
                 UrlState(
@@ -315,13 +301,6 @@ class NewsSpider(scrapy.Spider):
     def _on_site(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
-
-    def _in_window(self, published: datetime | None) -> bool:
-        if published is None:
-            return True
-        if self.since and published < self.since:
-            return False
-        return not (self.until and published >= self.until)
 
     def parse_article(self, response: Response, listing: Listing, via: str) -> Iterator[PageItem]:
         content_type = _header(response, "Content-Type") or ""

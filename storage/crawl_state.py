@@ -12,7 +12,7 @@ Listing documents (feeds, sitemaps, sections, robots.txt) are stored with outcom
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -73,26 +73,20 @@ def content_hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def _in_window(published: datetime | None, since: datetime | None, until: datetime | None) -> bool:
-    if published is None:
-        return False
-    return not (since and published < since) and not (until and published >= until)
-
-
 def load_source_state(
     engine: Engine,
     source: str,
     max_attempts: int = 5,
     *,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    in_window: Callable[[datetime | None], bool] = lambda _published: True,
 ) -> SourceState:
     """URLs that are done, article URLs still to fetch, and listing validators.
 
     A URL requested `max_attempts` times without being archived is no longer retried on its own
     (it is still fetched if a feed or sitemap lists it again). URLs outside an earlier run's
-    window come back when this run's window (`since`/`until`) covers their listed date, since an
-    unchanged listing (304) never names them again; robots-disallowed ones only when listed again.
+    window come back when this run's window (`in_window`, the crawl window's rule) covers their
+    listed date, since an unchanged listing (304) never names them again; robots-disallowed ones
+    only when listed again.
     """
     state = SourceState(done=set(), pending=[], validators={})
     query = select(
@@ -113,8 +107,10 @@ def load_source_state(
                 state.done.add(row.url)
             elif row.attempts < max_attempts:
                 published = utc(row.listed_published)
+                # an undated URL is never left outside a window (the crawl window puts it
+                # inside); a row without a date waits for a listing like a refusal does
                 if row.outcome not in WAIT_FOR_LISTING or (
-                    row.outcome == OUTSIDE_WINDOW and _in_window(published, since, until)
+                    row.outcome == OUTSIDE_WINDOW and published is not None and in_window(published)
                 ):
                     state.pending.append((row.url, published))
                     if row.candidate is not None:

@@ -117,6 +117,37 @@ def _locked_load_rows(conn: Connection, run_id: str, sources: list[str]) -> list
     ).all()
 
 
+@dataclass
+class StageRecord:
+    status: str
+    stats: dict[str, Any]
+
+
+def latest_runs(
+    engine: Engine, source: str, count: int, *, exclude_run_id: str | None = None
+) -> list[dict[str, StageRecord]]:
+    """The source's `count` latest runs (by when they started), oldest first: stage -> record."""
+    recent = (
+        select(runs.c.run_id)
+        .where(runs.c.source == source)
+        .where(runs.c.run_id != (exclude_run_id or ""))
+        .group_by(runs.c.run_id)
+        .order_by(func.max(runs.c.started_at).desc(), runs.c.run_id.desc())
+        .limit(count)
+        .subquery()
+    )
+    statement = (
+        select(runs.c.run_id, runs.c.stage, runs.c.status, runs.c.stats, runs.c.started_at)
+        .where(runs.c.source == source, runs.c.run_id.in_(select(recent.c.run_id)))
+        .order_by(runs.c.started_at, runs.c.id)
+    )
+    found: dict[str, dict[str, StageRecord]] = {}
+    with engine.connect() as conn:
+        for row in conn.execute(statement):
+            found.setdefault(row.run_id, {})[row.stage] = StageRecord(row.status, row.stats or {})
+    return list(found.values())
+
+
 def load_stats(engine: Engine, last: int = 5) -> list[RunStats]:
     """Per-source load counts of the `last` most recent runs, newest run first."""
     recent = (

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from newsflow.airflow_steps import airflow_env, ensure_password_file, prepare_airflow
+from newsflow.airflow.standalone import airflow_env, ensure_password_file, prepare_airflow
 from newsflow.demo_site import load_articles as demo_articles
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,7 +162,7 @@ def test_standalone_rest_trigger_and_grid_screenshot(tmp_path, newsflow_env, mon
     home, port = tmp_path / "airflow", free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "standalone.log"
-    command = [PYTHON, "-m", "newsflow.airflow_steps", "standalone", "--home", str(home)]
+    command = [PYTHON, "-m", "newsflow.airflow.standalone", "--home", str(home)]
     with process([*command, "--port", str(port)], dict(os.environ), log) as proc:
         wait_for(
             "API server",

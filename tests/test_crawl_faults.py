@@ -21,8 +21,10 @@ from newsflow.discover import discover_source
 from newsflow.settings import CrawlSettings, Settings
 from newsflow.sources import Source, load_registry
 from spiders.discovery import DiscoveryError, gunzip_capped
+from spiders.job import CrawlJob
 from spiders.middlewares import retry_after_seconds
 from spiders.run import scrapy_settings
+from spiders.window import CrawlWindow
 from storage import connect
 from storage.archive import read_pages, read_records
 from storage.crawl_state import UrlState, outcomes, save_states
@@ -68,13 +70,16 @@ def _settings(
 
 def _crawl(settings: Settings, run_id: str, until: datetime | None = None) -> pipeline.CrawlReport:
     (report,) = pipeline.crawl(
-        settings, load_registry(settings.sources_file), run_id=run_id, since=SINCE, until=until
+        settings,
+        load_registry(settings.sources_file),
+        run_id=run_id,
+        window=CrawlWindow(SINCE, until),
     )
     return report
 
 
 def _outcomes(settings: Settings) -> dict[str, str]:
-    engine = connect(settings.db_url)
+    engine = connect(settings.database_url)
     try:
         return outcomes(engine, "faults")
     finally:
@@ -274,8 +279,13 @@ def test_real_sources_keep_at_least_one_second_between_requests(tmp_path):
     real = Source(name="real", url="https://news.example/", download_delay=0)
     local = Source(name="demo", url="http://127.0.0.1:8765/", local=True, download_delay=0)
     crawl = CrawlSettings(download_delay=0)
-    assert scrapy_settings(crawl, real, tmp_path / "x.warc.gz").getfloat("DOWNLOAD_DELAY") == 1.0
-    assert scrapy_settings(crawl, local, tmp_path / "x.warc.gz").getfloat("DOWNLOAD_DELAY") == 0
+
+    def delay(source: Source) -> float:
+        job = CrawlJob(source.site(), source.crawl_settings(crawl), str(tmp_path / "x"), "")
+        return scrapy_settings(job).getfloat("DOWNLOAD_DELAY")
+
+    assert delay(real) == 1.0
+    assert delay(local) == 0
 
 
 def test_source_that_only_gets_refused_reports_blocked_not_zero_new(tmp_path):
@@ -283,7 +293,7 @@ def test_source_that_only_gets_refused_reports_blocked_not_zero_new(tmp_path):
     try:
         settings = _settings(tmp_path, site, ["/blocked-feed.xml"])
         report = _crawl(settings, "refused")
-        engine = connect(settings.db_url)
+        engine = connect(settings.database_url)
         with engine.connect() as conn:
             stored = conn.execute(select(runs).where(runs.c.run_id == "refused")).one()
         engine.dispose()
@@ -345,13 +355,16 @@ def _window_crawl(
     settings: Settings, run_id: str, since: datetime, until: datetime | None = None
 ) -> pipeline.CrawlReport:
     (report,) = pipeline.crawl(
-        settings, load_registry(settings.sources_file), run_id=run_id, since=since, until=until
+        settings,
+        load_registry(settings.sources_file),
+        run_id=run_id,
+        window=CrawlWindow(since, until),
     )
     return report
 
 
 def _attempts(settings: Settings) -> dict[str, int]:
-    engine = connect(settings.db_url)
+    engine = connect(settings.database_url)
     try:
         with engine.connect() as conn:
             rows = conn.execute(select(crawl_state.c.url, crawl_state.c.attempts)).all()
@@ -406,7 +419,7 @@ def test_retried_section_candidates_are_still_checked_for_article_markup(
     site = start_fault_site(robots_sitemap=False)
     try:
         settings = _settings(tmp_path, site, [])
-        engine = connect(settings.db_url)
+        engine = connect(settings.database_url)
         failed = [site.url + UNDATED_ARTICLE, site.url + UNDATED_PAGE]
         save_states(
             engine,

@@ -54,7 +54,7 @@ def _article_requests(site) -> list[str]:
 
 
 def _db_counts(settings: Settings) -> tuple[int, int, Counter]:
-    engine = connect(settings.db_url)
+    engine = connect(settings.database_url)
     try:
         with engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(articles)).scalar_one()
@@ -170,7 +170,7 @@ def test_reset_reextract_and_truncated_archives(tmp_path, site, capsys):
     assert newsflow_main(["crawl-state", "demo", "--reset", *base]) == 0
     forgot = re.search(r"forgot the crawl state of (\d+) URLs", capsys.readouterr().out)
     assert forgot and int(forgot.group(1)) >= total
-    engine = connect(settings.db_url)
+    engine = connect(settings.database_url)
     with engine.connect() as conn:
         left = conn.execute(select(func.count()).select_from(crawl_state)).scalar_one()
     engine.dispose()
@@ -263,7 +263,7 @@ def test_one_source_failing_does_not_stop_the_others(tmp_path, site):
             pipeline.run(settings, sources, run_id="mixed")
     finally:
         slow.stop()
-    engine = connect(settings.db_url)
+    engine = connect(settings.database_url)
     try:
         with engine.connect() as conn:
             rows = {r.source: r for r in conn.execute(select(runs).where(runs.c.run_id == "mixed"))}

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from spiders.window import CrawlWindow
 from storage import connect, crawl_state
 from storage.crawl_state import UrlState
 from storage.runs import record_run
@@ -98,14 +99,15 @@ def test_pending_rules_for_refusals_and_windows(databases):  # noqa: F811
             ],
         )
         nightly = crawl_state.load_source_state(
-            engine, "demo", since=datetime(2024, 6, 1, tzinfo=UTC)
+            engine, "demo", in_window=CrawlWindow(since=datetime(2024, 6, 1, tzinfo=UTC)).contains
         )
         assert [url for url, _ in nightly.pending] == ["https://a.example/bomb"]
         backfill = crawl_state.load_source_state(
             engine,
             "demo",
-            since=datetime(2024, 5, 1, tzinfo=UTC),
-            until=datetime(2024, 5, 2, tzinfo=UTC),
+            in_window=CrawlWindow(
+                datetime(2024, 5, 1, tzinfo=UTC), datetime(2024, 5, 2, tzinfo=UTC)
+            ).contains,
         )
         assert sorted(url for url, _ in backfill.pending) == [
             "https://a.example/bomb",

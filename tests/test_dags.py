@@ -17,9 +17,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from newsflow.airflow.anomalies import history
 from newsflow.demo_site import load_articles as demo_articles
 from newsflow.pipeline import safe_run_id
-from storage import connect
+from newsflow.settings import AirflowSettings, load_settings
+from storage import connect, open_database
+from storage.runs import record_run
 from storage.schema import articles
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,7 +144,7 @@ def test_form_rejects_bad_params(dagbag, conf, message):
 
 
 def test_plan_rejects_what_the_schema_cannot(demo_registry):
-    from newsflow.airflow_steps import ParamsError, resolve_plan
+    from newsflow.airflow.params import ParamsError, resolve_plan
     from newsflow.sources import load_registry
 
     registry = load_registry(demo_registry)
@@ -160,45 +163,45 @@ def test_plan_rejects_what_the_schema_cannot(demo_registry):
     backfill = resolve_plan(
         {"reextract": True}, registry=registry, run_type="backfill", interval=interval
     )
-    assert (backfill["since"], backfill["until"], backfill["window_from"]) == (None, None, None)
+    assert not backfill.window and backfill.window_from is None
 
 
 def test_data_interval_is_the_crawl_window_for_scheduled_and_backfill_runs(demo_registry):
-    from newsflow.airflow_steps import resolve_plan
+    from newsflow.airflow.params import resolve_plan
     from newsflow.sources import load_registry
 
     registry = load_registry(demo_registry)
     start, end = datetime(2026, 5, 1, tzinfo=UTC), datetime(2026, 5, 2, tzinfo=UTC)
     for run_type in ("scheduled", "backfill"):
         plan = resolve_plan({}, registry=registry, run_type=run_type, interval=(start, end))
-        assert (plan["since"], plan["until"]) == (start.isoformat(), end.isoformat())
-        assert plan["window_from"] == "data interval"
+        assert (plan.window.since, plan.window.until) == (start, end)
+        assert plan.window_from == "data interval"
     # the window opens earlier by the configured lookback (articles listed late)
     day = timedelta(hours=24)
     late = resolve_plan(
         {}, registry=registry, run_type="scheduled", interval=(start, end), lookback=day
     )
-    assert (late["since"], late["until"]) == ((start - day).isoformat(), end.isoformat())
+    assert (late.window.since, late.window.until) == (start - day, end)
     manual = resolve_plan({}, registry=registry, run_type="manual", interval=(start, end))
-    assert manual["since"] is None and manual["until"] is None
+    assert manual.window.since is None and manual.window.until is None
     given = resolve_plan(
         {"since": "2026-04-01"}, registry=registry, run_type="scheduled", interval=(start, end)
     )
-    assert given["since"].startswith("2026-04-01") and given["window_from"] == "params"
+    assert given.window.since.isoformat().startswith("2026-04-01")
+    assert given.window_from == "params"
     # a date from the form is that day where the source is
     from newsflow.sources import Source
 
     baghdad = [Source(name="b", url="https://b.example/", timezone="Asia/Baghdad")]
     local = resolve_plan({"since": "2026-04-01", "until": "2026-04-02"}, registry=baghdad)
-    assert (local["since"], local["until"]) == (
+    assert (local.window.since.isoformat(), local.window.until.isoformat()) == (
         "2026-04-01T00:00:00+03:00",
         "2026-04-02T00:00:00+03:00",
     )
 
 
 def test_anomaly_checks():
-    from newsflow.airflow_steps import find_anomalies
-    from newsflow.settings import AirflowSettings
+    from newsflow.airflow.anomalies import find_anomalies
 
     cfg = AirflowSettings()
     history = [{"discovered": 40, "flag_rate": 0.05}] * 5
@@ -229,7 +232,7 @@ def test_anomaly_checks():
 def test_failed_crawl_fails_check_or_is_marked(tmp_path, monkeypatch):
     from airflow.sdk.exceptions import AirflowFailException
 
-    from newsflow.airflow_steps import check_step
+    from newsflow.airflow.tasks import check_step
 
     monkeypatch.setenv("NEWSFLOW_DATA_DIR", str(tmp_path / "data"))
     crawl = {"source": "demo", "fetched": 0, "in_window": 3, "status": "failed", "errors": {"x": 3}}
@@ -242,11 +245,12 @@ def test_failed_crawl_fails_check_or_is_marked(tmp_path, monkeypatch):
     assert marked["anomalies"]["demo"][0].startswith("crawl failed: 0 fetched, 3 errors")
     assert marked["note"].startswith("anomaly marked, run kept green: demo")
     # a failed run is not history the next runs are compared with
-    assert not (tmp_path / "data" / "airflow" / "history" / "demo.jsonl").exists()
+    with open_database(load_settings().database_url) as engine:
+        assert history(engine, "demo", AirflowSettings(), "later") == []
 
 
 def test_run_note_reads_like_a_sentence():
-    from newsflow.airflow_steps import run_note
+    from newsflow.airflow.notes import run_note
 
     summary = {
         "sources": ["demo"],
@@ -284,7 +288,7 @@ def test_run_note_reads_like_a_sentence():
 def test_failure_callback_logs_and_posts_to_webhook(webhook, monkeypatch, caplog):
     from types import SimpleNamespace
 
-    from newsflow.airflow_steps import on_task_failure
+    from newsflow.airflow.notes import on_task_failure
 
     url, received = webhook
     monkeypatch.setenv("NEWSFLOW_AIRFLOW__WEBHOOK_URL", url)
@@ -316,7 +320,7 @@ def test_failure_callback_logs_and_posts_to_webhook(webhook, monkeypatch, caplog
 def test_dag_level_failure_callback_reports_a_timed_out_run_once(dagbag, webhook, monkeypatch):
     """The DAGs' own callback (as the DAG processor calls it, with `reason`): a run killed by
     dagrun_timeout reaches the webhook; a task failure is left to that task's callback."""
-    from newsflow.airflow_steps import on_task_failure
+    from newsflow.airflow.notes import on_task_failure
 
     url, received = webhook
     monkeypatch.setenv("NEWSFLOW_AIRFLOW__WEBHOOK_URL", url)
@@ -389,7 +393,7 @@ def fake_api():
 def test_run_note_url_percent_encodes_the_run_id(fake_api, monkeypatch):
     from types import SimpleNamespace
 
-    from newsflow.airflow_steps import set_run_note
+    from newsflow.airflow.notes import set_run_note
     from newsflow.settings import AirflowSettings
 
     port, patched = fake_api
@@ -427,7 +431,7 @@ def test_demo_dag_runs_end_to_end(
 ):
     from types import SimpleNamespace
 
-    from newsflow.airflow_steps import report_step
+    from newsflow.airflow.report import report_step
 
     data_dir = tmp_path / "data"
     monkeypatch.setenv("NEWSFLOW_SOURCES_FILE", str(demo_registry))
@@ -481,10 +485,16 @@ def test_demo_dag_runs_end_to_end(
     # a source listing far fewer articles than its recent runs fails loudly, webhook told
     url, received = webhook
     monkeypatch.setenv("NEWSFLOW_AIRFLOW__WEBHOOK_URL", url)
-    history = data_dir / "airflow" / "history" / "demo.jsonl"
-    history.write_text(
-        "".join(json.dumps({"discovered": 100 * stored, "flag_rate": 0}) + "\n" for _ in range(3))
-    )
+    for night in range(3):
+        record_run(
+            engine,
+            run_id=f"busier-{night}",
+            source="demo",
+            stage="crawl",
+            started_at=datetime.now(UTC) - timedelta(days=3 - night),
+            status="ok",
+            stats={"discovered": 100 * stored},
+        )
     failed = dag.test(run_conf={"reextract": False, "dry_run": False})
     assert failed.state == "failed"
     states = {ti.task_id: ti.state for ti in failed.get_task_instances()}
@@ -611,11 +621,11 @@ def test_crawl_child_gets_the_database_password_in_its_environment_not_argv(
         assert seen, "the crawl child was never seen"
         for argv, environ in seen.values():
             assert "spiders.run" in argv and secret not in argv
-            assert f"NEWSFLOW_CRAWL_STATE_URL={settings.db_url}" in environ.splitlines()
+            assert f"NEWSFLOW_DATABASE_URL={settings.database_url}" in environ.splitlines()
         # and the child did use that database for its crawl state
         from storage.schema import crawl_state
 
-        engine = connect(settings.db_url)
+        engine = connect(settings.database_url)
         assert _rows(engine, crawl_state) >= len(demo_articles())
         engine.dispose()
     finally:
@@ -626,7 +636,7 @@ def test_crawl_child_gets_the_database_password_in_its_environment_not_argv(
 def test_run_note_connection_logs_in_as_a_non_admin_user(tmp_path):
     """`make airflow` and the live tests write notes as `newsflow_api` (role user), not admin; a
     passwords file from before that user keeps its admin password."""
-    from newsflow.airflow_steps import API_USER, airflow_env, ensure_password_file
+    from newsflow.airflow.standalone import API_USER, airflow_env, ensure_password_file
 
     passwords = tmp_path / "passwords.json"
     passwords.touch(mode=0o600)

@@ -31,7 +31,7 @@ BOILERPLATE = [
 
 
 def _counts(settings) -> tuple[int, int]:
-    engine = connect(settings.db_url)
+    engine = connect(settings.database_url)
     with engine.connect() as conn:
         n_articles = conn.execute(select(func.count()).select_from(articles)).scalar_one()
         n_entities = conn.execute(select(func.count()).select_from(entities)).scalar_one()
@@ -51,7 +51,7 @@ def test_run_stores_every_demo_article(first_run):
     expected = demo_articles()
     assert len(expected) >= 20
     assert summary.load.inserted == len(expected)
-    engine = connect(settings.db_url)
+    engine = connect(settings.database_url)
     with engine.connect() as conn:
         stored = {row.title for row in conn.execute(select(articles.c.title))}
     assert stored == {a.title for a in expected}
@@ -60,7 +60,7 @@ def test_run_stores_every_demo_article(first_run):
 def test_anbar_article_is_clean_and_enriched(first_run):
     settings, _, _ = first_run
     truth = next(a for a in demo_articles() if a.title == ANBAR_TITLE)
-    engine = connect(settings.db_url)
+    engine = connect(settings.database_url)
     with engine.connect() as conn:
         row = conn.execute(select(articles).where(articles.c.title == ANBAR_TITLE)).one()
         found = {
@@ -106,7 +106,7 @@ def test_cli_run_prints_a_summary(tmp_path, demo_registry):
             "run",
             "--sources",
             str(demo_registry),
-            "--db",
+            "--database-url",
             f"sqlite:///{db}",
             "--data-dir",
             str(tmp_path / "data"),
@@ -132,7 +132,7 @@ def test_cli_reports_a_bad_database_url_clearly(tmp_path, demo_registry):
             "run",
             "--sources",
             str(demo_registry),
-            "--db",
+            "--database-url",
             "postgresql://newsflow:secret@127.0.0.1:1/none",
             "--data-dir",
             str(tmp_path / "data"),

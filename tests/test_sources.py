@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from newsflow.sources import RegistryError, is_private_host, load_registry, select_sources
+from newsflow.sources import RegistryError, load_registry, select_sources
+from spiders.addresses import is_private_host
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -31,7 +31,7 @@ from sqlalchemy.exc import OperationalError
 
 from extraction.record import Article, Entity
 from newsflow import cli, pipeline
-from newsflow.settings import Settings
+from newsflow.settings import Settings, load_settings
 from storage import DatabaseError, connect, load_articles
 from storage.database import Retry, with_retries
 from storage.export import export_articles
@@ -631,7 +631,7 @@ def test_runs_record_per_source_load_stats(db_url: str, tmp_path: Path, capsys) 
     later = stats[("20261126T010000Z", "demo")]
     assert (later.articles, later.new, later.updated, later.status) == (1, 0, 1, "ok")
 
-    assert cli.main(["stats", "--db", db_url]) == 0
+    assert cli.main(["stats", "--database-url", db_url]) == 0
     out = capsys.readouterr().out
     assert out.index("20261126T010000Z") < out.index("20261125T010000Z")
     assert "other" in out and "duplicates" in out
@@ -645,13 +645,16 @@ def test_cli_search_export_and_db_upgrade(db_url: str, tmp_path: Path, capsys) -
         [],
     )
     engine.dispose()
-    assert cli.main(["db", "upgrade", "--db", db_url]) == 0
+    assert cli.main(["db", "upgrade", "--database-url", db_url]) == 0
     assert head_revision() in capsys.readouterr().out
     args = ["search", "Annah", "--since", "3650d", "--source", "demo", "--entity", "GPE:Anbar"]
-    assert cli.main([*args, "--db", db_url]) == 0
+    assert cli.main([*args, "--database-url", db_url]) == 0
     assert "Annah council" in capsys.readouterr().out
     out_file = tmp_path / "out.jsonl"
-    assert cli.main(["export", "--format", "jsonl", "-o", str(out_file), "--db", db_url]) == 0
+    assert (
+        cli.main(["export", "--format", "jsonl", "-o", str(out_file), "--database-url", db_url])
+        == 0
+    )
     assert json.loads(out_file.read_text())["title"] == "Annah council"
 
 
@@ -740,7 +743,7 @@ def test_postgres_scheme_is_accepted_everywhere(
         pytest.skip("a PostgreSQL URL")
     url = databases.new().replace("postgresql+psycopg2://", "postgres://")
     monkeypatch.setenv("NEWSFLOW_DATABASE_URL", url)
-    engine = connect(Settings().db_url)
+    engine = connect(Settings().database_url)
     assert engine.url.drivername == "postgresql+psycopg2"
     assert load_articles(engine, [make_article(1)], []).inserted == 1
     engine.dispose()
@@ -766,7 +769,9 @@ def test_cli_load_with_the_database_down_keeps_the_records(
     monkeypatch.setenv("NEWSFLOW_DATABASE_RETRIES", "2")
     monkeypatch.setenv("NEWSFLOW_DATABASE_RETRY_BACKOFF_SECONDS", "0.01")
     url = f"postgresql+psycopg2://newsflow:s3cret@127.0.0.1:{closed_port()}/news"
-    code = cli.main(["load", "--run-id", "R1", "--db", url, "--data-dir", str(tmp_path / "data")])
+    code = cli.main(
+        ["load", "--run-id", "R1", "--database-url", url, "--data-dir", str(tmp_path / "data")]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert "newsflow: error: cannot use database postgresql+psycopg2://newsflow:***@" in err
@@ -777,7 +782,7 @@ def test_cli_load_with_the_database_down_keeps_the_records(
 def test_database_url_from_an_airflow_connection(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_NEWSFLOW_DB", "postgres://postgres:pw@127.0.0.1:5432/test")
     assert (
-        Settings(database_conn_id="newsflow_db").db_url
+        load_settings(database_conn_id="newsflow_db").database_url
         == "postgresql+psycopg2://postgres:pw@127.0.0.1:5432/test"
     )
 
@@ -785,7 +790,7 @@ def test_database_url_from_an_airflow_connection(monkeypatch: pytest.MonkeyPatch
 def test_airflow_is_not_imported_without_a_connection_id(tmp_path: Path) -> None:
     script = (
         "import sys; from newsflow.settings import Settings; from newsflow import pipeline; "
-        "Settings(data_dir=sys.argv[1]).db_url; print('airflow' in sys.modules)"
+        "Settings(data_dir=sys.argv[1]).database_url; print('airflow' in sys.modules)"
     )
     out = subprocess.run(
         [sys.executable, "-c", script, str(tmp_path)], cwd=ROOT, capture_output=True, text=True

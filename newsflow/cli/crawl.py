@@ -70,7 +70,7 @@ def discover(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    from storage import connect
+    from storage import open_database
 
     registry = load_registry(settings.sources_file)
     names = {s.name for s in registry}
@@ -80,15 +80,12 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "crawl-state":
         from storage.crawl_state import outcomes, reset_source
 
-        engine = connect(settings.db_url)
-        try:
+        with open_database(settings.database_url) as engine:
             if args.reset:
                 print(f"{source}: forgot the crawl state of {reset_source(engine, source)} URLs")
             else:
                 counts = Counter(outcomes(engine, source).values())
                 print(json.dumps({"source": source, "outcomes": dict(counts)}, indent=2))
-        finally:
-            engine.dispose()
         return 0
     if args.command == "reextract":
         report = pipeline.reextract(settings, registry, source=source, since=args.since)

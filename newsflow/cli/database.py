@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from newsflow.settings import Settings
-from storage import Retry, connect, redact_url
+from storage import Retry, open_database, redact_url
 from storage.export import FORMATS, export_articles
 from storage.migrate import upgrade
 from storage.query import parse_entity, search
@@ -63,13 +63,11 @@ def add_parsers(
 
 
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    engine = connect(
-        settings.db_url, Retry(settings.database_retries, settings.database_retry_backoff_seconds)
-    )
-    try:
+    retry = Retry(settings.database_retries, settings.database_retry_backoff_seconds)
+    with open_database(settings.database_url, retry) as engine:
         if args.command == "db":
             revision = upgrade(engine)
-            print(f"{redact_url(settings.db_url)} is at schema revision {revision}")
+            print(f"{redact_url(settings.database_url)} is at schema revision {revision}")
         elif args.command == "search":
             hits = search(
                 engine,
@@ -94,8 +92,6 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             _print_stats(load_stats(engine, args.runs))
         else:
             raise AssertionError(args.command)
-    finally:
-        engine.dispose()
     return 0
 
 

@@ -9,6 +9,7 @@ import logging
 import re
 import sys
 from collections.abc import Iterator
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,6 +20,7 @@ from newsflow.cli import database as database_commands
 from newsflow.cli import page as page_commands
 from newsflow.settings import Settings, load_settings
 from newsflow.sources import RegistryError, Source, load_registry, select_sources
+from spiders.window import CrawlWindow
 from storage import DatabaseError
 
 
@@ -40,7 +42,7 @@ def parse_when(value: str) -> datetime:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sources", type=Path, help="sources registry (default: sources.yaml)")
-    parser.add_argument("--db", help="database URL (default: SQLite at data/newsflow.db)")
+    parser.add_argument("--database-url", help="database URL (default: SQLite at data/newsflow.db)")
     parser.add_argument("--data-dir", type=Path, help="where archives and extracts go")
 
 
@@ -95,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(
-        database_url=getattr(args, "db", None),
+        database_url=getattr(args, "database_url", None),
         sources_file=getattr(args, "sources", None),
         data_dir=getattr(args, "data_dir", None),
     )
@@ -134,7 +136,7 @@ def _print_summary(summary: pipeline.RunSummary) -> None:
             f"{report.not_modified} not modified, {report.blocked} blocked, "
             f"{report.robots_forbidden} disallowed by robots.txt"
             + (f"; errors: {errors}" if errors else "")
-            + ("" if report.status == "ok" else f" -- {report.status.upper()}")
+            + report.status_suffix()
         )
     extracted = summary.extract
     print(
@@ -150,6 +152,13 @@ def _print_summary(summary: pipeline.RunSummary) -> None:
         f"  stored {loaded.stored} articles: {loaded.inserted} new, {loaded.updated} updated, "
         f"{loaded.unchanged} unchanged; {loaded.entities} entity rows written"
     )
+
+
+def _crawl_window(args: argparse.Namespace) -> CrawlWindow:
+    try:
+        return CrawlWindow(args.since, args.until)
+    except ValueError as exc:
+        build_parser().error(str(exc))
 
 
 def _archived_sources(settings: Settings) -> list[str]:
@@ -185,11 +194,7 @@ def dispatch(args: argparse.Namespace) -> int:
         demo = _demo_site_for(selected) if args.with_demo_site else contextlib.nullcontext()
         with demo:
             summary = pipeline.run(
-                settings,
-                selected,
-                since=args.since,
-                until=args.until,
-                max_pages=args.max_pages,
+                settings, selected, window=_crawl_window(args), max_pages=args.max_pages
             )
         _print_summary(summary)
         return 0
@@ -200,17 +205,16 @@ def dispatch(args: argparse.Namespace) -> int:
             settings,
             selected,
             run_id=run_id,
-            since=args.since,
-            until=args.until,
+            window=_crawl_window(args),
             max_pages=args.max_pages,
         )
-        print(json.dumps({"run_id": run_id, "crawl": [r.__dict__ for r in reports]}, indent=2))
+        print(json.dumps({"run_id": run_id, "crawl": [r.to_dict() for r in reports]}, indent=2))
         return 0
     if args.command == "extract":
         report = pipeline.extract(
             settings, [], run_id=args.run_id, sources=_archived_sources(settings)
         )
-        print(json.dumps(report.__dict__, indent=2))
+        print(json.dumps(asdict(report), indent=2))
         return 0
     if args.command == "load":
         registry = load_registry(settings.sources_file)

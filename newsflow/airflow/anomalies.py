@@ -1,0 +1,78 @@
+"""When a night is not fine: the source was blocked, its crawl failed, it listed far fewer
+articles than it usually does, or far more of its pages failed or were flagged.
+
+"Usually" is the source's recent healthy runs in the `runs` table (crawl status ok, not marked
+anomalous by an earlier check), so a bad week does not become the new normal.
+"""
+
+from __future__ import annotations
+
+import statistics
+
+from sqlalchemy import Engine
+
+from newsflow.pipeline import CrawlReport, SourceQuality
+from newsflow.settings import AirflowSettings
+from storage.runs import StageRecord, latest_runs
+
+CHECK_STAGE = "check"
+ANOMALY = "anomaly"
+
+
+def flag_rate(quality: dict | None) -> float | None:
+    """Share of a source's pages that failed or came out flagged."""
+    return SourceQuality.from_dict(quality).flag_rate if quality else None
+
+
+def healthy(run: dict[str, StageRecord]) -> bool:
+    crawl, check = run.get("crawl"), run.get(CHECK_STAGE)
+    return (crawl is None or crawl.status == "ok") and (check is None or check.status != ANOMALY)
+
+
+def history(engine: Engine, source: str, cfg: AirflowSettings, run_id: str) -> list[dict]:
+    """The source's recent healthy runs before `run_id`, oldest first: what it listed and its
+    flag rate (None where a stage did not run)."""
+    runs = latest_runs(engine, source, 3 * cfg.recent_runs, exclude_run_id=run_id)
+    return [
+        {
+            "discovered": run["crawl"].stats.get("discovered") if "crawl" in run else None,
+            "flag_rate": flag_rate(run["extract"].stats) if "extract" in run else None,
+        }
+        for run in runs
+        if healthy(run)
+    ][-cfg.recent_runs :]
+
+
+def find_anomalies(
+    crawl: dict | None, quality: dict | None, history: list[dict], cfg: AirflowSettings
+) -> list[str]:
+    """Why this source's run should not stay green: blocked, crawl failed (any status but ok), far
+    fewer articles, flags jump."""
+    reasons = []
+    recent = history[-cfg.recent_runs :]
+    if crawl is not None:
+        report = CrawlReport.from_dict(crawl)
+        if report.is_blocked():
+            reasons.append(f"blocked: the site refused {report.blocked} requests")
+        elif report.status != "ok":
+            reasons.append(
+                f"crawl {report.status}: {report.fetched} fetched, {report.error_count} errors "
+                f"({report.in_window} articles in the window)"
+            )
+        listed = [h["discovered"] for h in recent if h.get("discovered") is not None]
+        if len(listed) >= cfg.min_history:
+            usual = statistics.median(listed)
+            if usual > 0 and report.discovered < cfg.min_article_ratio * usual:
+                reasons.append(
+                    f"far fewer articles: {report.discovered} listed, usually {usual:g} "
+                    f"(median of the last {len(listed)} runs)"
+                )
+    rate = flag_rate(quality)
+    rates = [h["flag_rate"] for h in recent if h.get("flag_rate") is not None]
+    if rate is not None and len(rates) >= cfg.min_history:
+        usual = statistics.median(rates)
+        if rate - usual > cfg.max_flag_rate_jump:
+            reasons.append(
+                f"quality flags jumped: {rate:.0%} of pages failed or flagged, usually {usual:.0%}"
+            )
+    return reasons

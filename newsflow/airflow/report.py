@@ -1,0 +1,79 @@
+"""The daily report: per source, the articles first seen and published on each day a load was
+for, rebuilt whenever a load updates the `articles` asset, into `data/reports/<day>.json`."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from newsflow.airflow.params import run_day
+from newsflow.settings import load_settings
+
+log = logging.getLogger(__name__)
+
+
+def report_days(context: Any) -> list[date]:
+    """The days the triggering loads were for (their `day`), else this run's own day.
+
+    Not today's date: a backfill's loads must not rewrite today's report.
+    """
+    days = set()
+    for asset_events in (context.get("triggering_asset_events") or {}).values():
+        for event in asset_events:
+            day = (getattr(event, "extra", None) or {}).get("day")
+            if day:
+                days.add(date.fromisoformat(day))
+    return sorted(days) or [run_day(context.get("dag_run"))]
+
+
+def report_step(context: Any) -> dict:
+    """Each triggering day's per-source summary, written when the `articles` asset is updated."""
+    from sqlalchemy import func, select
+
+    from storage import open_database
+    from storage.schema import articles
+
+    settings = load_settings()
+    triggered_by = []
+    for asset_events in (context.get("triggering_asset_events") or {}).values():
+        for event in asset_events:
+            triggered_by.append(dict(getattr(event, "extra", None) or {}))
+    reports = []
+    with open_database(settings.database_url) as engine, engine.connect() as conn:
+        totals = dict(
+            conn.execute(select(articles.c.source, func.count()).group_by(articles.c.source)).all()
+        )
+        for day in report_days(context):
+            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            end = start + timedelta(days=1)
+            counts = {}
+            for key, column in (
+                ("new", articles.c.first_seen),
+                ("published", articles.c.published),
+            ):
+                rows = conn.execute(
+                    select(articles.c.source, func.count())
+                    .where(column >= start, column < end)
+                    .group_by(articles.c.source)
+                ).all()
+                counts[key] = {source: count for source, count in rows}
+            reports.append({"day": day.isoformat(), **counts, "total": totals})
+    files = []
+    for report in reports:
+        report["triggered_by"] = [t for t in triggered_by if t.get("day") in (None, report["day"])]
+        out = settings.data_dir / "reports" / f"{report['day']}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+        files.append(str(out))
+        for source in sorted(totals):
+            log.info(
+                "%s %s: %d new, %d published that day, %d in total",
+                report["day"],
+                source,
+                report["new"].get(source, 0),
+                report["published"].get(source, 0),
+                totals[source],
+            )
+    return {"days": [r["day"] for r in reports], "reports": reports, "files": files}
