@@ -28,12 +28,15 @@ run: install
 system-deps:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
+# The layer contracts (pyproject.toml [tool.importlinter], docs/architecture.md) first: seconds.
 test: install system-deps
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -ra
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -15,8 +15,10 @@ from newsflow.pipeline.reports import (
     ReextractReport,
     RunSummary,
     SourceQuality,
+    new_run_id,
+    safe_run_id,
 )
-from newsflow.pipeline.running import new_run_id, reextract, run, safe_run_id
+from newsflow.pipeline.running import reextract, run
 
 __all__ = [
     "CrawlError",

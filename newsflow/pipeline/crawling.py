@@ -16,7 +16,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newsflow.pipeline.reports import CrawlReport
+from newsflow.pipeline.reports import CrawlReport, safe_run_id
 from newsflow.settings import PROJECT_ROOT, Settings
 from newsflow.sources import Source
 from spiders.job import DATABASE_URL_ENV, CrawlJob
@@ -51,8 +51,6 @@ def crawl(
     A dry run leaves the crawl state and `runs` alone and writes its WARC into the run's folder,
     not the archive: otherwise the pages it fetched would count as done for the next real run.
     """
-    from newsflow.pipeline.running import safe_run_id
-
     run_id = safe_run_id(run_id)
     window = window or CrawlWindow()
     with open_database(settings.database_url) as engine:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from newsflow.pipeline.reports import ExtractReport, SourceQuality
+from newsflow.pipeline.reports import ExtractReport, SourceQuality, safe_run_id
 from newsflow.settings import Settings
 from storage import crawl_state, known_urls, open_database
 from storage.archive import ArchivedPage, ArchiveError, read_pages, run_archives, source_archives
@@ -153,7 +153,6 @@ def extract(
     from extraction.bounds import BoundedExtractor
     from extraction.entities import add_entities_by_language
     from extraction.quality import flag_counts
-    from newsflow.pipeline.running import safe_run_id
 
     run_id = safe_run_id(run_id)
     started_at = datetime.now(UTC)

@@ -1,12 +1,24 @@
-"""What each step reports, and the rules that judge a crawl: written once, read by the CLI
-summary, the Airflow checks and notes, and the `runs` table."""
+"""What each step reports, under which run id, and the rules that judge a crawl: written once,
+read by the CLI summary, the Airflow checks and notes, and the `runs` table."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from storage import LoadReport
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    return (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+
+
+def safe_run_id(run_id: str) -> str:
+    """Airflow run ids contain ':' and '+'; keep file names portable."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", run_id)
+
 
 # Statuses a refusal shows as when the crawl report predates the `blocked` count.
 _REFUSED_STATUSES = ("403", "429")

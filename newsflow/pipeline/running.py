@@ -1,26 +1,16 @@
-"""A whole run (crawl, extract, load, in order), re-extraction from the archive, and run ids."""
+"""A whole run (crawl, extract, load, in order) and re-extraction from the archive."""
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 from newsflow.pipeline.crawling import CrawlError, crawl
 from newsflow.pipeline.extracting import complete_archives, extract
 from newsflow.pipeline.loading import load
-from newsflow.pipeline.reports import ReextractReport, RunSummary
+from newsflow.pipeline.reports import ReextractReport, RunSummary, new_run_id
 from newsflow.settings import Settings
 from newsflow.sources import Source
 from spiders.window import CrawlWindow
-
-
-def new_run_id(now: datetime | None = None) -> str:
-    return (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-
-
-def safe_run_id(run_id: str) -> str:
-    """Airflow run ids contain ':' and '+'; keep file names portable."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", run_id)
 
 
 def run(
