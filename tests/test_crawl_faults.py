@@ -279,13 +279,14 @@ def test_real_sources_keep_at_least_one_second_between_requests(tmp_path):
     real = Source(name="real", url="https://news.example/", download_delay=0)
     local = Source(name="demo", url="http://127.0.0.1:8765/", local=True, download_delay=0)
     crawl = CrawlSettings(download_delay=0)
+    assert _scrapy_settings(crawl, real, tmp_path).getfloat("DOWNLOAD_DELAY") == 1.0
+    assert _scrapy_settings(crawl, local, tmp_path).getfloat("DOWNLOAD_DELAY") == 0
 
-    def delay(source: Source) -> float:
-        job = CrawlJob(source.site(), source.crawl_settings(crawl), str(tmp_path / "x"), "")
-        return scrapy_settings(job).getfloat("DOWNLOAD_DELAY")
 
-    assert delay(real) == 1.0
-    assert delay(local) == 0
+def _scrapy_settings(base: CrawlSettings, source: Source, tmp_path: Path):
+    """The Scrapy settings of a crawl child of `source`, built as the pipeline builds them."""
+    job = CrawlJob(source.site(), source.crawl_settings(base), str(tmp_path / "x.warc.gz"), "")
+    return scrapy_settings(job)
 
 
 def test_source_that_only_gets_refused_reports_blocked_not_zero_new(tmp_path):
@@ -619,10 +620,10 @@ def test_per_source_crawl_settings_override_the_global_ones(tmp_path):
     times = sorted(t for t, path, _ in site.requests if path.startswith("/news/"))
     assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.45
     real = Source(name="real", url="https://news.example/", crawl={"download_delay": 0})
-    built = scrapy_settings(CrawlSettings(timeout_seconds=5), real, tmp_path / "x.warc.gz")
+    built = _scrapy_settings(CrawlSettings(timeout_seconds=5), real, tmp_path)
     assert (built.getfloat("DOWNLOAD_DELAY"), built.getbool("ROBOTSTXT_OBEY")) == (1.0, True)
     timed = Source(name="real", url="https://news.example/", crawl={"timeout_seconds": 9})
-    assert scrapy_settings(CrawlSettings(), timed, tmp_path / "x").getfloat("DOWNLOAD_TIMEOUT") == 9
+    assert _scrapy_settings(CrawlSettings(), timed, tmp_path).getfloat("DOWNLOAD_TIMEOUT") == 9
 
 
 def test_sources_discover_reads_gzipped_sitemaps_from_robots_txt():
