@@ -13,11 +13,14 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from storage.database import Retry, create_database_engine, database_error, redact_url, with_retries
-from storage.migrate import upgrade
 
 
 def connect(url: str, retry: Retry | None = None) -> Engine:
     """Create an engine and migrate the schema to the latest revision; the caller disposes it."""
+    # Alembic loads only when a database is opened: importing storage (a DAG file being parsed)
+    # must stay cheap.
+    from storage.migrate import upgrade
+
     engine = create_database_engine(url)
     try:
         with_retries(lambda: upgrade(engine), retry or Retry(), f"connecting to {redact_url(url)}")
