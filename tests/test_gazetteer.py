@@ -144,8 +144,27 @@ def test_ambiguous_names_match_in_their_unambiguous_forms() -> None:
     assert ids("زار وفد محافظة المثنى.") == {"iq.muthanna"}
 
 
+def test_sorani_endings_are_stripped_only_from_kurdish_names() -> None:
+    kurdish = {"ههولێر", "سلێماني", "بهغدا"}
+    for word, name in [
+        ("هەولێردا", "هەولێر"),
+        ("هەولێرەوە", "هەولێر"),
+        ("هەولێری", "هەولێر"),
+        ("سلێمانییەوە", "سلێمانی"),
+        ("بەغداوە", "بەغدا"),
+    ]:
+        reading = resolve(word, set(), set(), kurdish)
+        assert reading is not None and word[: reading.name_end] == name, word
+    assert resolve("هەولێرستان", set(), set(), kurdish) is None
+    # In Arabic a final yeh makes another word: the Baghdadi is a person, not Baghdad.
+    assert found("قال البغدادي إن الأنباري وصل إلى بغداد.") == [("بغداد", "GPE", "iq.baghdad")]
+
+
 def test_kurdish_sorani_article_uses_the_neutral_tokenizer() -> None:
-    text = "هێزەکانی پێشمەرگە لە هەولێر و ئەنبار، داعش. حکوومەتی هەرێمی کوردستان."
+    text = (
+        "هێزەکانی پێشمەرگە لە هەولێرەوە گەیشتنە ئەنبار، داعش. "
+        "حکوومەتی هەرێمی کوردستان لە هەولێردا کۆبووەوە."
+    )
     article = Article(url="https://example.com/ckb", language="ckb", text=text)
     add_entities_by_language([article])
     assert load_blank("ckb").lang == "xx"
@@ -153,6 +172,9 @@ def test_kurdish_sorani_article_uses_the_neutral_tokenizer() -> None:
         "no NER model for language 'ckb': only gazetteer entities were looked for "
         "(blank 'xx' pipeline: spaCy has no 'ckb' tokenizer here)"
     )
+    assert [(e.text, e.count) for e in article.entities if e.id == "iq.erbil"] == [("هەولێر", 2)]
+    for entity in article.entities:
+        assert text[entity.first_offset :].startswith(entity.text)
     assert {(e.text, e.id) for e in article.entities} == {
         ("پێشمەرگە", "iq.peshmerga"),
         ("هەولێر", "iq.erbil"),
