@@ -139,9 +139,17 @@ def search(
     statement = _filtered(statement, since=since, source=source, entity=entity).limit(limit)
     with engine.connect() as conn:
         return [
-            SearchHit(r.id, r.source, r.title, r.url, r.published, " ".join(r.snippet.split()))
+            SearchHit(r.id, r.source, r.title, r.url, r.published, _snippet(r.snippet, query))
             for r in conn.execute(statement)
         ]
+
+
+def _snippet(text: str, query: str) -> str:
+    """One line; the start of an article (a search by entity alone) ends at a whole word."""
+    words = text.split()
+    if not query.split() and len(text) >= _LEAD_CHARS and len(words) > 1:
+        words = [*words[:-1], "…"]
+    return " ".join(words)
 
 
 def iter_export_rows(
