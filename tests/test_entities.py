@@ -13,15 +13,14 @@ from extraction import Article, extract_article
 from extraction.entities import (
     DEFAULT_GAZETTEERS,
     DEFAULT_MODEL,
-    GAZETTEER_DIR,
     add_entities,
     add_entities_by_language,
     chunk_text,
-    gazetteer_files,
     load_nlp,
     normalise_entity,
     script_share,
 )
+from extraction.gazetteer import GAZETTEER_DIR, gazetteer_files
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
 
