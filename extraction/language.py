@@ -13,9 +13,11 @@ import functools
 NON_LATIN_LANGUAGES = frozenset(
     {
         *("ar", "fa", "ur", "ps", "ckb", "he", "yi", "el", "hy", "ka", "am"),
-        *("ru", "uk", "bg", "mk", "be", "kk", "ky", "tg", "mn"),
-        *("zh", "ja", "ko", "th", "lo", "km", "my"),
-        *("hi", "mr", "ne", "bn", "pa", "gu", "ta", "te", "kn", "ml", "si"),
+        # py3langid's Arabic dialects, Southern Kurdish (what it calls Sorani), Uyghur
+        *("ary", "arz", "sdh", "ug", "hbo", "grc"),
+        *("ru", "uk", "bg", "mk", "be", "kk", "ky", "tg", "mn", "tt", "ba"),
+        *("zh", "yue", "wuu", "ja", "ko", "th", "lo", "km", "my", "dz"),
+        *("hi", "mr", "ne", "bn", "pa", "gu", "ta", "te", "kn", "ml", "si", "or", "as", "sa"),
     }
 )
 # Shorter bodies are not detected: too little text for a reliable guess.

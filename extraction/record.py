@@ -15,10 +15,14 @@ from typing import Any
 
 @dataclass
 class Entity:
+    """A name as written in the article (``text``), with the gazetteer ``id`` of the entity it
+    names when the gazetteer knows it: "Anbar", "al-Anbar" and "الأنبار" share one id."""
+
     text: str
     label: str
     count: int = 1
     first_offset: int = 0
+    id: str | None = None
 
 
 @dataclass

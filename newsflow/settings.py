@@ -64,8 +64,8 @@ class Settings(BaseSettings):
     gazetteers: list[Path] = Field(default_factory=list)
     ner_batch_size: int = Field(32, ge=1)
     ner_processes: int = Field(1, ge=1)
-    # Models for other languages by primary code ({de = "de_core_news_sm"}); spacy_model serves its
-    # own language. Articles in a language with no model get no entities and a note.
+    # Models for other languages by primary code ({fr = "fr_core_news_sm"}); spacy_model serves its
+    # own language. Articles in a language with no model get the gazetteer's entities alone.
     ner_models: dict[str, str] = Field(default_factory=dict)
     # Per-page bounds of the extract step (extraction.bounds): larger pages are refused unparsed.
     extract_timeout_seconds: float = Field(30.0, gt=0)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from storage.entity_search import EntityQuery
 from storage.query import EXPORT_COLUMNS, iter_export_rows
 
 FORMATS = ("jsonl", "parquet", "csv")
@@ -31,13 +33,15 @@ def export_articles(
     *,
     since: datetime | None = None,
     source: str | None = None,
+    entity: Sequence[EntityQuery | tuple] | None = None,
 ) -> int:
-    """Write the selected articles to `path` (via a `.part` file) and return how many."""
+    """Write the selected articles (published since `since`, of `source`, naming every
+    `entity`) to `path` (via a `.part` file) and return how many."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; have: {', '.join(FORMATS)}")
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".part")
-    rows = iter_export_rows(engine, since=since, source=source)
+    rows = iter_export_rows(engine, since=since, source=source, entity=entity)
     count = {"jsonl": _jsonl, "csv": _csv, "parquet": _parquet}[fmt](rows, partial)
     partial.replace(path)
     return count
@@ -76,6 +80,7 @@ def _parquet(rows, path: Path, chunk: int = 5000) -> int:
         [
             ("label", pa.string()),
             ("text", pa.string()),
+            ("id", pa.string()),
             ("count", pa.int32()),
             ("offset", pa.int32()),
         ]

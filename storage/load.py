@@ -268,14 +268,14 @@ def _load_batch(conn: Connection, good: dict[str, Article], near_distance: int) 
         conn.execute(delete(entities).where(entities.c.article_id.in_(ids)))
         conn.execute(delete(simhash_bands).where(simhash_bands.c.article_id.in_(ids)))
         entity_rows = {
-            (article_id, e.label, e.text): (e.count, e.first_offset)
+            (article_id, e.label, e.text): (e.count, e.first_offset, e.id)
             for key, article_id in rewritten.items()
             for e in good[key].entities
         }
         insert_rows(
             conn,
             entities,
-            ("article_id", "label", "text", "count", "first_offset"),
+            ("article_id", "label", "text", "count", "first_offset", "entity_id"),
             [(*k, *v) for k, v in entity_rows.items()],
         )
         insert_rows(

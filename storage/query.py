@@ -7,7 +7,7 @@ query must appear; there is no stemming on either backend.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,13 +15,13 @@ from sqlalchemy import (
     Engine,
     Select,
     column,
-    exists,
     func,
     literal_column,
     select,
     table,
 )
 
+from storage.entity_search import EntityQuery, names_entity
 from storage.schema import articles, entities, utc
 from storage.urls import normalize_url
 
@@ -62,35 +62,25 @@ class SearchHit:
     snippet: str
 
 
-def parse_entity(value: str) -> tuple[str, str]:
-    """`GPE:Anbar` -> ("GPE", "Anbar")."""
-    label, sep, text = value.partition(":")
-    if not sep or not label or not text:
-        raise ValueError(f"entity {value!r} is not LABEL:TEXT (e.g. GPE:Anbar)")
-    return label.strip().upper(), text.strip()
-
-
 def _filtered(
     statement: Select,
     *,
     since: datetime | None = None,
     source: str | None = None,
-    entity: list[tuple[str, str]] | None = None,
+    entity: Sequence[EntityQuery | tuple] | None = None,
 ) -> Select:
     if since is not None:
         when = func.coalesce(articles.c.published, articles.c.first_seen)
         statement = statement.where(when >= utc(since))
     if source:
         statement = statement.where(articles.c.source == source)
-    for label, text in entity or []:
-        statement = statement.where(
-            exists().where(
-                entities.c.article_id == articles.c.id,
-                entities.c.label == label,
-                func.lower(entities.c.text) == text.lower(),
-            )
-        )
+    for query in entity or []:
+        statement = statement.where(names_entity(query))
     return statement
+
+
+# A search by entity alone shows the start of each article (about 25 words).
+_LEAD_CHARS = 160
 
 
 def _fts_terms(query: str) -> str:
@@ -104,15 +94,21 @@ def search(
     *,
     since: datetime | None = None,
     source: str | None = None,
-    entity: list[tuple[str, str]] | None = None,
+    entity: Sequence[EntityQuery | tuple] | None = None,
     limit: int = 20,
 ) -> list[SearchHit]:
-    """Articles containing every word of `query`, best match first."""
-    if not query.split():
-        return []
+    """Articles containing every word of `query`, best match first; with no words, the
+    articles naming every `entity`, newest first."""
     fields = (articles.c.id, articles.c.source, articles.c.title, articles.c.url)
     published = articles.c.published
-    if engine.dialect.name == "postgresql":
+    if not query.split():
+        if not entity:
+            return []
+        when = func.coalesce(articles.c.published, articles.c.first_seen)
+        statement = select(
+            *fields, published, func.substr(articles.c.text, 1, _LEAD_CHARS).label("snippet")
+        ).order_by(when.desc(), articles.c.id.desc())
+    elif engine.dialect.name == "postgresql":
         tsquery = func.plainto_tsquery("simple", query)
         statement = (
             select(
@@ -143,9 +139,17 @@ def search(
     statement = _filtered(statement, since=since, source=source, entity=entity).limit(limit)
     with engine.connect() as conn:
         return [
-            SearchHit(r.id, r.source, r.title, r.url, r.published, " ".join(r.snippet.split()))
+            SearchHit(r.id, r.source, r.title, r.url, r.published, _snippet(r.snippet, query))
             for r in conn.execute(statement)
         ]
+
+
+def _snippet(text: str, query: str) -> str:
+    """One line; the start of an article (a search by entity alone) ends at a whole word."""
+    words = text.split()
+    if not query.split() and len(text) >= _LEAD_CHARS and len(words) > 1:
+        words = [*words[:-1], "…"]
+    return " ".join(words)
 
 
 def iter_export_rows(
@@ -153,11 +157,15 @@ def iter_export_rows(
     *,
     since: datetime | None = None,
     source: str | None = None,
+    entity: Sequence[EntityQuery | tuple] | None = None,
     batch_size: int = 1000,
 ) -> Iterator[dict]:
     """Stored articles as plain dicts, each with its `entities` list, in id order."""
     statement = _filtered(
-        select(*(articles.c[name] for name in EXPORT_COLUMNS)), since=since, source=source
+        select(*(articles.c[name] for name in EXPORT_COLUMNS)),
+        since=since,
+        source=source,
+        entity=entity,
     ).order_by(articles.c.id)
     with engine.connect() as conn:
         result = conn.execution_options(yield_per=batch_size).execute(statement)
@@ -170,7 +178,13 @@ def iter_export_rows(
                 .order_by(entities.c.article_id, entities.c.first_offset, entities.c.label)
             ):
                 found[e.article_id].append(
-                    {"label": e.label, "text": e.text, "count": e.count, "offset": e.first_offset}
+                    {
+                        "label": e.label,
+                        "text": e.text,
+                        "id": e.entity_id,
+                        "count": e.count,
+                        "offset": e.first_offset,
+                    }
                 )
             for row in rows:
                 for key in ("published", "modified", "fetched_at", "first_seen", "last_seen"):

@@ -73,6 +73,10 @@ entities = Table(
     Column("text", Text, primary_key=True),
     Column("count", Integer, nullable=False),
     Column("first_offset", Integer, nullable=False),
+    # The gazetteer id of the entity this name (as written) names: "Anbar", "al-Anbar" and
+    # "الأنبار" share "iq.anbar". NULL for names the gazetteer does not know.
+    Column("entity_id", String(255)),
+    Index("ix_entities_entity_id", "entity_id"),
 )
 
 article_versions = Table(

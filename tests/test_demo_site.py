@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from datetime import date
 from html import unescape
 from pathlib import Path
 
 import pytest
 
 from newsflow.demo_site import DemoArticle, DemoSite, load_articles, start_demo_site
+from newsflow.demo_site.render import tag_path
 
 SEED = Path("/work/shared/seed/anbar-article.txt")
 ANBAR_TITLE = "UPDATED: Iraqi forces kill 12 IS militants during clashes west of Anbar"
@@ -166,6 +169,71 @@ def test_anbar_page_has_body_and_boilerplate(site: DemoSite, anbar: DemoArticle)
     assert 'content="2017-07-31T14:12:00+03:00"' in text
     assert '<meta name="author" content="Mohamed Mostafa">' in text
     assert '"@type": "NewsArticle"' in text
+
+
+def fetch_bytes(url: str) -> tuple[str, bytes]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.headers["Content-Type"], response.read()
+
+
+@pytest.mark.parametrize(
+    ("slug", "language", "charset"),
+    [
+        ("iraqi-forces-kill-12-daesh-militants-west-of-anbar-ar", "ar", "UTF-8"),
+        ("bridge-linking-hit-and-ramadi-reopens-ar", "ar", "windows-1256"),
+        ("erbil-receives-families-displaced-from-anbar-ckb", "ckb", "UTF-8"),
+    ],
+)
+def test_arabic_and_kurdish_pages_in_their_encodings(
+    site: DemoSite, slug: str, language: str, charset: str
+) -> None:
+    article = next(a for a in load_articles() if a.slug == slug)
+    assert article.language == language
+    content_type, body = fetch_bytes(site.url + article.path)
+    assert content_type == f"text/html; charset={charset.lower()}"
+    if charset != "UTF-8":
+        with pytest.raises(UnicodeDecodeError):
+            body.decode("utf-8")
+    html = unescape(body.decode(charset))
+    assert f'<html lang="{language}" dir="rtl">' in html
+    assert f'<meta charset="{charset}">' in html
+    assert f'<h1 class="entry-title">{article.title}</h1>' in html
+    for paragraph in article.paragraphs:
+        assert f"<p>{paragraph}</p>" in html
+    # Arabic tags live under percent-encoded slugs, as WordPress writes them.
+    for tag in article.tags:
+        path = tag_path(tag)
+        assert path.startswith("/tag/%d") and path.isascii()
+        assert fetch(site.url + path)[0] == 200
+
+
+def test_arabic_stories_are_written_for_the_site() -> None:
+    arabic = [a for a in load_articles() if a.language == "ar"]
+    assert {a.encoding for a in arabic} == {"utf-8", "windows-1256"}
+    annah = next(a for a in arabic if "عانة" in " ".join(a.paragraphs))
+    assert "الأنبار" in annah.title and annah.published.date() == date(2017, 7, 31)
+
+
+def test_an_article_its_encoding_cannot_hold_is_refused(tmp_path, monkeypatch) -> None:
+    from newsflow.demo_site import content
+
+    raw = [
+        {
+            "slug": "x",
+            "title": "عنوان — Ωmega",
+            "section": "security",
+            "author": "A",
+            "published": "2017-08-01T11:05:00+03:00",
+            "encoding": "windows-1256",
+            "image": {"file": "x.png", "caption": ["c"]},
+            "paragraphs": ["p"],
+        }
+    ]
+    data = tmp_path / "articles.yaml"
+    data.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(content, "DATA_FILE", data)
+    with pytest.raises(ValueError, match="x: 'عنوان — Ωmega'... cannot be written in windows-1256"):
+        load_articles()
 
 
 def test_pages_without_jsonld_still_have_meta(site: DemoSite) -> None:

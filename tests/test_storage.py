@@ -34,9 +34,10 @@ from newsflow import cli, pipeline
 from newsflow.settings import Settings, load_settings
 from storage import DatabaseError, connect, load_articles
 from storage.database import Retry, with_retries
+from storage.entity_search import EntityQuery, entity_counts, parse_entity
 from storage.export import export_articles
 from storage.migrate import alembic_config, current_revision, head_revision, include_name
-from storage.query import iter_export_rows, parse_entity, search
+from storage.query import iter_export_rows, search
 from storage.runs import load_stats
 from storage.schema import article_versions, articles, entities, metadata, runs
 
@@ -656,6 +657,210 @@ def test_cli_search_export_and_db_upgrade(db_url: str, tmp_path: Path, capsys) -
         == 0
     )
     assert json.loads(out_file.read_text())["title"] == "Annah council"
+
+
+# -- entities across languages -------------------------------------------------------------------
+
+
+def _anbar_in_three_languages() -> list[Article]:
+    english = make_article(
+        1,
+        title="Troops advance on Annah",
+        text="Troops advanced on Annah, west of Anbar, on Monday.",
+        entities=[
+            Entity("Annah", "GPE", 1, 20, "iq.anah"),
+            Entity("Anbar", "GPE", 1, 35, "iq.anbar"),
+        ],
+    )
+    transliterated = make_article(
+        2,
+        title="Council meets in Ramadi",
+        text="The council of al-Anbar met in Ramadi.",
+        entities=[
+            Entity("al-Anbar", "GPE", 1, 15, "iq.anbar"),
+            Entity("Ramadi", "GPE", 1, 31, "iq.ramadi"),
+        ],
+    )
+    arabic = make_article(
+        3,
+        title="القوات العراقية تتقدم نحو عانة",
+        language="ar",
+        text="تقدمت القوات العراقية نحو عانة غرب الأنبار، وقُتل مسلحون من داعش في والقائم.",
+        entities=[
+            Entity("عانة", "GPE", 1, 27, "iq.anah"),
+            Entity("الأنبار", "GPE", 1, 35, "iq.anbar"),
+            Entity("داعش", "ORG", 1, 58, "iq.islamic-state"),
+        ],
+    )
+    unrelated = make_article(
+        4,
+        title="Anbar Council",
+        entities=[Entity("Anbar Council", "ORG", 1, 0)],
+    )
+    return [english, transliterated, arabic, unrelated]
+
+
+def test_entity_ids_are_stored_and_search_finds_every_spelling(db_url: str) -> None:
+    english, transliterated, arabic, _ = records = _anbar_in_three_languages()
+    engine = connect(db_url)
+    load_articles(engine, records, [])
+    with engine.connect() as conn:
+        stored = {(r.text, r.entity_id) for r in conn.execute(select(entities))}
+    assert {("الأنبار", "iq.anbar"), ("al-Anbar", "iq.anbar"), ("Anbar Council", None)} <= stored
+
+    anbar_titles = {english.title, transliterated.title, arabic.title}
+    # By a name the stored rows carry: every article whose entity has the same id.
+    hits = search(engine, "", entity=[parse_entity("GPE:Anbar")])
+    assert {h.title for h in hits} == anbar_titles
+    assert [h.title for h in hits] == [english.title, transliterated.title, arabic.title]
+    assert hits[0].snippet.startswith("Troops advanced on Annah")
+    assert {h.title for h in search(engine, "", entity=[("GPE", "الأنبار")])} == anbar_titles
+    # By ids looked up in a gazetteer: a spelling no article uses, or the id itself.
+    looked_up = EntityQuery("GPE", "Al Anbar", {"iq.anbar"})
+    assert {h.title for h in search(engine, "", entity=[looked_up])} == anbar_titles
+    # The label still counts, and a name without an id matches as written only.
+    assert search(engine, "", entity=[("ORG", "Anbar")]) == []
+    assert [h.title for h in search(engine, "", entity=[("ORG", "anbar council")])] == [
+        "Anbar Council"
+    ]
+    # Words and entities together; two entities must both be named.
+    assert [h.title for h in search(engine, "Annah", entity=[("GPE", "Anbar")])] == [english.title]
+    both = [("GPE", "Anbar"), ("ORG", "Daesh", {"iq.islamic-state"})]
+    assert [h.title for h in search(engine, "", entity=both)] == [arabic.title]
+    assert search(engine, "") == []
+    engine.dispose()
+
+
+def test_export_carries_entity_ids_and_filters_by_entity(db_url: str, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    records = _anbar_in_three_languages()
+    engine = connect(db_url)
+    load_articles(engine, records, [])
+    query = [EntityQuery("GPE", "Anbar", {"iq.anbar"})]
+    assert export_articles(engine, tmp_path / "a.jsonl", "jsonl", entity=query) == 3
+    rows = [json.loads(line) for line in (tmp_path / "a.jsonl").read_text().splitlines()]
+    assert {e["id"] for row in rows for e in row["entities"] if e["label"] == "GPE"} == {
+        "iq.anah",
+        "iq.anbar",
+        "iq.ramadi",
+    }
+    arabic = next(row for row in rows if row["language"] == "ar")
+    assert arabic["entities"][1] == {
+        "label": "GPE",
+        "text": "الأنبار",
+        "id": "iq.anbar",
+        "count": 1,
+        "offset": 35,
+    }
+    assert export_articles(engine, tmp_path / "a.parquet", "parquet", entity=query) == 3
+    ids = {
+        e["id"] for r in pq.read_table(tmp_path / "a.parquet").to_pylist() for e in r["entities"]
+    }
+    assert "iq.islamic-state" in ids
+    counts = {c.entity_id: c for c in entity_counts(engine)}
+    engine.dispose()
+    assert counts["iq.anbar"].articles == 3
+    assert counts["iq.anbar"].label == "GPE"
+    assert sorted(counts["iq.anbar"].names) == [("Anbar", 1), ("al-Anbar", 1), ("الأنبار", 1)]
+    assert counts["iq.anah"].articles == 2
+    assert set(counts) == {"iq.anbar", "iq.anah", "iq.ramadi", "iq.islamic-state"}
+
+
+def test_cli_search_by_entity_uses_the_gazetteer(db_url: str, tmp_path: Path, capsys) -> None:
+    engine = connect(db_url)
+    load_articles(engine, _anbar_in_three_languages(), [])
+    # No stored row is written "Al Anbar": only the gazetteer knows it is iq.anbar.
+    assert search(engine, "", entity=[("GPE", "Al Anbar")]) == []
+    engine.dispose()
+    assert cli.main(["search", "--entity", "GPE:al anbar", "--database-url", db_url]) == 0
+    out = capsys.readouterr().out
+    assert "Troops advance on Annah" in out and "القوات العراقية تتقدم نحو عانة" in out
+    assert "Council meets in Ramadi" in out and "3 article(s)" in out
+    assert cli.main(["search", "--entity", "GPE:iq.anah", "--database-url", db_url]) == 0
+    assert "2 article(s)" in capsys.readouterr().out
+    assert cli.main(["search", "--database-url", db_url]) == 2
+    assert "search needs words to look for, or --entity" in capsys.readouterr().err
+    out_file = tmp_path / "anbar.jsonl"
+    args = ["export", "--entity", "ORG:ISIS", "-o", str(out_file), "--database-url", db_url]
+    assert cli.main(args) == 0
+    assert [json.loads(line)["title"] for line in out_file.read_text().splitlines()] == [
+        "القوات العراقية تتقدم نحو عانة"
+    ]
+
+
+def test_cli_stats_counts_articles_per_entity_id(db_url: str, capsys) -> None:
+    engine = connect(db_url)
+    load_articles(engine, _anbar_in_three_languages(), [])
+    engine.dispose()
+    assert cli.main(["stats", "--entities", "2", "--database-url", db_url]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3
+    assert lines[1].split()[:3] == ["iq.anbar", "GPE", "3"]
+    assert "الأنبار (1)" in lines[1] and "al-Anbar (1)" in lines[1]
+    assert lines[2].split()[:3] == ["iq.anah", "GPE", "2"]
+    assert cli.main(["stats", "--entities", "--source", "nowhere", "--database-url", db_url]) == 0
+    assert "no entities with a gazetteer id stored yet" in capsys.readouterr().out
+
+
+def test_migration_0005_gives_stored_entities_their_gazetteer_ids(db_url: str) -> None:
+    engine = connect(db_url)
+    load_articles(engine, [make_article(1, entities=[])], [])
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0004")
+        article_id = conn.scalar(select(articles.c.id))
+        for label, name in [
+            ("GPE", "Anbar"),
+            ("GPE", "al-Anbar"),
+            ("ORG", "ISIS"),
+            ("ORG", "Anbar"),
+        ]:
+            conn.execute(
+                text(
+                    "INSERT INTO entities (article_id, label, text, count, first_offset) "
+                    "VALUES (:a, :l, :t, 1, 0)"
+                ),
+                {"a": article_id, "l": label, "t": name},
+            )
+    engine.dispose()
+    engine = connect(db_url)
+    with engine.connect() as conn:
+        assert current_revision(conn) == head_revision()
+        found = {(r.label, r.text): r.entity_id for r in conn.execute(select(entities))}
+    engine.dispose()
+    assert found == {
+        ("GPE", "Anbar"): "iq.anbar",
+        ("GPE", "al-Anbar"): "iq.anbar",
+        ("ORG", "ISIS"): "iq.islamic-state",
+        ("ORG", "Anbar"): None,
+    }
+
+
+ARABIC_BODY = (
+    "قُتِلَ مسلحون في محافظة الأنبار أمس، وقالت مصادر إن القوات وصلت إلى بغداد وبالأنبار أيضاً."
+)
+
+
+def test_full_text_search_finds_arabic_words(db_url: str) -> None:
+    """What each backend does with Arabic: whole words as written are found on both; neither
+    strips the prefixes glued to a word (وبالأنبار is its own word); vowel marks split a word
+    into pieces on SQLite (unicode61 reads them as separators) and stay part of it on PostgreSQL,
+    so a word written with marks is found only with the same marks on either."""
+    story = make_article(1, title="مقتل مسلحين في الأنبار", language="ar", text=ARABIC_BODY)
+    engine = connect(db_url)
+    load_articles(engine, [story, make_article(2)], [])
+
+    def titles(query: str) -> list[str | None]:
+        return [h.title for h in search(engine, query)]
+
+    for words in ("الأنبار", "مسلحين", "بغداد", "وبالأنبار", "محافظة الأنبار", "قُتِلَ"):
+        assert titles(words) == [story.title], words
+    assert "[الأنبار]" in search(engine, "الأنبار")[0].snippet
+    for words in ("قتل", "الانبار", "أنبار", "Ramadi الأنبار"):
+        assert titles(words) == [], words
+    # A mark at the end of a word (tanween) is dropped by SQLite, kept by PostgreSQL.
+    assert titles("أيضا") == ([story.title] if db_url.startswith("sqlite") else [])
+    engine.dispose()
 
 
 # -- failures ------------------------------------------------------------------------------------

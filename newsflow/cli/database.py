@@ -6,24 +6,52 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from newsflow.settings import Settings
 from storage import Retry, open_database, redact_url
+from storage.entity_search import EntityQuery, entity_counts, parse_entity
 from storage.export import FORMATS, export_articles
 from storage.migrate import upgrade
-from storage.query import parse_entity, search
+from storage.query import search
 from storage.runs import load_stats
 
 COMMANDS = ("db", "search", "export", "stats")
 
 
-def _entity(value: str) -> tuple[str, str]:
+def _entity(value: str) -> EntityQuery:
     try:
         return parse_entity(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _with_gazetteer_ids(queries: list[EntityQuery] | None, settings: Settings) -> list:
+    """Each `--entity` with the ids its name has in the gazetteers (shipped and configured),
+    so `GPE:Anbar` also finds "al-Anbar" and "الأنبار"; a name no gazetteer knows is matched as
+    written."""
+    if not queries:
+        return []
+    from extraction.gazetteer import DEFAULT_GAZETTEERS, gazetteer_ids, name_key
+
+    table = gazetteer_ids([*DEFAULT_GAZETTEERS, *settings.gazetteers])
+    return [
+        EntityQuery(q.label, q.text, frozenset(table.get((q.label, name_key(q.text)), ())))
+        for q in queries
+    ]
+
+
+def _entity_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--entity",
+        type=_entity,
+        action="append",
+        metavar="LABEL:NAME",
+        help="only articles naming this entity, in any spelling the gazetteer knows "
+        "(GPE:Anbar also finds al-Anbar and الأنبار; or its id, GPE:iq.anbar); repeatable",
+    )
 
 
 def add_parsers(
@@ -37,16 +65,15 @@ def add_parsers(
     common(db)
 
     found = commands.add_parser("search", help="full-text search of the stored articles")
-    found.add_argument("query", help="words that must all appear (title or body)")
+    found.add_argument(
+        "query",
+        nargs="?",
+        default="",
+        help="words that must all appear (title or body); may be left out with --entity",
+    )
     found.add_argument("--since", type=parse_when, help="published since (2024-05-01, 7d, 12h)")
     found.add_argument("--source", help="only this source")
-    found.add_argument(
-        "--entity",
-        type=_entity,
-        action="append",
-        metavar="LABEL:TEXT",
-        help="only articles naming this entity, e.g. GPE:Anbar (repeatable)",
-    )
+    _entity_option(found)
     found.add_argument("--limit", type=int, default=20)
     common(found)
 
@@ -55,14 +82,28 @@ def add_parsers(
     export.add_argument("-o", "--output", type=Path, help="default: data/export/articles.FORMAT")
     export.add_argument("--since", type=parse_when, help="published since (2024-05-01, 7d, 12h)")
     export.add_argument("--source", help="only this source")
+    _entity_option(export)
     common(export)
 
     stats = commands.add_parser("stats", help="per-source load counts of the last runs")
     stats.add_argument("--runs", type=int, default=5, help="how many recent runs (default 5)")
+    stats.add_argument(
+        "--entities",
+        type=int,
+        nargs="?",
+        const=20,
+        metavar="N",
+        help="instead: the N gazetteer entities (default 20) named by the most articles",
+    )
+    stats.add_argument("--since", type=parse_when, help="with --entities: published since")
+    stats.add_argument("--source", help="with --entities: only this source")
     common(stats)
 
 
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "search" and not args.query.split() and not args.entity:
+        print("newsflow: error: search needs words to look for, or --entity", file=sys.stderr)
+        return 2
     retry = Retry(settings.database_retries, settings.database_retry_backoff_seconds)
     with open_database(settings.database_url, retry) as engine:
         if args.command == "db":
@@ -74,7 +115,7 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 args.query,
                 since=args.since,
                 source=args.source,
-                entity=args.entity,
+                entity=_with_gazetteer_ids(args.entity, settings),
                 limit=args.limit,
             )
             for hit in hits:
@@ -85,9 +126,19 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         elif args.command == "export":
             output = args.output or settings.data_dir / "export" / f"articles.{args.format}"
             count = export_articles(
-                engine, output, args.format, since=args.since, source=args.source
+                engine,
+                output,
+                args.format,
+                since=args.since,
+                source=args.source,
+                entity=_with_gazetteer_ids(args.entity, settings),
             )
             print(f"wrote {count} articles to {output}")
+        elif args.command == "stats" and args.entities is not None:
+            counts = entity_counts(
+                engine, since=args.since, source=args.source, limit=args.entities
+            )
+            _print_entity_counts(counts)
         elif args.command == "stats":
             _print_stats(load_stats(engine, args.runs))
         else:
@@ -112,3 +163,13 @@ def _print_stats(rows) -> None:
             f"  {row.source:16} {row.status:8} {row.articles:8} {row.new:6} {row.updated:8} "
             f"{row.duplicates:10} {row.failed:6}"
         )
+
+
+def _print_entity_counts(counts) -> None:
+    if not counts:
+        print("no entities with a gazetteer id stored yet")
+        return
+    print(f"  {'entity':32} {'label':6} {'articles':>8}  names (articles)")
+    for count in counts:
+        names = ", ".join(f"{name} ({n})" for name, n in count.names)
+        print(f"  {count.entity_id:32} {count.label:6} {count.articles:8}  {names}")

@@ -5,11 +5,13 @@ Everything here is plain data; rendering lives in ``render.py`` and HTTP in ``se
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import yaml
 
@@ -49,6 +51,8 @@ class DemoArticle:
     related_paths: list[str] = field(default_factory=list)
     jsonld: bool = True
     post_id: int = 0
+    language: str = "en"
+    encoding: str = "utf-8"
 
     @property
     def section_name(self) -> str:
@@ -69,9 +73,15 @@ class DemoArticle:
 
 
 def slugify(text: str) -> str:
-    """Lower-case ASCII words joined by hyphens, like WordPress' sanitize_title."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """Lower-case ASCII words joined by hyphens, like WordPress' sanitize_title; a text with no
+    Latin letters (an Arabic tag) keeps its words, percent-encoded in lower case as WordPress
+    writes them."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if slug:
+        return slug
+    words = re.sub(r"[^\w]+", "-", text.lower()).strip("-")
+    return quote(words, safe="-").lower()
 
 
 def _parse_time(value: str) -> datetime:
@@ -94,6 +104,17 @@ def _build(raw: dict) -> DemoArticle:
     captions = list(image["caption"]) + [line for f in figures for line in f.caption]
     if raw["section"] not in SECTIONS:
         raise ValueError(f"unknown section {raw['section']!r} for {slug}")
+    encoding = str(raw.get("encoding", "utf-8"))
+    try:
+        codecs.lookup(encoding)
+    except LookupError as exc:
+        raise ValueError(f"{slug}: unknown encoding {encoding!r}") from exc
+    own_text = [raw["title"], raw["author"], *raw["paragraphs"], *captions, *raw.get("tags", [])]
+    for text in own_text:
+        try:
+            text.encode(encoding)
+        except UnicodeEncodeError as exc:
+            raise ValueError(f"{slug}: {text[:40]!r}... cannot be written in {encoding}") from exc
     return DemoArticle(
         slug=slug,
         path=f"/{published:%Y/%m/%d}/{slug}/",
@@ -110,6 +131,8 @@ def _build(raw: dict) -> DemoArticle:
         image_caption=list(image["caption"]),
         figures=figures,
         jsonld=bool(raw.get("jsonld", True)),
+        language=str(raw.get("language", "en")),
+        encoding=encoding,
     )
 
 

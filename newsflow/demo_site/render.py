@@ -28,6 +28,16 @@ def _display_date(moment: datetime) -> str:
     return f"{moment:%B} {moment.day}, {moment:%Y}"
 
 
+# Languages written right to left, among those the demo site serves.
+_RIGHT_TO_LEFT = frozenset({"ar", "ckb", "fa", "ur", "he"})
+# og:locale of the languages the demo site serves (en_US otherwise).
+_LOCALES = {"ar": "ar_IQ", "ckb": "ckb_IQ"}
+
+
+def _direction(language: str) -> str:
+    return "rtl" if language in _RIGHT_TO_LEFT else "ltr"
+
+
 def _cdata(text: str) -> str:
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
@@ -121,11 +131,14 @@ def _page(
     main: str,
     body_class: str,
     head: str = "",
+    language: str = "en",
+    charset: str = "UTF-8",
 ) -> str:
+    lang = 'lang="en-US"' if language == "en" else f'lang="{language}" dir="{_direction(language)}"'
     return f"""<!DOCTYPE html>
-<html lang="en-US">
+<html {lang}>
 <head>
-<meta charset="UTF-8">
+<meta charset="{charset}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{_e(title)}</title>
 <link rel="alternate" type="application/rss+xml" title="{SITE_NAME} &raquo; Feed" \
@@ -260,7 +273,7 @@ def _article_head(base: str, article: DemoArticle) -> str:
     lines = [
         f'<meta name="description" content="{_e(article.excerpt)}">',
         f'<link rel="canonical" href="{url}">',
-        '<meta property="og:locale" content="en_US">',
+        f'<meta property="og:locale" content="{_LOCALES.get(article.language, "en_US")}">',
         '<meta property="og:type" content="article">',
         f'<meta property="og:title" content="{_e(article.title)}">',
         f'<meta property="og:description" content="{_e(article.excerpt)}">',
@@ -290,6 +303,7 @@ def _jsonld(base: str, article: DemoArticle) -> str:
         "@type": "NewsArticle",
         "mainEntityOfPage": {"@type": "WebPage", "@id": base + article.path},
         "headline": article.title,
+        "inLanguage": article.language,
         "datePublished": article.published.isoformat(),
         "dateModified": article.updated.isoformat(),
         "author": {
@@ -425,6 +439,8 @@ rel="category tag">{article.section_name}</a></span>
         body_class=f"post-template-default single single-post postid-{article.post_id} "
         f"single-format-standard category-{article.section}",
         head=_article_head(base, article),
+        language=article.language,
+        charset=article.encoding.upper() if article.encoding == "utf-8" else article.encoding,
     )
 
 
@@ -485,8 +501,8 @@ def news_sitemap(base: str, articles: list[DemoArticle]) -> str:
 <loc>{base}{a.path}</loc>
 <lastmod>{a.updated.isoformat()}</lastmod>
 <news:news>
-<news:publication><news:name>{SITE_NAME}</news:name><news:language>en</news:language>\
-</news:publication>
+<news:publication><news:name>{SITE_NAME}</news:name>\
+<news:language>{a.language}</news:language></news:publication>
 <news:publication_date>{a.published.isoformat()}</news:publication_date>
 <news:title>{_e(a.title)}</news:title>
 <news:keywords>{_e(", ".join(a.tags))}</news:keywords>

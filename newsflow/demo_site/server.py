@@ -114,8 +114,9 @@ def build_routes(articles: list[DemoArticle]) -> dict[str, Route]:
         archive(render.author_path(author), f"Author: {author}", members, "author")
 
     for article in articles:
-        page = partial(render.article_page, articles=articles, article=article)
-        routes[article.path] = Route(HTML, page, article.updated)
+        page = partial(_encoded_article, articles=articles, article=article)
+        content_type = f"text/html; charset={article.encoding}"
+        routes[article.path] = Route(content_type, page, article.updated)
         for image in [article.image, *(f.image for f in article.figures)]:
             routes[image] = Route(
                 "image/png",
@@ -123,6 +124,14 @@ def build_routes(articles: list[DemoArticle]) -> dict[str, Route]:
                 article.published,
             )
     return routes
+
+
+def _encoded_article(base: str, articles: list[DemoArticle], article: DemoArticle) -> bytes:
+    """The article page in its own encoding; characters of the page frame (other stories'
+    titles in the sidebar) that it cannot hold become character references, as on a real
+    site."""
+    page = render.article_page(base, articles, article)
+    return page.encode(article.encoding, errors="xmlcharrefreplace")
 
 
 class DemoHandler(BaseHTTPRequestHandler):

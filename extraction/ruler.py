@@ -1,0 +1,106 @@
+"""The gazetteer as pipeline components: an EntityRuler, and for Arabic-script names the
+:class:`ArabicNames` component before it.
+
+Latin-script names match as written (``ORTH``, the ruler's phrase matcher). An Arabic-script
+name's words become a token pattern on ``NORM`` holding each word's key
+(:func:`extraction.arabic.letters`), and :class:`ArabicNames` sets a token's ``NORM`` to the key
+of the name it reads as (:func:`extraction.arabic.resolve`: spelling variants, prefixes), so one
+line per name covers its written forms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from extraction.arabic import ARABIC_SCRIPT, Reading, is_kurdish, letters, resolve
+from extraction.gazetteer import read_gazetteer
+
+ARABIC_NAMES = "arabic_names"
+
+
+@dataclass(frozen=True)
+class NameKeys:
+    """The keys :func:`extraction.arabic.resolve` reads words against: every word of every
+    Arabic-script name, first words (may carry prefixes), last words of names written in
+    Kurdish (may carry Sorani endings)."""
+
+    whole: frozenset[str] = frozenset()
+    first: frozenset[str] = frozenset()
+    last_kurdish: frozenset[str] = frozenset()
+
+    def read(self, word: str) -> Reading | None:
+        return resolve(word, self.whole, self.first, self.last_kurdish)
+
+
+@Language.factory(ARABIC_NAMES)
+def _make_arabic_names(nlp: Language, name: str) -> ArabicNames:
+    return ArabicNames()
+
+
+class ArabicNames:
+    """Pipeline component: an Arabic-script token that reads as a gazetteer name gets the
+    name's key as its ``NORM`` (other tokens keep theirs, so a statistical NER sees them as
+    before)."""
+
+    def __init__(self) -> None:
+        self.keys = NameKeys()
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not self.keys.whole or not ARABIC_SCRIPT.search(doc.text):
+            return doc
+        for token in doc:
+            if ARABIC_SCRIPT.search(token.text):
+                reading = self.keys.read(token.text)
+                if reading is not None:
+                    token.norm_ = reading.key
+        return doc
+
+
+def arabic_token_patterns(
+    patterns: Iterable[dict], make_doc: Callable[[str], Doc]
+) -> tuple[list[dict], NameKeys]:
+    """Patterns with every Arabic-script phrase turned into a token pattern on the key of each
+    word (its Latin or punctuation words stay ``ORTH``), and the keys for
+    :class:`ArabicNames`."""
+    converted: list[dict] = []
+    whole: set[str] = set()
+    first: set[str] = set()
+    last_kurdish: set[str] = set()
+    for pattern in patterns:
+        phrase = pattern["pattern"]
+        if not isinstance(phrase, str) or not ARABIC_SCRIPT.search(phrase):
+            converted.append(pattern)
+            continue
+        words = [token.text for token in make_doc(phrase)]
+        tokens = []
+        for word in words:
+            if ARABIC_SCRIPT.search(word):
+                whole.add(letters(word))
+                tokens.append({"NORM": letters(word)})
+            else:
+                tokens.append({"ORTH": word})
+        if ARABIC_SCRIPT.search(words[0]):
+            first.add(letters(words[0]))
+        if is_kurdish(phrase) and ARABIC_SCRIPT.search(words[-1]):
+            last_kurdish.add(letters(words[-1]))
+        converted.append({**pattern, "pattern": tokens})
+    return converted, NameKeys(frozenset(whole), frozenset(first), frozenset(last_kurdish))
+
+
+def add_gazetteer_ruler(nlp: Language, files: Sequence[Path], *, before: str | None) -> None:
+    """Add the gazetteer's ruler (and, for Arabic-script names, :class:`ArabicNames` in front
+    of it) to ``nlp``, before the component ``before`` (None: at the end)."""
+    patterns = [p for path in files for p in read_gazetteer(path)]
+    patterns, keys = arabic_token_patterns(patterns, nlp.make_doc)
+    where = {"before": before} if before else {}
+    if keys.whole:
+        nlp.add_pipe(ARABIC_NAMES, **where).keys = keys
+    ruler = nlp.add_pipe(
+        "entity_ruler", **where, config={"overwrite_ents": False, "validate": True}
+    )
+    ruler.add_patterns(patterns)
