@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from extraction import PARAGRAPH_SEPARATOR, Article, extract_article
+from extraction.boilerplate import prune_boilerplate
 from extraction.errors import LISTING_ERROR
 from extraction.quality import (
     boilerplate_kinds,
@@ -167,3 +169,15 @@ def test_data_table_with_a_paragraph_per_cell_stays_a_table() -> None:
     html = f"<html><body><article>{prose}<table>{rows}</table>{prose}</article></body></html>"
     article = extract_article(html, "https://gulfports.example/news/berths/")
     assert "| North | 23 |\n| South | 19 |" in article.text
+
+
+def test_a_furniture_word_beside_the_articles_own_class_does_not_prune_it() -> None:
+    """The story's <div class="bo-article-text js-dynamic-advertorial"> holds under half the
+    page's text (long menus around it): "article-text" names it, so "advert" does not drop it,
+    while the real ad slot next to it goes."""
+    tree = lxml.html.document_fromstring((FIXTURES / "body_content_class.html").read_bytes())
+    prune_boilerplate(tree)
+    text = tree.text_content()
+    assert "Die Hafenarbeiter von Umm Qasr" in text
+    assert "vierzig Schiffen" in text
+    assert "Anzeige" not in text
