@@ -181,3 +181,24 @@ def test_a_furniture_word_beside_the_articles_own_class_does_not_prune_it() -> N
     assert "Die Hafenarbeiter von Umm Qasr" in text
     assert "vierzig Schiffen" in text
     assert "Anzeige" not in text
+
+
+def test_paywall_and_safety_net_flags_are_counted_per_source() -> None:
+    """A subscribers-only page's short body is a teaser, not a failure: ``paywall`` says so
+    per source, and ``body_fallback`` counts the pages the body safety net rescued."""
+    teaser = Article(url="u1", source="a", title="T", text="Short teaser.", free_access=False)
+    rescued = Article(url="u2", source="a", title="T", text="A paragraph. " * 40)
+    teaser.quality_flags = quality_flags(teaser)
+    rescued.quality_flags = quality_flags(rescued, body_fallback=True)
+    assert teaser.quality_flags == ["short_text", "no_date", "paywall"]
+    assert rescued.quality_flags == ["no_date", "body_fallback"]
+    assert flag_counts([teaser, rescued])["a"] == {
+        "body_fallback": 1,
+        "no_date": 2,
+        "paywall": 1,
+        "short_text": 1,
+    }
+    free = Article(url="u3", title="T", text="A paragraph. " * 40, free_access=True)
+    assert "paywall" not in quality_flags(free)
+    record = Article(url="u4", authors=["Jane Doe", "AP"], agencies=["AP"], free_access=False)
+    assert Article.from_dict(record.to_dict()) == record
