@@ -1,11 +1,48 @@
-"""Credited authors, people first, agencies and newsrooms kept, and the wire credit on its own."""
+"""Credited authors, people first, agencies and newsrooms kept, and the wire credit on its own
+(fixture pages, one per kind of miss; then bylines as strings)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from extraction import Article, extract_article
 from extraction.agencies import agency, dateline_agencies
 from extraction.authors import clean_authors, site_name_keys
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
+URL = "https://gulfports.example/news/umm-qasr-strike/"
+
+
+def extract(name: str) -> Article:
+    return extract_article((FIXTURES / name).read_bytes(), URL)
+
+
+def test_names_are_split_on_the_page_languages_and() -> None:
+    """ "Av Kari Nordmann og Ola Hansen" on a Norwegian page (lang="nb")."""
+    assert extract("byline_conjunction.html").authors == ["Kari Nordmann", "Ola Hansen"]
+
+
+def test_label_and_bracketed_initials_are_not_part_of_the_name() -> None:
+    """ "<span>Autor</span> <span>Elena Oberholzer (obe)</span>" in the markup."""
+    assert extract("byline_author_label.html").authors == ["Elena Oberholzer"]
+
+
+def test_agency_beside_a_person_is_kept_and_reported_as_the_wire_credit() -> None:
+    article = extract("byline_agency.html")
+    assert article.authors == ["Lina Haddad", "Agence France-Presse"]
+    assert article.agencies == ["AFP"]
+
+
+def test_the_outlet_counts_when_it_is_the_only_credit() -> None:
+    """JSON-LD author: a reference to the site's own Organization object."""
+    assert extract("byline_site_only.html").authors == ["Gulf Ports Review"]
+
+
+def test_json_ld_references_and_split_names_are_followed() -> None:
+    """author: [{"@id": ...}] naming a Person with givenName and familyName only."""
+    assert extract("byline_references.html").authors == ["Layla Hassan"]
 
 
 @pytest.mark.parametrize(
