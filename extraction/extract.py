@@ -1,7 +1,7 @@
 """HTML page -> :class:`Article`: body text, captions and metadata.
 
 The page is parsed once with lxml into a :class:`~extraction.page.Page` (tree, meta tags,
-JSON-LD) that every reader shares: title, bylines, dates and the other metadata are read
+JSON-LD) that every reader shares: title, bylines, dates, paywall and the other metadata are read
 from the full tree, then captions and page furniture are pruned (see
 :mod:`extraction.boilerplate`) and trafilatura extracts the body from what is left, with a safety
 net (see :mod:`extraction.body`). Paragraphs in ``Article.text`` are separated by a blank line
@@ -34,6 +34,7 @@ from extraction.dedup import simhash
 from extraction.errors import MEMORY_ERROR, TOO_DEEP_ERROR
 from extraction.language import article_language
 from extraction.page import read_page
+from extraction.paywall import free_access
 from extraction.quality import quality_flags
 from extraction.record import Article
 from extraction.titles import headline
@@ -152,6 +153,7 @@ def _extract(
     article.section = metadata.section(page)
     article.tags = metadata.tags(page)
     article.image = metadata.image(page)
+    article.free_access = free_access(page)
 
     teasers = listing_teasers(page)
     page_chars = paragraph_chars(tree)
