@@ -144,37 +144,36 @@ def _title_tag(page: Page) -> str | None:
     return _clean(element.text_content()) if element is not None else None
 
 
-def statements(page: Page) -> list[str | None]:
+def statements(page: Page, site_keys: set[str]) -> list[str | None]:
     """The page's headline statements, most trusted first (None where a source is missing).
 
-    The ``<h1>`` counts as one only when the page has a single one; with several (a rail of
-    teasers set in ``<h1>``), each still helps to clean the others.
+    The ``<h1>`` counts as one only when the page has a single one and it is not the site's
+    name (a logo); with several (a rail of teasers set in ``<h1>``), each still helps to clean
+    the others.
     """
     headline = page.article.get("headline")
     if isinstance(headline, list):
         headline = next((item for item in headline if isinstance(item, str)), None)
     h1s = _h1s(page)
+    h1 = h1s[0] if len(h1s) == 1 and _compact(h1s[0]) not in site_keys else None
     return [
         _clean(headline),
         _clean(next(iter(page.meta.get("og:title", [])), None)),
         _clean(next(iter(page.meta.get("twitter:title", [])), None)),
-        h1s[0] if len(h1s) == 1 else None,
+        h1,
         _title_tag(page),
         _clean(next(iter(names(page.article.get("name"))), None)),
     ]
 
 
 def headline(page: Page, site_keys: set[str]) -> str | None:
-    """The article's headline, cleaned by the page's other statements of it and its site name.
-
-    A statement that is just the site's name (a logo set in the only ``<h1>``) is passed over.
-    """
-    candidates = statements(page)
+    """The article's headline, cleaned by the page's other statements of it and its site name."""
+    candidates = statements(page, site_keys)
     known = [c for c in candidates if c] + _h1s(page)
     for candidate in candidates:
         if not candidate:
             continue
         title = strip_site(_reduced(candidate, known), site_keys)
-        if title and _compact(title) not in site_keys:
+        if title:
             return title
     return None

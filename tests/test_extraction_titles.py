@@ -8,7 +8,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from extraction import extract_article
+from extraction import extract_article, metadata
 from extraction.authors import site_name_keys
 from extraction.page import read_page
 from extraction.titles import headline, strip_site
@@ -77,3 +77,29 @@ def test_a_shorter_statement_is_only_taken_when_it_is_the_larger_part() -> None:
     assert (
         headline(page, set()) == "Strike: Dockworkers at Umm Qasr return to work after eleven days"
     )
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "expected"),
+    [
+        # The only <h1> is the logo: the <title>, cut of the site's name, is the headline.
+        (
+            "<title>Hafenarbeiter beenden Streik | Hafenbote</title>"
+            '<meta property="og:site_name" content="Hafenbote">',
+            '<h1 class="logo">Hafenbote</h1>',
+            "Hafenarbeiter beenden Streik",
+        ),
+        # A template that states the headline as the site's name still has its headline.
+        (
+            '<meta property="og:title" content="Hafenarbeiter beenden Streik">'
+            '<meta name="application-name" content="Hafenarbeiter beenden Streik">',
+            "<h1>Hafenarbeiter beenden Streik</h1>",
+            "Hafenarbeiter beenden Streik",
+        ),
+    ],
+)
+def test_site_name_statements(head: str, body: str, expected: str) -> None:
+    html = f"<html><head>{head}</head><body>{body}</body></html>"
+    page = read_page(lxml.html.document_fromstring(html), URL)
+    keys = site_name_keys(metadata.site_names(page), URL)
+    assert headline(page, keys) == expected
