@@ -76,35 +76,44 @@ _TAXONOMY_PREFIXES = ("tag-", "category-")
 # furniture word next to it ("js-dynamic-advertorial").
 _CONTENT_NAME = re.compile(r"(?:article|story|entry|post)[-_]?(?:body|text|content)")
 
-# Headings that introduce furniture; compared after lower-casing and dropping a final colon.
+# Headings that introduce furniture, in the languages of the sources; compared after
+# lower-casing and dropping a final colon. A heading may also start with one of the prefixes
+# ("More from The Nation").
 FURNITURE_HEADINGS = frozenset(
     {
-        "leave a reply",
-        "leave a comment",
-        "comments",
-        "related",
-        "related posts",
-        "related articles",
-        "related news",
-        "related stories",
-        "read more",
-        "read also",
-        "more stories",
-        "more from",
-        "you may also like",
-        "recommended",
-        "share this",
-        "share",
-        "subscribe",
+        *("leave a reply", "leave a comment", "comments", "related", "related posts"),
+        *("related articles", "related news", "related stories", "read more", "read also"),
+        *("more stories", "more from", "you may also like", "recommended", "share this"),
+        *("share", "subscribe", "most read", "most popular", "popular", "trending"),
+        *("auch interessant", "mehr zum thema", "das könnte sie auch interessieren"),
+        *("meistgelesen", "weitere artikel", "kommentare", "lesen sie auch"),
+        *("les også", "mest lest", "læs også", "mest læste", "läs också", "mest läst"),
+        *("lees ook", "meest gelezen", "lire aussi", "à lire aussi", "sur le même sujet"),
+        *("les plus lus", "commentaires", "lee también", "noticias relacionadas"),
+        *("más leídas", "lo más leído", "comentarios", "leggi anche", "articoli correlati"),
+        *("i più letti", "commenti", "leia também", "mais lidas", "czytaj też"),
+        *("czytaj także", "najczęściej czytane", "komentarze", "читайте также"),
     }
 )
+FURNITURE_HEADING_PREFIXES = ("more from ", "more on ", "mehr aus ", "mehr von ", "mehr zu ")
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _BLOCK_TAGS = frozenset({"p", "li", "div"})
+_LIST_TAGS = frozenset({"ul", "ol"})
+LINK_LIST_MIN_ITEMS = 3
+LINK_LIST_SHARE = 0.9
 # Links that wrap a heading: cards pointing at other stories.
 _TEASER_LINKS = XPath("//a[.//h1 or .//h2 or .//h3 or .//h4 or .//h5 or .//h6]")
 
-# Labels of inline cross-links ("Read more: <a>Other story</a>").
-READ_MORE_LABELS = ("read more:", "read also:", "related:", "see also:", "also read:")
+# Labels of inline cross-links ("Read more: <a>Other story</a>"), in the sources' languages;
+# compared with the block's text after lower-casing and closing up " :" (French spacing).
+READ_MORE_LABELS = (
+    *("read more:", "read also:", "related:", "see also:", "also read:", "more:"),
+    *("lesen sie auch:", "mehr zum thema:", "auch interessant:", "siehe auch:"),
+    *("weiterlesen:", "les også:", "les mer:", "læs også:", "læs mere:", "läs också:"),
+    *("läs mer:", "lees ook:", "lees meer:", "lire aussi:", "à lire aussi:", "lire la suite:"),
+    *("lee también:", "lea también:", "leer más:", "leggi anche:", "leia também:"),
+    *("leia mais:", "czytaj też:", "czytaj także:", "čtěte také:", "читайте также:"),
+)
 _READ_MORE_MAX_CHARS = 300
 _READ_MORE_FIRST_WORDS = frozenset(label.split()[0].rstrip(":") for label in READ_MORE_LABELS)
 
@@ -185,7 +194,7 @@ def _is_read_more(element: HtmlElement) -> bool:
     """A short "Read more: <link>" block; its first word is looked at before anything else."""
     if _first_word(element) not in _READ_MORE_FIRST_WORDS or element.find(".//a") is None:
         return False
-    text = _text(element).lower()
+    text = _text(element).lower().replace(" :", ":")
     return text.startswith(READ_MORE_LABELS) and len(text) <= _READ_MORE_MAX_CHARS
 
 
@@ -194,7 +203,8 @@ def _paragraph_chars(element: HtmlElement) -> int:
 
 
 def _is_furniture_heading(heading: HtmlElement) -> bool:
-    return _text(heading).lower().rstrip(":").strip() in FURNITURE_HEADINGS
+    text = _text(heading).lower().rstrip(":").strip()
+    return text in FURNITURE_HEADINGS or text.startswith(FURNITURE_HEADING_PREFIXES)
 
 
 def _marked(tree: HtmlElement) -> tuple[list[HtmlElement], list[HtmlElement]]:
@@ -212,6 +222,20 @@ def _marked(tree: HtmlElement) -> tuple[list[HtmlElement], list[HtmlElement]]:
         ):
             furniture.append(element)
     return furniture, mains
+
+
+def _is_link_list(element: HtmlElement) -> bool:
+    """A list of at least LINK_LIST_MIN_ITEMS items that are all links: headlines of other
+    stories, not the article's own list."""
+    items = [child for child in element if child.tag == "li"]
+    if len(items) < LINK_LIST_MIN_ITEMS:
+        return False
+    for item in items:
+        text = len("".join(item.text_content().split()))
+        linked = sum(len("".join(a.text_content().split())) for a in item.iter("a"))
+        if not text or linked < LINK_LIST_SHARE * text:
+            return False
+    return True
 
 
 def prune_boilerplate(tree: HtmlElement) -> None:
@@ -233,6 +257,7 @@ def prune_boilerplate(tree: HtmlElement) -> None:
             tag in FURNITURE_TAGS
             or (named and _is_furniture_name(names))
             or (tag in _BLOCK_TAGS and _is_read_more(element))
+            or (tag in _LIST_TAGS and _is_link_list(element))
         ):
             doomed.append(element)
         elif tag in _HEADING_TAGS and _is_furniture_heading(element):

@@ -202,3 +202,17 @@ def test_paywall_and_safety_net_flags_are_counted_per_source() -> None:
     assert "paywall" not in quality_flags(free)
     record = Article(url="u4", authors=["Jane Doe", "AP"], agencies=["AP"], free_access=False)
     assert Article.from_dict(record.to_dict()) == record
+
+
+def test_cross_links_in_the_pages_language_and_link_lists_are_pruned() -> None:
+    """ "Lesen Sie auch: <a>", a list whose every item is a link to another story, and an
+    "Auch interessant" heading with what it introduces, inside a German story."""
+    html = (FIXTURES / "boilerplate_multilingual.html").read_bytes()
+    article = extract_article(html, "https://hafenbote.example/news/streik/")
+    assert article.ok
+    paragraphs = article.text.split(PARAGRAPH_SEPARATOR)
+    assert [p[:20] for p in paragraphs] == [
+        "Die Hafenarbeiter vo",
+        "Schiffe mit Weizen u",
+        "Die Hafengesellschaf",
+    ]
