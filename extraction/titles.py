@@ -42,6 +42,9 @@ MAX_SECTIONS = 2
 # when it is this short: "Mirror Online", "Báo VnExpress Sức khỏe".
 MIN_SITE_KEY_CHARS = 4
 MAX_SITE_NAME_WORDS = 5
+# Longer "site names" are templates stating the headline as the site's name: never matched
+# inside a segment.
+MAX_SITE_KEY_CHARS = 40
 
 
 def _normal(text: str) -> str:
@@ -67,7 +70,7 @@ def _is_site(segment: str, site_keys: set[str]) -> bool:
         return False
     if key in site_keys or _HOST.match(segment.strip()):
         return True
-    long_keys = [k for k in site_keys if len(k) >= MIN_SITE_KEY_CHARS]
+    long_keys = [k for k in site_keys if MIN_SITE_KEY_CHARS <= len(k) <= MAX_SITE_KEY_CHARS]
     if len(segment.split()) <= MAX_SITE_NAME_WORDS and any(k in key for k in long_keys):
         return True
     return len(key) >= MIN_SITE_KEY_CHARS and any(key in k for k in long_keys)

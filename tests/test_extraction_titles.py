@@ -96,6 +96,14 @@ def test_a_shorter_statement_is_only_taken_when_it_is_the_larger_part() -> None:
             "<h1>Hafenarbeiter beenden Streik</h1>",
             "Hafenarbeiter beenden Streik",
         ),
+        # ... and its clauses are not taken for pieces of that "site name".
+        (
+            '<meta property="og:title" content="Streik beendet - Arbeiter kehren in den Hafen'
+            ' zurück"><meta name="application-name" content="Streik beendet - Arbeiter kehren'
+            ' in den Hafen zurück">',
+            "",
+            "Streik beendet - Arbeiter kehren in den Hafen zurück",
+        ),
     ],
 )
 def test_site_name_statements(head: str, body: str, expected: str) -> None:
