@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lxml.etree import XPath
+from lxml.html import HtmlElement
 
 from extraction.agencies import agency
 from extraction.authors import Credit, credits, ordered
@@ -61,7 +62,7 @@ def _jsonld_authors(page: Page) -> Iterator[tuple[str, bool]]:
             yield name, is_org
 
 
-def _in_comments(element) -> bool:
+def _in_comments(element: HtmlElement) -> bool:
     for ancestor in element.iterancestors():
         marks = f"{ancestor.get('class', '')} {ancestor.get('id', '')}".lower()
         if any(marker in marks for marker in _COMMENT_MARKERS):
