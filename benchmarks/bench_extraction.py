@@ -1,12 +1,12 @@
 """Body quality and speed of our extractor on the extraction-dev set, with baselines in one run.
 
 Quality: the ScrapingHub article-extraction-benchmark scoring as described in the set's README
-(4-token shingles of ``\\w+`` tokens, per-page normalised counts, precision averaged over pages
-with predicted text, recall over pages with true text). Baseline: ``trafilatura.extract`` with
-its defaults, on the same decoded pages.
+(:func:`benchmarks.scoring.score`). Baseline: ``trafilatura.extract`` with its defaults, on the
+same decoded pages.
 
 Speed: pages/s of ``extract_article`` (in process, and in the bounded worker the extract step
-uses) vs trafilatura's default extract vs bare lxml parsing.
+uses) vs trafilatura's default extract vs bare lxml parsing, taking turns page by page
+(:func:`benchmarks.scoring.per_page`). Also how often the body safety net fired.
 
 Near-duplicates: SimHash distances between the ground-truth bodies (distinct articles) and
 between each body and syndication-style variants of it, to justify ``dedup.MAX_DISTANCE``.
@@ -17,19 +17,13 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
-import re
-import time
-from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.scoring import REPEATS, per_page, safety_net_line, score
 from newsflow.settings import PROJECT_ROOT
 
 DATASET = PROJECT_ROOT.parent / "shared" / "bench" / "extraction-dev"
-_TOKEN = re.compile(r"\w+")
-SHINGLE = 4
-REPEATS = 3
 
 
 @dataclass
@@ -40,14 +34,6 @@ class Page:
     truth: str
 
 
-@dataclass
-class Score:
-    precision: float
-    recall: float
-    f1: float
-    accuracy: float
-
-
 def load_pages(folder: Path = DATASET) -> list[Page]:
     truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
     pages = []
@@ -55,40 +41,6 @@ def load_pages(folder: Path = DATASET) -> list[Page]:
         html = gzip.decompress((folder / "html" / f"{page_id}.html.gz").read_bytes())
         pages.append(Page(page_id, item.get("url") or "", html, item.get("articleBody") or ""))
     return pages
-
-
-def _shingles(text: str) -> Counter[tuple[str, ...]]:
-    tokens = _TOKEN.findall(text)
-    return Counter(tuple(tokens[i : i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1))
-
-
-def page_counts(truth: str, predicted: str) -> tuple[float, float, float]:
-    """(tp, fp, fn) of shingles, normalised to sum to 1."""
-    true_sh, pred_sh = _shingles(truth), _shingles(predicted)
-    tp = sum((true_sh & pred_sh).values())
-    fp = sum((pred_sh - true_sh).values())
-    fn = sum((true_sh - pred_sh).values())
-    total = tp + fp + fn
-    return (tp / total, fp / total, fn / total) if total else (0.0, 0.0, 0.0)
-
-
-def score(pages: list[Page], predictions: list[str]) -> Score:
-    precisions, recalls, exact = [], [], 0
-    for page, predicted in zip(pages, predictions, strict=True):
-        tp, fp, fn = page_counts(page.truth, predicted)
-        if fp == 0 and fn == 0:
-            precisions.append(1.0)
-            recalls.append(1.0)
-        else:
-            if predicted.strip():
-                precisions.append(tp / (tp + fp) if tp + fp else 0.0)
-            if page.truth.strip():
-                recalls.append(tp / (tp + fn) if tp + fn else 0.0)
-        exact += _TOKEN.findall(page.truth) == _TOKEN.findall(predicted)
-    p = sum(precisions) / len(precisions) if precisions else 0.0
-    r = sum(recalls) / len(recalls) if recalls else 0.0
-    f1 = 2 * p * r / (p + r) if p + r else 0.0
-    return Score(p, r, f1, exact / len(pages))
 
 
 def _syndicated_variants(text: str) -> dict[str, str]:
@@ -136,20 +88,6 @@ def _decoded(pages: list[Page]) -> list[str]:
     return [decode_html(p.html) for p in pages]
 
 
-def _best_of(runs: dict[str, Callable[[], list[str]]]) -> dict[str, tuple[list[str], float]]:
-    """Each run's output and best time over :data:`REPEATS` rounds, the runs alternating: other
-    jobs on a shared machine only ever add time, so the minimum is the fairest estimate."""
-    results: dict[str, tuple[list[str], float]] = {}
-    for _ in range(REPEATS):
-        for name, run in runs.items():
-            started = time.perf_counter()
-            output = run()
-            seconds = time.perf_counter() - started
-            if name not in results or seconds < results[name][1]:
-                results[name] = (output, seconds)
-    return results
-
-
 def main() -> None:
     if not (DATASET / "ground-truth.json").is_file():
         print(f"extraction-dev set not found at {DATASET}; nothing measured")
@@ -161,26 +99,25 @@ def main() -> None:
     from extraction.bounds import BoundedExtractor
 
     pages = load_pages()
-    texts = _decoded(pages)
+    texts = dict(zip((p.id for p in pages), _decoded(pages), strict=True))
 
     with BoundedExtractor() as extractor:
         extractor.extract(b"<p>start the worker</p>", "https://example.com/")
-        timed = _best_of(
+        timed = per_page(
+            pages,
             {
-                "ours": lambda: [extract_article(p.html, p.url).text for p in pages],
-                "bounded": lambda: [extractor.extract(p.html, p.url).text for p in pages],
-                "default": lambda: [
-                    trafilatura.extract(t, url=p.url) or ""
-                    for p, t in zip(pages, texts, strict=True)
-                ],
-                "lxml": lambda: [lxml.html.document_fromstring(p.html).tag for p in pages],
-            }
+                "ours": lambda p: extract_article(p.html, p.url),
+                "bounded": lambda p: extractor.extract(p.html, p.url).text,
+                "default": lambda p: trafilatura.extract(texts[p.id], url=p.url) or "",
+                "lxml": lambda p: lxml.html.document_fromstring(p.html).tag,
+            },
         )
-    (ours, ours_s), (bounded, bounded_s) = timed["ours"], timed["bounded"]
+    (articles, ours_s), (bounded, bounded_s) = timed["ours"], timed["bounded"]
     (default, default_s), lxml_s = timed["default"], timed["lxml"][1]
+    ours = [a.text for a in articles]
 
     n = len(pages)
-    print(f"pages: {n} from {DATASET}; speed: best of {REPEATS} alternating rounds")
+    print(f"pages: {n} from {DATASET}; speed: fastest of {REPEATS} turns per page")
     print(f"{'extractor':28} {'F1':>6} {'P':>6} {'R':>6} {'exact':>6} {'pages/s':>8}")
     rows = (
         ("newsflow extract_article", ours, ours_s),
@@ -188,7 +125,7 @@ def main() -> None:
         ("trafilatura.extract default", default, default_s),
     )
     for name, predictions, seconds in rows:
-        s = score(pages, predictions)
+        s = score([p.truth for p in pages], predictions)
         print(
             f"{name:28} {s.f1:6.3f} {s.precision:6.3f} {s.recall:6.3f} {s.accuracy:6.3f}"
             f" {n / seconds:8.1f}"
@@ -198,4 +135,5 @@ def main() -> None:
         f"speed ratios: ours/trafilatura {default_s / ours_s:.2f}, "
         f"ours/lxml-parse {lxml_s / ours_s:.3f}, bounded/unbounded {ours_s / bounded_s:.2f}"
     )
+    print(safety_net_line(articles))
     near_duplicate_report(pages)

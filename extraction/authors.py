@@ -1,33 +1,86 @@
-"""Bylines -> a clean list of author names.
+"""Bylines -> the credited entities: people first, then agencies and newsrooms.
 
 Pages give authors as JSON-LD objects, meta tags or a byline line, and all of them carry noise:
-"By" and "Analysis by" prefixes, the date glued on ("Malcolm Owen Monday, November 18") or put
-first ("Posted on Sept 3, 2024 by"), job titles ("AP Sports Writer", "is a reporter"), the place
-filed from ("in Baghdad"), e-mail addresses, wire agencies ("Jane Doe, Reuters") and the site's
-own name standing in for a person. Each candidate is split into names (on ``;``, ``,``, ``|``,
-"and", ``&``), each name is cleaned, and what is left is kept once, in page order.
+"By", "Von", "Av", "Autor" and "Analysis by" prefixes, the date glued on ("Malcolm Owen Monday,
+November 18") or put first ("Posted on Sept 3, 2024 by"), job titles ("AP Sports Writer", "is a
+reporter"), the place filed from ("in Baghdad"), e-mail addresses, initials in brackets
+("Elena Oberholzer (obe)") and URL slugs ("emma-mackenzie"). Each candidate is split into names
+(on ``;``, ``,``, ``|``, "&", "and" and the page language's own "and": "und", "og", "et", "y",
+...), each name is cleaned, and what is left is kept once, in page order.
+
+The convention (the metadata benchmark's): people by name when given; agencies ("dpa", "The
+Associated Press") and newsrooms ("Redaktion hessenschau.de", "Gear Team") are kept next to
+them, after them; the site's own name counts only when nothing else is credited.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+
+from extraction.agencies import agency, compact
 
 _PREFIX = re.compile(
     r"^(?:(?:analysis|opinion|commentary|story|text|words|photos?|posted|written|reported|"
-    r"compiled|edited)\s+)?by\s*:?\s+|^(?:authors?|byline|written by|posted by)\s*:\s*|"
+    r"compiled|edited)\s+)?(?:by|von|vom|av|af|par|por|door|przez|от)\s*:?\s+|"
+    r"^di\s+|"
+    r"^(?:authors?|autor(?:in|en|es)?|auteure?s?|autore|byline|text|texto|testo|tekst|"
+    r"written by|posted by|автор)\s*:\s*|"
+    r"^(?:autor(?:in)?|auteur|autore|author)\s+(?=[A-ZÀ-ÖØ-Þ])|"
     r"^(?:بقلم|كتب|كتبت)\s*:?\s*",
     re.IGNORECASE,
 )
-_SEPARATORS = re.compile(r"\s*(?:;|,|\||\s/\s|\band\b|&|\n)\s*", re.IGNORECASE)
+# The Italian "di" is a prefix only in lower case ("di Mario Rossi"; "Di Maio" is a name).
+_LOWER_ONLY_PREFIX = re.compile(r"^di\s+")
+_SEPARATORS = r";|,|\||\s/\s|&|\n|、|\s·\s|\s•\s"
+# "and" in the page's language; English "and" and "&" are always separators.
+CONJUNCTIONS: dict[str, tuple[str, ...]] = {
+    "de": ("und",),
+    "nl": ("en",),
+    "no": ("og",),
+    "nb": ("og",),
+    "nn": ("og",),
+    "da": ("og",),
+    "is": ("og",),
+    "sv": ("och",),
+    "fr": ("et",),
+    "es": ("y", "e"),
+    "ca": ("i",),
+    "pt": ("e",),
+    "it": ("e",),
+    "pl": ("i",),
+    "cs": ("a",),
+    "sk": ("a",),
+    "sl": ("in",),
+    "hr": ("i",),
+    "sr": ("i",),
+    "bs": ("i",),
+    "ro": ("și", "şi"),
+    "hu": ("és",),
+    "fi": ("ja",),
+    "et": ("ja",),
+    "lt": ("ir",),
+    "lv": ("un",),
+    "tr": ("ve",),
+    "ru": ("и",),
+    "uk": ("і", "та"),
+    "bg": ("и",),
+    "el": ("και",),
+    "vi": ("và",),
+    "id": ("dan",),
+    "ms": ("dan",),
+}
 _WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
-# Everything from a weekday, a month followed by a day, a digit or "updated" on is a date stamp.
+# Everything from a weekday, a month followed by a day, a number or "updated" on is a date
+# stamp (digits inside a word, "BR24", are part of a name).
 _DATE_TAIL = re.compile(
-    rf"\s*(?:\b(?:{_WEEKDAYS})\b|\b(?:{_MONTHS})\.?\s+\d|\d|\b(?:updated|published|posted)\b).*$",
+    rf"\s*(?:\b(?:{_WEEKDAYS})\b|\b(?:{_MONTHS})\.?\s+\d|\b\d|\b(?:updated|published|posted)\b).*$",
     re.IGNORECASE,
 )
 _MONTH_ONLY = re.compile(rf"^(?:{_MONTHS}|{_WEEKDAYS})$", re.IGNORECASE)
@@ -38,82 +91,127 @@ _EMAIL_OR_URL = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|@\w+")
 _PLACE_TAIL = re.compile(r"\s+in\s+[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*$")
 # The last "by" of a byline; what comes before it may be a date stamp ("Posted on ... by").
 _BY = re.compile(r"\bby\b\s*:?\s*", re.IGNORECASE)
-# Wire agencies credited next to the writer ("Jane Doe, Reuters", "Jane Doe / AFP") are
-# sources, not authors; compared in compact form.
-WIRE_AGENCIES = frozenset(
+# "(obe)", "(AP)": a short bracketed part; an agency becomes a credit of its own, the rest
+# (initials, roles) goes.
+_BRACKETED = re.compile(r"\s*\(([^()]{1,30})\)")
+# A URL slug standing in for a name ("emma-mackenzie").
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
+# A credit with one of these words is a job title ("AP Sports Writer"), never a name.
+JOB_WORDS = frozenset(
     {
-        "reuters",
-        "afp",
-        "agencefrancepresse",
-        "ap",
-        "associatedpress",
-        "theassociatedpress",
-        "dpa",
-        "xinhua",
-        "anadolu",
-        "anadoluagency",
-        "upi",
-        "efe",
+        *("writer", "reporter", "correspondent", "editor", "editor-at-large", "columnist"),
+        *("contributor", "admin", "administrator", "journalist", "photographer"),
+        *("redakteur", "redakteurin", "korrespondent", "korrespondentin", "reporterin"),
     }
 )
-ROLE_WORDS = frozenset(
+# A credit with one of these and another word is a newsroom ("BR24 Redaktion", "Gear Team");
+# made of these alone ("Staff", "Editorial Team") it names nobody.
+NEWSROOM_WORDS = frozenset(
     {
-        "writer",
-        "reporter",
-        "correspondent",
-        "editor",
-        "editor-at-large",
-        "columnist",
-        "contributor",
-        "staff",
-        "bureau",
-        "desk",
-        "newsroom",
-        "team",
-        "admin",
-        "administrator",
-        "editorial",
+        *("staff", "team", "desk", "newsroom", "bureau", "editorial", "editors"),
+        *("redaktion", "rédaction", "redacción", "redazione", "redaksjonen", "redaktionen"),
+        *("redactie", "redakcja", "redakce", "newsdesk", "online"),
     }
 )
 MAX_NAME_WORDS = 6
+MIN_NAME_CHARS = 2
+# Lower-case words a name may hold ("Chus del Pino", "Ludwig van Beethoven"); any other
+# lower-case word next to capitalised ones makes a description ("Romerio universiteto").
+NAME_PARTICLES = frozenset(
+    {
+        *("de", "del", "della", "der", "den", "des", "van", "von", "da", "di", "du", "dos"),
+        *("das", "la", "le", "y", "e", "bin", "ibn", "al", "el", "zu", "ten", "ter", "af"),
+    }
+)
+MAX_LOWERCASE_NAME_WORDS = 3
+# "amw", "kesm": a newsroom's initials for a writer, which credit nobody by name.
+_INITIALS = re.compile(r"^[a-zß]{2,4}$")
+# What a prefix leaves when it stood alone ("Von", "By").
+PREFIX_WORDS = frozenset({"by", "von", "vom", "av", "af", "par", "por", "door", "przez", "di"})
 
 
-def _compact(text: str) -> str:
-    """Letters and digits only, case-folded: "Cleveland.com" and "Cleveland com" compare equal."""
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
+@dataclass(frozen=True)
+class Credit:
+    """A cleaned credit; ``kind`` is "person", "agency", "newsroom" or "site"."""
+
+    name: str
+    kind: str
 
 
 def site_name_keys(names: Iterable[str | None], url: str | None = None) -> set[str]:
     """Compact forms of the site's names (og:site_name, publisher, the host without "www.")."""
-    keys = {_compact(name) for name in names if name}
+    keys = {compact(name) for name in names if name}
     if url:
         host = re.sub(r"^[a-z]+://", "", url.lower()).split("/")[0].split(":")[0]
         host = host.removeprefix("www.")
-        keys |= {_compact(host), _compact(host.rsplit(".", 1)[0])}
+        keys |= {compact(host), compact(host.rsplit(".", 1)[0])}
     return {key for key in keys if key}
+
+
+@functools.cache
+def _splitter(language: str | None) -> re.Pattern[str]:
+    words = ("and", *CONJUNCTIONS.get(language or "", ()))
+    conjunctions = "|".join(rf"\s{re.escape(word)}\s" for word in words)
+    return re.compile(rf"\s*(?:{_SEPARATORS}|{conjunctions})\s*", re.IGNORECASE)
+
+
+def _strip_prefix(text: str) -> str:
+    match = _PREFIX.match(text)
+    if match is None:
+        return text
+    if match.group().lower().startswith("di") and not _LOWER_ONLY_PREFIX.match(text):
+        return text
+    return text[match.end() :]
 
 
 def clean_name(raw: str) -> str:
     """One name without prefix, date stamp, description, address or surrounding punctuation."""
     name = " ".join(raw.split())
-    name = _PREFIX.sub("", name)
+    name = _strip_prefix(name)
     name = _EMAIL_OR_URL.sub("", name)
+    name = _BRACKETED.sub("", name)
     name = _DESCRIPTION.sub("", name)
     name = _DATE_TAIL.sub("", name)
     name = _PLACE_TAIL.sub("", name)
     name = name.strip(" \t-–—:·•()[]\"'“”")
+    if _SLUG.match(name):
+        name = name.replace("-", " ").title()
     if name.isupper() and len(name) > 4:
         name = name.title()
     return name
 
 
-def _is_name(name: str, site_keys: set[str]) -> bool:
+def _kind(name: str, site_keys: set[str], organization: bool) -> str | None:
+    """What a cleaned credit is, or None when it names nobody (a job title, a month, noise)."""
     words = name.split()
-    if not words or len(words) > MAX_NAME_WORDS or not any(ch.isalpha() for ch in name):
+    if not words or len(words) > MAX_NAME_WORDS or len(name) < MIN_NAME_CHARS:
+        return None
+    if not any(ch.isalpha() for ch in name) or _MONTH_ONLY.match(name):
+        return None
+    lowered = [word.casefold().strip(".,") for word in words]
+    if any(word in JOB_WORDS for word in lowered) or name.casefold() in PREFIX_WORDS:
+        return None
+    if agency(name):
+        return "agency"
+    if compact(name) in site_keys:
+        return "site"
+    if _INITIALS.match(name) or _is_description(words):
+        return None
+    if any(word in NEWSROOM_WORDS for word in lowered):
+        return "newsroom" if not all(word in NEWSROOM_WORDS for word in lowered) else None
+    return "newsroom" if organization else "person"
+
+
+def _is_description(words: list[str]) -> bool:
+    """Lower-case words beside capitalised ones, or too many of them: a phrase, not a name.
+    Host names ("hessenschau.de") and words with digits are names of their own."""
+    plain = [w for w in words if "." not in w and not any(ch.isdigit() for ch in w)]
+    lower = [w for w in plain if w[:1].islower() and w.casefold() not in NAME_PARTICLES]
+    if not lower:
         return False
-    if _MONTH_ONLY.match(name) or _compact(name) in site_keys | WIRE_AGENCIES:
-        return False
-    return not any(word.casefold().strip(".,") in ROLE_WORDS for word in words)
+    if len(lower) < len(plain):
+        return True
+    return len(lower) > MAX_LOWERCASE_NAME_WORDS
 
 
 def _after_date_stamp(byline: str) -> str:
@@ -128,17 +226,51 @@ def _after_date_stamp(byline: str) -> str:
     return byline
 
 
-def clean_authors(candidates: Iterable[str | None], site_keys: set[str] = frozenset()) -> list[str]:
-    """Names from byline strings, cleaned and deduplicated (case-insensitively), in order."""
-    authors: list[str] = []
+def _bracketed_agencies(byline: str) -> str:
+    """ "Jane Doe (AP)" -> "Jane Doe, AP": an agency in brackets is a credit of its own."""
+    return _BRACKETED.sub(lambda m: f", {m.group(1)}" if agency(m.group(1)) else m.group(), byline)
+
+
+def credits(
+    candidates: Iterable[str | None],
+    site_keys: set[str] = frozenset(),
+    language: str | None = None,
+    organization: bool = False,
+) -> list[Credit]:
+    """Cleaned, deduplicated credits from byline strings, in page order.
+
+    ``organization`` marks candidates the page types as organizations (JSON-LD), so that a
+    name that is neither an agency nor the site is a newsroom rather than a person.
+    """
+    found: list[Credit] = []
     seen: set[str] = set()
+    splitter = _splitter(language)
     for candidate in candidates:
-        if not candidate:
+        if not candidate or candidate.lstrip().startswith("("):
             continue
-        byline = _after_date_stamp(" ".join(candidate.split()))
-        for part in _SEPARATORS.split(_PREFIX.sub("", byline)):
+        byline = _bracketed_agencies(_after_date_stamp(" ".join(candidate.split())))
+        for part in splitter.split(_strip_prefix(byline)):
             name = clean_name(part)
-            if _is_name(name, site_keys) and name.casefold() not in seen:
-                seen.add(name.casefold())
-                authors.append(name)
-    return authors
+            kind = _kind(name, site_keys, organization)
+            if kind is not None and compact(name) not in seen:
+                seen.add(compact(name))
+                found.append(Credit(name, kind))
+    return found
+
+
+def ordered(found: Iterable[Credit]) -> list[str]:
+    """People first, then agencies and newsrooms; the site's own name only when it is the one
+    credit."""
+    found = list(found)
+    people = [c.name for c in found if c.kind == "person"]
+    others = [c.name for c in found if c.kind in ("agency", "newsroom")]
+    return people + others or [c.name for c in found if c.kind == "site"][:1]
+
+
+def clean_authors(
+    candidates: Iterable[str | None],
+    site_keys: set[str] = frozenset(),
+    language: str | None = None,
+) -> list[str]:
+    """Credited names from byline strings, people first (see the module docstring)."""
+    return ordered(credits(candidates, site_keys, language))

@@ -12,26 +12,35 @@ text. The rules here run on the lxml tree (structure and class names, never rege
   blocks, so trafilatura reads the story as paragraphs rather than as one table cell next to
   the sidebar's cell. Data tables are left alone.
 
-An element that holds the main article (or most of the page's text) is never dropped, so a
-template that puts "comments" in a wrapper's class cannot wipe out the article.
+An element that holds the main article (a main-content container, a class naming the
+article's text such as "article-text", or most of the page's paragraph text) is never dropped,
+so a template that puts "comments" or "advertorial" in a wrapper's class cannot wipe out the
+article.
 """
 
 from __future__ import annotations
 
 import re
 
-from lxml.cssselect import CSSSelector
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
-CAPTIONS = CSSSelector(
-    "figcaption, .wp-caption-text, .wp-element-caption, .caption, .image-caption,"
-    " .photo-caption, .media-caption, [itemprop=caption]"
+# Captions: <figcaption>, [itemprop=caption], and these class names. XPath's contains() finds
+# the candidates cheaply; the class is then checked token by token.
+CAPTION_CLASSES = frozenset(
+    {"wp-caption-text", "wp-element-caption", "caption", "image-caption", "photo-caption"}
+    | {"media-caption"}
+)
+_CAPTION_CANDIDATES = XPath(
+    "//figcaption | //*[@itemprop='caption'] | //*[contains(@class, 'caption')]"
 )
 
-FURNITURE_TAGS = CSSSelector("nav, form, button, noscript, [role=navigation], [role=dialog]")
+FURNITURE_TAGS = frozenset({"nav", "form", "button", "noscript"})
+FURNITURE_ROLES = frozenset({"navigation", "dialog"})
 
 # Not rendered, so never part of what a reader sees (hover cards, off-screen menus).
-HIDDEN = CSSSelector("[hidden], [style*='display:none'], [style*='display: none']")
+HIDDEN_STYLES = ("display:none", "display: none")
+_ATTRIBUTE_MARKED = XPath("//*[@role or @hidden or @style or @itemprop='articleBody']")
 
 
 # Words that mark furniture when they occur inside a class or id token ("sharedaddy",
@@ -63,39 +72,58 @@ FURNITURE_WORDS = (
 _FURNITURE_NAME = re.compile("|".join(re.escape(word) for word in FURNITURE_WORDS))
 # WordPress adds taxonomy classes such as "tag-social-media" to the article itself.
 _TAXONOMY_PREFIXES = ("tag-", "category-")
+# A class or id naming the article's own text ("bo-article-text", "story-body") wins over a
+# furniture word next to it ("js-dynamic-advertorial").
+_CONTENT_NAME = re.compile(r"(?:article|story|entry|post)[-_]?(?:body|text|content)")
 
-# Headings that introduce furniture; compared after lower-casing and dropping a final colon.
+# Headings that introduce furniture, in the languages of the sources; compared after
+# lower-casing and dropping a final colon. A heading may also start with one of the prefixes
+# ("More from The Nation").
 FURNITURE_HEADINGS = frozenset(
     {
-        "leave a reply",
-        "leave a comment",
-        "comments",
-        "related",
-        "related posts",
-        "related articles",
-        "related news",
-        "related stories",
-        "read more",
-        "read also",
-        "more stories",
-        "more from",
-        "you may also like",
-        "recommended",
-        "share this",
-        "share",
-        "subscribe",
+        *("leave a reply", "leave a comment", "comments", "related", "related posts"),
+        *("related articles", "related news", "related stories", "read more", "read also"),
+        *("more stories", "more from", "you may also like", "recommended", "share this"),
+        *("share", "subscribe", "most read", "most popular", "popular", "trending"),
+        *("auch interessant", "mehr zum thema", "das könnte sie auch interessieren"),
+        *("meistgelesen", "weitere artikel", "kommentare", "lesen sie auch"),
+        *("les også", "mest lest", "læs også", "mest læste", "läs också", "mest läst"),
+        *("lees ook", "meest gelezen", "lire aussi", "à lire aussi", "sur le même sujet"),
+        *("les plus lus", "commentaires", "lee también", "noticias relacionadas"),
+        *("más leídas", "lo más leído", "comentarios", "leggi anche", "articoli correlati"),
+        *("i più letti", "commenti", "leia também", "mais lidas", "czytaj też"),
+        *("czytaj także", "najczęściej czytane", "komentarze", "читайте также"),
     }
 )
+FURNITURE_HEADING_PREFIXES = ("more from ", "more on ", "mehr aus ", "mehr von ", "mehr zu ")
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_BLOCK_TAGS = frozenset({"p", "li", "div"})
+_LIST_TAGS = frozenset({"ul", "ol"})
+LINK_LIST_MIN_ITEMS = 3
+LINK_LIST_SHARE = 0.9
+# Links that wrap a heading: cards pointing at other stories.
+_TEASER_LINKS = XPath("//a[.//h1 or .//h2 or .//h3 or .//h4 or .//h5 or .//h6]")
 
-# Labels of inline cross-links ("Read more: <a>Other story</a>").
-READ_MORE_LABELS = ("read more:", "read also:", "related:", "see also:", "also read:")
-_READ_MORE_MAX_CHARS = 300
-
-MAIN_CONTENT = CSSSelector(
-    "article, main, [itemprop=articleBody], .entry-content, .post-content, .article-body,"
-    " .article-content, .story-body"
+# Labels of inline cross-links ("Read more: <a>Other story</a>"), in the sources' languages;
+# compared with the block's text after lower-casing and closing up " :" (French spacing).
+READ_MORE_LABELS = (
+    *("read more:", "read also:", "related:", "see also:", "also read:", "more:"),
+    *("lesen sie auch:", "mehr zum thema:", "auch interessant:", "siehe auch:"),
+    *("weiterlesen:", "les også:", "les mer:", "læs også:", "læs mere:", "läs också:"),
+    *("läs mer:", "lees ook:", "lees meer:", "lire aussi:", "à lire aussi:", "lire la suite:"),
+    *("lee también:", "lea también:", "leer más:", "leggi anche:", "leia também:"),
+    *("leia mais:", "czytaj też:", "czytaj także:", "čtěte také:", "читайте также:"),
 )
+_READ_MORE_MAX_CHARS = 300
+_READ_MORE_FIRST_WORDS = frozenset(label.split()[0].rstrip(":") for label in READ_MORE_LABELS)
+
+# Containers of the main article: never dropped, nor anything around them.
+MAIN_CONTENT_TAGS = frozenset({"article", "main"})
+_MAIN_CONTENT_NAME = re.compile(
+    r"entry-content|post-content|article-body|article-content|story-body"
+)
+# Any word either rule looks for: most class names hold none, and one search rejects them.
+_ANY_NAME = re.compile(f"{_FURNITURE_NAME.pattern}|{_MAIN_CONTENT_NAME.pattern}")
 
 
 def _clean(text: str) -> str:
@@ -112,10 +140,16 @@ def _drop(element: HtmlElement) -> None:
         element.drop_tree()
 
 
+def _is_caption(element: HtmlElement) -> bool:
+    if element.tag == "figcaption" or element.get("itemprop") == "caption":
+        return True
+    return not CAPTION_CLASSES.isdisjoint((element.get("class") or "").split())
+
+
 def take_captions(tree: HtmlElement) -> list[str]:
     """Remove photo captions from the tree and return their text, in page order, deduplicated."""
     captions: list[str] = []
-    elements = CAPTIONS(tree)
+    elements = [e for e in _CAPTION_CANDIDATES(tree) if _is_caption(e)]
     for element in elements:
         text = _text(element)
         if text and text not in captions:
@@ -125,18 +159,15 @@ def take_captions(tree: HtmlElement) -> list[str]:
     return captions
 
 
-def _is_furniture_name(element: HtmlElement) -> bool:
-    names = f"{element.get('class', '')} {element.get('id', '')}".lower().split()
+def _is_furniture_name(names: str) -> bool:
+    """``names``: the element's class and id, lower-cased."""
+    if not _FURNITURE_NAME.search(names) or _CONTENT_NAME.search(names):
+        return False
     return any(
-        _FURNITURE_NAME.search(token) for token in names if not token.startswith(_TAXONOMY_PREFIXES)
+        _FURNITURE_NAME.search(token)
+        for token in names.split()
+        if not token.startswith(_TAXONOMY_PREFIXES)
     )
-
-
-def _is_protected(element: HtmlElement, page_chars: int) -> bool:
-    """True for elements that hold the article, which no rule may remove."""
-    if element.tag in ("html", "body") or MAIN_CONTENT(element):
-        return True
-    return page_chars > 0 and len(_text(element)) > page_chars / 2
 
 
 def _heading_block(heading: HtmlElement) -> list[HtmlElement]:
@@ -150,33 +181,105 @@ def _heading_block(heading: HtmlElement) -> list[HtmlElement]:
     return block
 
 
-def _teaser_links(tree: HtmlElement) -> list[HtmlElement]:
-    """Links that wrap a heading: cards pointing at other stories."""
-    return [a for a in tree.iter("a") if next(a.iter(*_HEADING_TAGS), None) is not None]
+def _first_word(element: HtmlElement) -> str:
+    """The block's first word, read from its own text or its first child's (cheap: no walk)."""
+    text = element.text
+    if (text is None or not text.strip()) and len(element):
+        text = element[0].text
+    words = (text or "").split(maxsplit=1)
+    return words[0].lower().rstrip(":") if words else ""
+
+
+def _is_read_more(element: HtmlElement) -> bool:
+    """A short "Read more: <link>" block; its first word is looked at before anything else."""
+    if _first_word(element) not in _READ_MORE_FIRST_WORDS or element.find(".//a") is None:
+        return False
+    text = _text(element).lower().replace(" :", ":")
+    return text.startswith(READ_MORE_LABELS) and len(text) <= _READ_MORE_MAX_CHARS
+
+
+def _paragraph_chars(element: HtmlElement) -> int:
+    return sum(len(p.text_content()) for p in element.iter("p"))
+
+
+def _is_furniture_heading(heading: HtmlElement) -> bool:
+    text = _text(heading).lower().rstrip(":").strip()
+    return text in FURNITURE_HEADINGS or text.startswith(FURNITURE_HEADING_PREFIXES)
+
+
+def _marked(tree: HtmlElement) -> tuple[list[HtmlElement], list[HtmlElement]]:
+    """(furniture, main content) marked by attributes other than class and id: roles, hidden
+    state, ``itemprop=articleBody``; few elements carry them, so XPath finds them."""
+    furniture, mains = list(_TEASER_LINKS(tree)), []
+    for element in _ATTRIBUTE_MARKED(tree):
+        if element.get("itemprop") == "articleBody":
+            mains.append(element)
+        style = element.get("style") or ""
+        if (
+            element.get("role") in FURNITURE_ROLES
+            or element.get("hidden") is not None
+            or any(hidden in style for hidden in HIDDEN_STYLES)
+        ):
+            furniture.append(element)
+    return furniture, mains
+
+
+def _is_link_list(element: HtmlElement) -> bool:
+    """A list of at least LINK_LIST_MIN_ITEMS items that are all links: headlines of other
+    stories, not the article's own list."""
+    items = [child for child in element if child.tag == "li"]
+    if len(items) < LINK_LIST_MIN_ITEMS:
+        return False
+    for item in items:
+        text = len("".join(item.text_content().split()))
+        linked = sum(len("".join(a.text_content().split())) for a in item.iter("a"))
+        if not text or linked < LINK_LIST_SHARE * text:
+            return False
+    return True
 
 
 def prune_boilerplate(tree: HtmlElement) -> None:
-    """Drop furniture (share bars, related lists, comment forms, prompts) from the tree in place."""
-    body = tree.find(".//body")
-    page_chars = len(_text(body if body is not None else tree))
+    """Drop furniture (share bars, related lists, comment forms, prompts) from the tree in place.
 
-    doomed: list[HtmlElement] = [*FURNITURE_TAGS(tree), *HIDDEN(tree), *_teaser_links(tree)]
+    One pass over the tree reads tags, classes and ids; the rarer marks come from XPath.
+    """
+    doomed, mains = _marked(tree)
     for element in tree.iter():
-        if not isinstance(element.tag, str):
+        tag = element.tag
+        if not isinstance(tag, str):
             continue
-        if _is_furniture_name(element):
+        classes, ident = element.get("class"), element.get("id")
+        names = f"{classes or ''} {ident or ''}".lower() if classes or ident else ""
+        named = bool(names) and _ANY_NAME.search(names) is not None
+        if tag in MAIN_CONTENT_TAGS or (named and _MAIN_CONTENT_NAME.search(names)):
+            mains.append(element)
+        if (
+            tag in FURNITURE_TAGS
+            or (named and _is_furniture_name(names))
+            or (tag in _BLOCK_TAGS and _is_read_more(element))
+            or (tag in _LIST_TAGS and _is_link_list(element))
+        ):
             doomed.append(element)
-        elif element.tag in _HEADING_TAGS:
-            if _text(element).lower().rstrip(":").strip() in FURNITURE_HEADINGS:
-                doomed.extend(_heading_block(element))
-        elif element.tag in ("p", "li", "div") and element.find(".//a") is not None:
-            text = _text(element).lower()
-            if text.startswith(READ_MORE_LABELS) and len(text) <= _READ_MORE_MAX_CHARS:
-                doomed.append(element)
+        elif tag in _HEADING_TAGS and _is_furniture_heading(element):
+            doomed.extend(_heading_block(element))
+    if not doomed:
+        return
 
+    keep = {tree, *tree.iter("body")}
+    for element in mains:
+        keep.add(element)
+        keep.update(element.iterancestors())
+    body = tree.find(".//body")
+    page_chars = len((body if body is not None else tree).text_content())
+    paragraphs = _paragraph_chars(tree)
     for element in doomed:
-        if not _is_protected(element, page_chars):
-            _drop(element)
+        if element in keep or element.getparent() is None:
+            continue
+        if page_chars and len(element.text_content()) > page_chars / 2:
+            continue
+        if paragraphs and _paragraph_chars(element) > paragraphs / 2:
+            continue
+        _drop(element)
 
 
 _TABLE_PARTS = ("thead", "tbody", "tfoot")

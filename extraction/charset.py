@@ -3,7 +3,9 @@
 The crawler hands over bytes plus, sometimes, the charset from the Content-Type header. The order
 follows the HTML spec's sniffing: a byte-order mark wins, then the transport hint, then a
 ``<meta charset>`` / ``http-equiv`` declaration in the first bytes, then statistical detection.
-One exception: a Latin-1/windows-1252 header yields to a different meta declaration that decodes.
+Two exceptions: a Latin-1/windows-1252 header yields to a different meta declaration that
+decodes, and bytes labelled Latin-1/windows-1252 that are valid UTF-8 with non-ASCII sequences
+are UTF-8 (a template's stale label; real Latin-1 text almost never forms valid UTF-8).
 """
 
 from __future__ import annotations
@@ -74,6 +76,10 @@ def decode_html(data: bytes, encoding: str | None = None) -> str:
         # charset "decodes" any bytes: the page's own, different declaration is the better guess.
         order = (meta, header)
     for name in order:
+        if name == "cp1252" and not data.isascii():
+            text = _try_decode(data, "utf-8")
+            if text is not None:
+                return text
         text = _try_decode(data, name)
         if text is not None:
             return text

@@ -23,6 +23,9 @@ NON_LATIN_LANGUAGES = frozenset(
 # Shorter bodies are not detected: too little text for a reliable guess.
 MIN_DETECT_CHARS = 200
 _DETECT_CHARS = 5000
+# The script check reads this much; a body is in Latin script when this share of its letters is.
+_SCRIPT_SAMPLE_CHARS = 1000
+LATIN_SHARE = 0.5
 
 
 @functools.cache
@@ -40,9 +43,30 @@ def detect_language(text: str) -> str | None:
     return _identifier().classify(sample)[0]
 
 
+def _is_latin(letter: str) -> bool:
+    """Basic Latin to Latin Extended-B, and Latin Extended Additional (Vietnamese)."""
+    code = ord(letter)
+    return code < 0x250 or 0x1E00 <= code <= 0x1EFF
+
+
+def _script_agrees(declared: str, text: str) -> bool:
+    """True when the body is written in the script of the declared language (Latin or not)."""
+    letters = [ch for ch in text[:_SCRIPT_SAMPLE_CHARS] if ch.isalpha()]
+    if not letters:
+        return True
+    latin = sum(1 for ch in letters if _is_latin(ch)) >= LATIN_SHARE * len(letters)
+    return latin != (declared in NON_LATIN_LANGUAGES)
+
+
 def article_language(declared: str | None, text: str) -> str | None:
     """The declared language, unless it is missing or names a language written in another
-    script than the body's detected one (then the detected one)."""
+    script than the body's detected one (then the detected one).
+
+    A body in the declared language's script keeps the declaration without running the model:
+    between languages of one script the page's word stands anyway.
+    """
+    if declared is not None and _script_agrees(declared, text):
+        return declared
     detected = detect_language(text)
     if detected is None or declared == detected:
         return declared or detected

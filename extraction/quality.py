@@ -3,7 +3,8 @@
 Pruning works on page structure; this gate reads the text the reader would get. A body that
 still holds a known boilerplate phrase (comment form, newsletter or cookie prompt, share bar,
 related list) or is too short is flagged, not dropped: a flag per source over a run shows which
-site's template needs a new pruning rule.
+site's template needs a new pruning rule. ``paywall`` tells a teaser from an extraction failure,
+``body_fallback`` counts the pages where the body safety net fired.
 """
 
 from __future__ import annotations
@@ -91,8 +92,10 @@ def drop_boilerplate_paragraphs(text: str, separator: str = "\n\n") -> str:
     return separator.join(kept)
 
 
-def quality_flags(article: Article) -> list[str]:
-    """``short_text``, ``no_title``, ``no_date`` and ``boilerplate:<kind>`` flags of a record."""
+def quality_flags(article: Article, *, body_fallback: bool = False) -> list[str]:
+    """``short_text``, ``no_title``, ``no_date``, ``boilerplate:<kind>``, ``paywall`` (the page
+    is for subscribers, so a short body is a teaser) and ``body_fallback`` (pruning lost the
+    article and trafilatura's default extraction was kept) flags of a record."""
     flags = []
     if len(article.text) < SHORT_TEXT_CHARS:
         flags.append("short_text")
@@ -101,6 +104,10 @@ def quality_flags(article: Article) -> list[str]:
     if not article.title:
         flags.append("no_title")
     flags += [f"boilerplate:{kind}" for kind in boilerplate_kinds(article.text)]
+    if article.free_access is False:
+        flags.append("paywall")
+    if body_fallback:
+        flags.append("body_fallback")
     return flags
 
 

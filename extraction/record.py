@@ -31,13 +31,19 @@ class Article:
     source: str = ""
     canonical_url: str | None = None
     title: str | None = None
+    # Credited entities, people first, then agencies and newsrooms (extraction.authors).
     authors: list[str] = field(default_factory=list)
+    # The wire agencies credited (byline or dateline), one name each: "AP", "dpa", "AFP".
+    agencies: list[str] = field(default_factory=list)
     published: datetime | None = None
     published_source: str | None = None
     modified: datetime | None = None
     modified_source: str | None = None
     language: str | None = None
     text: str = ""
+    # False when the page marks the article as for subscribers (the body may be a teaser), True
+    # when it marks it as free, None when it says neither (extraction.paywall).
+    free_access: bool | None = None
     description: str | None = None
     section: str | None = None
     tags: list[str] = field(default_factory=list)

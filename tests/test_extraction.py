@@ -268,3 +268,14 @@ class TestDecodeHtml:
     def test_detection_without_declaration(self) -> None:
         text = "<p>" + "Жители Багдада говорят, что в городе стало спокойнее. " * 20 + "</p>"
         assert decode_html(text.encode("cp1251")) == text
+
+
+def test_utf8_bytes_under_a_stale_latin1_label_are_read_as_utf8() -> None:
+    """A template declares iso-8859-1 but the page is UTF-8: "fÃ¼r" before, "für" now. Real
+    windows-1252 bytes (0xfc alone) still decode as declared."""
+    html = (
+        '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1"><p>für 5,99 €</p>'
+    )
+    assert decode_html(html.encode("utf-8")) == html
+    assert decode_html(html.encode("utf-8"), "iso-8859-1") == html
+    assert decode_html(html.encode("cp1252")) == html

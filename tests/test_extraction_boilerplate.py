@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from extraction import PARAGRAPH_SEPARATOR, Article, extract_article
+from extraction.boilerplate import prune_boilerplate
 from extraction.errors import LISTING_ERROR
 from extraction.quality import (
     boilerplate_kinds,
@@ -167,3 +169,50 @@ def test_data_table_with_a_paragraph_per_cell_stays_a_table() -> None:
     html = f"<html><body><article>{prose}<table>{rows}</table>{prose}</article></body></html>"
     article = extract_article(html, "https://gulfports.example/news/berths/")
     assert "| North | 23 |\n| South | 19 |" in article.text
+
+
+def test_a_furniture_word_beside_the_articles_own_class_does_not_prune_it() -> None:
+    """The story's <div class="bo-article-text js-dynamic-advertorial"> holds under half the
+    page's text (long menus around it): "article-text" names it, so "advert" does not drop it,
+    while the real ad slot next to it goes."""
+    tree = lxml.html.document_fromstring((FIXTURES / "body_content_class.html").read_bytes())
+    prune_boilerplate(tree)
+    text = tree.text_content()
+    assert "Die Hafenarbeiter von Umm Qasr" in text
+    assert "vierzig Schiffen" in text
+    assert "Anzeige" not in text
+
+
+def test_paywall_and_safety_net_flags_are_counted_per_source() -> None:
+    """A subscribers-only page's short body is a teaser, not a failure: ``paywall`` says so
+    per source, and ``body_fallback`` counts the pages the body safety net rescued."""
+    teaser = Article(url="u1", source="a", title="T", text="Short teaser.", free_access=False)
+    rescued = Article(url="u2", source="a", title="T", text="A paragraph. " * 40)
+    teaser.quality_flags = quality_flags(teaser)
+    rescued.quality_flags = quality_flags(rescued, body_fallback=True)
+    assert teaser.quality_flags == ["short_text", "no_date", "paywall"]
+    assert rescued.quality_flags == ["no_date", "body_fallback"]
+    assert flag_counts([teaser, rescued])["a"] == {
+        "body_fallback": 1,
+        "no_date": 2,
+        "paywall": 1,
+        "short_text": 1,
+    }
+    free = Article(url="u3", title="T", text="A paragraph. " * 40, free_access=True)
+    assert "paywall" not in quality_flags(free)
+    record = Article(url="u4", authors=["Jane Doe", "AP"], agencies=["AP"], free_access=False)
+    assert Article.from_dict(record.to_dict()) == record
+
+
+def test_cross_links_in_the_pages_language_and_link_lists_are_pruned() -> None:
+    """ "Lesen Sie auch: <a>", a list whose every item is a link to another story, and an
+    "Auch interessant" heading with what it introduces, inside a German story."""
+    html = (FIXTURES / "boilerplate_multilingual.html").read_bytes()
+    article = extract_article(html, "https://hafenbote.example/news/streik/")
+    assert article.ok
+    paragraphs = article.text.split(PARAGRAPH_SEPARATOR)
+    assert [p[:20] for p in paragraphs] == [
+        "Die Hafenarbeiter vo",
+        "Schiffe mit Weizen u",
+        "Die Hafengesellschaf",
+    ]

@@ -10,7 +10,9 @@ import pytest
 
 from extraction import Article, extract_article
 from extraction.authors import clean_authors, site_name_keys
-from extraction.metadata import canonical_url, is_plausible, meta_values, url_date
+from extraction.dates import is_plausible, url_date
+from extraction.metadata import canonical_url
+from extraction.page import read_page
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
 URL = "https://gulfports.example/news/umm-qasr-strike/"
@@ -85,7 +87,8 @@ def test_json_ld_traps() -> None:
     article = extract("metadata_traps.html")
     assert article.ok
     assert article.title == "Umm Qasr dockworkers end strike after wages are paid"
-    assert article.authors == ["Layla Hassan"]
+    # The organization is a credit too (a newsroom), after the person.
+    assert article.authors == ["Layla Hassan", "Basra Wire Service"]
     assert article.published.isoformat() == "2021-03-14T08:05:00+03:00"
     assert article.modified is None and article.modified_source is None
     assert article.canonical_url is None
@@ -115,7 +118,7 @@ def test_json_ld_traps() -> None:
 )
 def test_canonical_url(links: str, url: str, expected: str | None) -> None:
     tree = lxml.html.document_fromstring(f"<html><head>{links}</head><body><p>x</p></body></html>")
-    assert canonical_url(tree, meta_values(tree), url) == expected
+    assert canonical_url(read_page(tree, url)) == expected
 
 
 def test_is_plausible() -> None:
@@ -159,8 +162,8 @@ def test_url_date(url: str, day: datetime | None) -> None:
         (["Staff Writer", "Admin"], []),
         (["Theresa May"], ["Theresa May"]),
         (["بقلم ليلى حسن"], ["ليلى حسن"]),
-        (["By Jane Doe, Reuters"], ["Jane Doe"]),
-        (["Jane Doe / AFP", "The Associated Press"], ["Jane Doe"]),
+        (["By Jane Doe, Reuters"], ["Jane Doe", "Reuters"]),
+        (["Jane Doe / AFP", "The Associated Press"], ["Jane Doe", "AFP", "The Associated Press"]),
         (["Anand Gopal and Jane Doe in Baghdad"], ["Anand Gopal", "Jane Doe"]),
         (["John Roe in New York"], ["John Roe"]),
         (["Posted on Sept 3, 2024 by John Smith"], ["John Smith"]),

@@ -46,3 +46,17 @@ def test_article_language(declared: str | None, text: str, expected: str | None)
 def test_short_texts_are_not_guessed() -> None:
     assert detect_language("x" * (MIN_DETECT_CHARS - 1)) is None
     assert detect_language(ENGLISH) == "en"
+
+
+def test_a_body_in_the_declared_languages_script_is_not_run_through_the_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Between languages of one script the declaration stands anyway, so the model (the most
+    expensive step per page) only runs for undeclared pages or a script mismatch."""
+
+    def fail(text: str) -> str:
+        raise AssertionError("detect_language called")
+
+    monkeypatch.setattr("extraction.language.detect_language", fail)
+    assert article_language("de", ENGLISH) == "de"
+    assert article_language("ar", ARABIC) == "ar"

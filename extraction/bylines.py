@@ -1,0 +1,118 @@
+"""Where a page credits its authors: JSON-LD, meta tags, the byline in the markup.
+
+Sources are read in order of trust and the first that credits anyone wins; within it people
+come first, then agencies and newsrooms, and the site's own name only when it is the one credit
+(see :func:`extraction.authors.ordered`). JSON-LD objects typed Organization are credits too
+(an agency, a newsroom or the outlet itself), and references (``{"@id": ...}``) are followed
+to the object they name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lxml.etree import XPath
+from lxml.html import HtmlElement
+
+from extraction.agencies import agency
+from extraction.authors import Credit, credits, ordered
+from extraction.metadata import names
+from extraction.page import Page, types_of
+
+ORGANIZATION_TYPES = frozenset(
+    {"Organization", "NewsMediaOrganization", "Corporation", "NewsAgency", "WebSite"}
+)
+# Meta tags that hold a byline; article:author often holds a profile URL instead.
+BYLINE_META = (
+    "author",
+    "article:author",
+    "parsely-author",
+    "sailthru.author",
+    "dc.creator",
+    "dcterms.creator",
+    "byl",
+    "citation_author",
+)
+# Markup that marks a byline: rel/itemprop author, or a class or id naming an author or byline
+# ("yline", "uthor" and "utor" match both "Byline" and "byline", "Author", "Autor", ...).
+_BYLINE_ELEMENTS = XPath(
+    "//body//*[@rel='author' or contains(@itemprop, 'author') or contains(@class, 'yline')"
+    " or contains(@class, 'uthor') or contains(@class, 'utor') or contains(@id, 'uthor')]"
+)
+MAX_BYLINE_CHARS = 120
+# A byline inside the comments names a commenter.
+_COMMENT_MARKERS = ("comment", "respond", "reply")
+
+
+def _person_name(item: dict) -> object:
+    """``name``, else ``givenName`` and ``familyName`` together."""
+    if item.get("name"):
+        return item["name"]
+    parts = [item.get(key) for key in ("givenName", "familyName")]
+    return " ".join(p for p in parts if isinstance(p, str)) or None
+
+
+def _jsonld_authors(page: Page) -> Iterator[tuple[str, bool]]:
+    """(name, typed as an organization) for each JSON-LD author of the article."""
+    value = page.article.get("author")
+    for item in value if isinstance(value, list) else [value]:
+        item = page.resolve(item)
+        is_org = any(t in ORGANIZATION_TYPES for t in types_of(item))
+        for name in names(_person_name(item) if isinstance(item, dict) else item):
+            yield name, is_org
+
+
+def _in_comments(element: HtmlElement) -> bool:
+    for ancestor in element.iterancestors():
+        marks = f"{ancestor.get('class', '')} {ancestor.get('id', '')}".lower()
+        if any(marker in marks for marker in _COMMENT_MARKERS):
+            return True
+    return False
+
+
+def markup_bylines(page: Page) -> Iterator[str]:
+    """Texts of the elements marked as a byline, short enough to be one, outside comments.
+
+    The element's text pieces are kept apart by line breaks, which the byline splitter cuts
+    at: "Von <a>BR24 Redaktion</a>" is "Von", "BR24 Redaktion", not "VonBR24 Redaktion".
+    """
+    for element in _BYLINE_ELEMENTS(page.tree):
+        pieces = [" ".join(piece.split()) for piece in element.itertext()]
+        text = "\n".join(piece for piece in pieces if piece)
+        if 0 < len(text) <= MAX_BYLINE_CHARS and not _in_comments(element):
+            yield text
+
+
+def _markup_credits(page: Page, site_keys: set[str], language: str | None) -> list[Credit]:
+    """Credits of the first byline element that names anyone (later ones are often the
+    bylines of related stories)."""
+    for text in markup_bylines(page):
+        found = credits([text], site_keys, language)
+        if found:
+            return found
+    return []
+
+
+def _sources(page: Page, site_keys: set[str], language: str | None) -> Iterator[list[Credit]]:
+    people = [(n, org) for n, org in _jsonld_authors(page)]
+    yield credits([n for n, org in people if not org], site_keys, language) + credits(
+        [n for n, org in people if org], site_keys, language, organization=True
+    )
+    meta = [value for key in BYLINE_META for value in page.meta.get(key, [])]
+    yield credits(meta, site_keys, language)
+    yield _markup_credits(page, site_keys, language)
+
+
+def page_credits(page: Page, site_keys: set[str], language: str | None) -> list[str]:
+    """The credited names (see :mod:`extraction.authors`) of the most trusted source that
+    credits anyone: JSON-LD, then meta tags, then the byline in the markup."""
+    for found in _sources(page, site_keys, language):
+        if found:
+            return ordered(found)
+    return []
+
+
+def credited_agencies(authors: list[str]) -> list[str]:
+    """The agencies among the credits, under their one name each ("The Associated Press" ->
+    "AP"), in order."""
+    return list(dict.fromkeys(name for a in authors if (name := agency(a))))

@@ -1,0 +1,182 @@
+"""The headline as the article shows it: no site name, section or date around it.
+
+A page states its headline several times: JSON-LD ``headline``, ``og:title`` and
+``twitter:title`` (written for sharing, sometimes rewritten), the ``<h1>`` and the ``<title>``,
+which usually carries the site's name ("... | CBC News", "...：朝日新聞デジタル") and sometimes a
+section or date. The page's own statements are used to clean each other:
+
+* when one statement is another with something glued on at a separator ("H - National |
+  Site", "Kicker: H"), the shorter is the headline, so long as it is the larger part;
+* a segment at either end that names the site (``og:site_name``, the publisher, the host), a
+  date or a byline ("by Jane Doe") is cut, and so are one-word sections that stood between the
+  headline and a site name cut at the end ("H - National | Globalnews.ca"; a longer last part
+  may be the headline's own clause).
+
+Then the most trusted statement left wins: JSON-LD (the article's own structured headline),
+then the social titles, the ``<h1>``, the ``<title>``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from extraction.metadata import names
+from extraction.page import Page
+
+# Between headline and furniture: a dash, bar, bullet or colon run with spaces around it, or a
+# bar or full-width colon (CJK titles) with or without spaces. A kicker may also end in a plain
+# colon ("Kicker: H"), which never separates a site name.
+_SEPARATOR = re.compile(r"\s+[|\-–—·•*»:]{1,2}\s+|\s*[｜：|]\s*")
+_KICKER_END = re.compile(rf"(?:{_SEPARATOR.pattern}|:\s+)$")
+_DATE = re.compile(
+    r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$|^\d{1,2}\.?\s+\w+\.?\s+\d{4}$|^\w+\.?\s+\d{1,2},?\s+\d{4}$"
+)
+_HOST = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}$", re.IGNORECASE)
+_BYLINE = re.compile(r"^(?:by|von|par|por|av|af|door|di)\s+\S", re.IGNORECASE)
+MAX_SECTION_WORDS = 1
+MAX_SECTIONS = 2
+# A segment holding one of the site's names (of at least MIN_SITE_KEY_CHARS) names the site
+# when it is this short: "Mirror Online", "Báo VnExpress Sức khỏe".
+MIN_SITE_KEY_CHARS = 4
+MAX_SITE_NAME_WORDS = 5
+# Longer "site names" are templates stating the headline as the site's name: never matched
+# inside a segment.
+MAX_SITE_KEY_CHARS = 40
+
+
+def _normal(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
+def _compact(text: str) -> str:
+    return "".join(ch for ch in _normal(text) if ch.isalnum())
+
+
+def _clean(value: object) -> str | None:
+    """A title string with entities decoded (JSON-LD often holds ``&quot;``) and spaces
+    collapsed; anything but text is None."""
+    if not isinstance(value, str):
+        return None
+    text = " ".join(html.unescape(value).split())
+    return text or None
+
+
+def _is_site(segment: str, site_keys: set[str]) -> bool:
+    key = _compact(segment)
+    if not key:
+        return False
+    if key in site_keys or _HOST.match(segment.strip()):
+        return True
+    long_keys = [k for k in site_keys if MIN_SITE_KEY_CHARS <= len(k) <= MAX_SITE_KEY_CHARS]
+    if len(segment.split()) <= MAX_SITE_NAME_WORDS and any(k in key for k in long_keys):
+        return True
+    return len(key) >= MIN_SITE_KEY_CHARS and any(key in k for k in long_keys)
+
+
+def _is_furniture(segment: str, site_keys: set[str]) -> bool:
+    stripped = segment.strip()
+    return (
+        _is_site(stripped, site_keys)
+        or bool(_DATE.match(stripped))
+        or bool(_BYLINE.match(stripped))
+    )
+
+
+def strip_site(title: str, site_keys: set[str]) -> str:
+    """Cut the site's name, dates and bylines from both ends, and the short sections that stood
+    before a site name cut at the end ("H - National | Globalnews.ca" -> "H")."""
+    matches = list(_SEPARATOR.finditer(title))
+    if not matches:
+        return title
+    bounds = [0, *[m.start() for m in matches], len(title)]
+    starts = [0, *[m.end() for m in matches]]
+    parts = [title[starts[i] : bounds[i + 1]] for i in range(len(starts))]
+    first, last = 0, len(parts)
+    cut_end = False
+    while last - first > 1 and _is_furniture(parts[last - 1], site_keys):
+        last -= 1
+        cut_end = True
+    sections = 0
+    while (
+        cut_end
+        and last - first > 1
+        and sections < MAX_SECTIONS
+        and len(parts[last - 1].split()) <= MAX_SECTION_WORDS
+    ):
+        last -= 1
+        sections += 1
+    while last - first > 1 and _is_furniture(parts[first], site_keys):
+        first += 1
+    return title[starts[first] : bounds[last]].strip()
+
+
+def _aligned_part(longer: str, shorter: str) -> str | None:
+    """``shorter`` when ``longer`` is it plus a separator-joined prefix or suffix that is the
+    smaller part; else None. Compared normalised; the shorter one's own spelling is kept."""
+    a, b = _normal(longer), _normal(shorter)
+    if len(b) >= len(a) or not b:
+        return None
+    if a.startswith(b):
+        rest = a[len(b) :]
+        match = _SEPARATOR.match(rest)
+        if match and len(rest) - len(match.group()) < len(b):
+            return shorter
+    if a.endswith(b):
+        rest = a[: len(a) - len(b)]
+        if _KICKER_END.search(rest) and len(rest.strip()) < len(b):
+            return shorter
+    return None
+
+
+def _reduced(title: str, others: Iterable[str]) -> str:
+    """The shortest other statement that ``title`` is with furniture glued on, or ``title``."""
+    found = [part for other in others if (part := _aligned_part(title, other))]
+    return min(found, key=len) if found else title
+
+
+def _h1s(page: Page) -> list[str]:
+    texts = [" ".join(h.text_content().split()) for h in page.tree.iter("h1")]
+    return [text for text in texts if text]
+
+
+def _title_tag(page: Page) -> str | None:
+    element = page.tree.find(".//title")
+    return _clean(element.text_content()) if element is not None else None
+
+
+def statements(page: Page, site_keys: set[str]) -> list[str | None]:
+    """The page's headline statements, most trusted first (None where a source is missing).
+
+    The ``<h1>`` counts as one only when the page has a single one and it is not the site's
+    name (a logo); with several (a rail of teasers set in ``<h1>``), each still helps to clean
+    the others.
+    """
+    headline = page.article.get("headline")
+    if isinstance(headline, list):
+        headline = next((item for item in headline if isinstance(item, str)), None)
+    h1s = _h1s(page)
+    h1 = h1s[0] if len(h1s) == 1 and _compact(h1s[0]) not in site_keys else None
+    return [
+        _clean(headline),
+        _clean(next(iter(page.meta.get("og:title", [])), None)),
+        _clean(next(iter(page.meta.get("twitter:title", [])), None)),
+        h1,
+        _title_tag(page),
+        _clean(next(iter(names(page.article.get("name"))), None)),
+    ]
+
+
+def headline(page: Page, site_keys: set[str]) -> str | None:
+    """The article's headline, cleaned by the page's other statements of it and its site name."""
+    candidates = statements(page, site_keys)
+    known = [c for c in candidates if c] + _h1s(page)
+    for candidate in candidates:
+        if not candidate:
+            continue
+        title = strip_site(_reduced(candidate, known), site_keys)
+        if title:
+            return title
+    return None

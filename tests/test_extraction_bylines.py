@@ -1,0 +1,107 @@
+"""Credited authors, people first, agencies and newsrooms kept, and the wire credit on its own
+(fixture pages, one per kind of miss; then bylines as strings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extraction import Article, extract_article
+from extraction.agencies import agency, dateline_agencies
+from extraction.authors import clean_authors, site_name_keys
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
+URL = "https://gulfports.example/news/umm-qasr-strike/"
+
+
+def extract(name: str) -> Article:
+    return extract_article((FIXTURES / name).read_bytes(), URL)
+
+
+def test_names_are_split_on_the_page_languages_and() -> None:
+    """ "Av Kari Nordmann og Ola Hansen" on a Norwegian page (lang="nb")."""
+    assert extract("byline_conjunction.html").authors == ["Kari Nordmann", "Ola Hansen"]
+
+
+def test_label_and_bracketed_initials_are_not_part_of_the_name() -> None:
+    """ "<span>Autor</span> <span>Elena Oberholzer (obe)</span>" in the markup."""
+    assert extract("byline_author_label.html").authors == ["Elena Oberholzer"]
+
+
+def test_agency_beside_a_person_is_kept_and_reported_as_the_wire_credit() -> None:
+    article = extract("byline_agency.html")
+    assert article.authors == ["Lina Haddad", "Agence France-Presse"]
+    assert article.agencies == ["AFP"]
+
+
+def test_the_outlet_counts_when_it_is_the_only_credit() -> None:
+    """JSON-LD author: a reference to the site's own Organization object."""
+    assert extract("byline_site_only.html").authors == ["Gulf Ports Review"]
+
+
+def test_json_ld_references_and_split_names_are_followed() -> None:
+    """author: [{"@id": ...}] naming a Person with givenName and familyName only."""
+    assert extract("byline_references.html").authors == ["Layla Hassan"]
+
+
+@pytest.mark.parametrize(
+    ("bylines", "language", "expected"),
+    [
+        (["Von Anna Berger und Jonas Klein"], "de", ["Anna Berger", "Jonas Klein"]),
+        (["Par Marie Dubois et Luc Martin"], "fr", ["Marie Dubois", "Luc Martin"]),
+        (["Por Ana García y Pedro Ruiz"], "es", ["Ana García", "Pedro Ruiz"]),
+        (["Av Kari Nordmann och Ola Hansen"], "sv", ["Kari Nordmann", "Ola Hansen"]),
+        (["di Mario Rossi e Luca Bianchi"], "it", ["Mario Rossi", "Luca Bianchi"]),
+        # Without the page's language only "and" and "&" split: "y" may be part of a name.
+        (["José Ortega y Gasset"], None, ["José Ortega y Gasset"]),
+        (["Di Maio"], "it", ["Di Maio"]),
+        (["Autor: Elena Oberholzer (obe)"], "de", ["Elena Oberholzer"]),
+        (["dpa"], "de", ["dpa"]),
+        (["Jane Doe (AP)"], "en", ["Jane Doe", "AP"]),
+        (["The Associated Press"], "en", ["The Associated Press"]),
+        (["Redaktion hafenbote.de"], "de", ["Redaktion hafenbote.de"]),
+        (["Scott Gilbertson", "Gear Team"], "en", ["Scott Gilbertson", "Gear Team"]),
+        (["Editorial Team", "Staff"], "en", []),
+        (["amw"], "de", []),
+        (["emma-mackenzie", "Emma Mackenzie"], "en", ["Emma Mackenzie"]),
+        (["Von BR24 Redaktion"], "de", ["BR24 Redaktion"]),
+        (
+            ["Povilas Kairys, Vilniaus universiteto istorijos fakulteto profesorius"],
+            "lt",
+            ["Povilas Kairys"],
+        ),
+    ],
+)
+def test_bylines_per_language(
+    bylines: list[str], language: str | None, expected: list[str]
+) -> None:
+    keys = site_name_keys(["Hafenbote"], "https://www.hafenbote.example/news/1")
+    assert clean_authors(bylines, keys, language) == expected
+
+
+def test_people_come_first_and_the_site_only_alone() -> None:
+    keys = site_name_keys(["Hafenbote"], "https://www.hafenbote.example/news/1")
+    assert clean_authors(["dpa", "Anna Berger"], keys, "de") == ["Anna Berger", "dpa"]
+    assert clean_authors(["Hafenbote", "Anna Berger"], keys, "de") == ["Anna Berger"]
+    assert clean_authors(["Hafenbote"], keys, "de") == ["Hafenbote"]
+
+
+@pytest.mark.parametrize(
+    ("credit", "name"),
+    [
+        ("The Associated Press", "AP"),
+        ("AFP Deutschland", "AFP"),
+        ("Deutsche Presse-Agentur", "dpa"),
+        ("Reuters staff", "Reuters"),
+        ("Ani Sharma", None),
+        ("Jane Doe", None),
+    ],
+)
+def test_agency(credit: str, name: str | None) -> None:
+    assert agency(credit) == name
+
+
+def test_dateline_agencies() -> None:
+    assert dateline_agencies("BERLIN (dpa/AFP) - Die Regierung hat ...") == ["dpa", "AFP"]
+    assert dateline_agencies("The minister (right) said on Monday ...") == []

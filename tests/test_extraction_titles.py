@@ -1,0 +1,113 @@
+"""The headline as the article shows it: the page's statements of it clean each other, and the
+site's own name, sections and dates are cut (fixture pages, one per kind of miss)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from extraction import extract_article, metadata
+from extraction.authors import site_name_keys
+from extraction.page import read_page
+from extraction.titles import headline, strip_site
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
+URL = "https://hafenbote.example/wirtschaft/streik/"
+
+
+def title_of(name: str) -> str | None:
+    return extract_article((FIXTURES / name).read_bytes(), URL).title
+
+
+def test_site_name_and_section_suffix_is_cut() -> None:
+    """ "H - Wirtschaft | Hafenbote.de" in <title> and og:title, og:site_name "Hafenbote"."""
+    assert title_of("title_site_suffix.html") == "Hafenarbeiter beenden Streik nach Lohnzahlung"
+
+
+def test_full_width_separator_before_the_site_name_is_cut() -> None:
+    """ "見出し：港湾新聞デジタル" with the site's name in og:site_name (and in a logo <h1>)."""
+    assert title_of("title_cjk_suffix.html") == "港湾労働者がストライキを終了"
+
+
+def test_json_ld_headline_wins_over_a_rewritten_social_title() -> None:
+    """og:title and twitter:title are written for sharing; the JSON-LD headline (its entities
+    decoded) is the one the <h1> and the <title> show."""
+    assert (
+        title_of("title_social_rewrite.html")
+        == "Umm Qasr dockworkers end strike after wages & bonuses are paid"
+    )
+
+
+def test_kicker_glued_in_front_is_cut_when_the_h1_shows_the_headline_alone() -> None:
+    assert title_of("title_kicker.html") == "Hafenarbeiter beenden Streik"
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Dockworkers end strike | Gulf Ports Review", "Dockworkers end strike"),
+        ("Gulf Ports Review | Dockworkers end strike", "Dockworkers end strike"),
+        ("Dockworkers end strike - World - gulfports.example", "Dockworkers end strike"),
+        ("Dockworkers end strike – GPR – 13.06.2023", "Dockworkers end strike"),
+        ("Dockworkers end strike | Gulf Ports Review | by Jane Doe", "Dockworkers end strike"),
+        ("Dockworkers end strike｜GULF PORTS REVIEW", "Dockworkers end strike"),
+        # A dash inside the headline is not a separator, nor is a site-less last part.
+        ("Strike ends - wages paid", "Strike ends - wages paid"),
+        (
+            "Kicker: Strike ends - wages paid - Gulf Ports Review",
+            "Kicker: Strike ends - wages paid",
+        ),
+        ("Gulf Ports Review", "Gulf Ports Review"),
+    ],
+)
+def test_strip_site(title: str, expected: str) -> None:
+    keys = site_name_keys(["Gulf Ports Review", "GPR"], "https://gulfports.example/news/1")
+    assert strip_site(title, keys) == expected
+
+
+def test_a_shorter_statement_is_only_taken_when_it_is_the_larger_part() -> None:
+    """An <h1> holding just the kicker does not cut the headline down to it."""
+    html = (
+        '<html><head><meta property="og:title" content="Strike: Dockworkers at Umm Qasr return'
+        ' to work after eleven days"></head><body><h1>Strike</h1></body></html>'
+    )
+    page = read_page(lxml.html.document_fromstring(html), URL)
+    assert (
+        headline(page, set()) == "Strike: Dockworkers at Umm Qasr return to work after eleven days"
+    )
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "expected"),
+    [
+        # The only <h1> is the logo: the <title>, cut of the site's name, is the headline.
+        (
+            "<title>Hafenarbeiter beenden Streik | Hafenbote</title>"
+            '<meta property="og:site_name" content="Hafenbote">',
+            '<h1 class="logo">Hafenbote</h1>',
+            "Hafenarbeiter beenden Streik",
+        ),
+        # A template that states the headline as the site's name still has its headline.
+        (
+            '<meta property="og:title" content="Hafenarbeiter beenden Streik">'
+            '<meta name="application-name" content="Hafenarbeiter beenden Streik">',
+            "<h1>Hafenarbeiter beenden Streik</h1>",
+            "Hafenarbeiter beenden Streik",
+        ),
+        # ... and its clauses are not taken for pieces of that "site name".
+        (
+            '<meta property="og:title" content="Streik beendet - Arbeiter kehren in den Hafen'
+            ' zurück"><meta name="application-name" content="Streik beendet - Arbeiter kehren'
+            ' in den Hafen zurück">',
+            "",
+            "Streik beendet - Arbeiter kehren in den Hafen zurück",
+        ),
+    ],
+)
+def test_site_name_statements(head: str, body: str, expected: str) -> None:
+    html = f"<html><head>{head}</head><body>{body}</body></html>"
+    page = read_page(lxml.html.document_fromstring(html), URL)
+    keys = site_name_keys(metadata.site_names(page), URL)
+    assert headline(page, keys) == expected
