@@ -1,7 +1,7 @@
 """Exporting stored articles to files other tools load: JSON lines, Parquet, CSV.
 
-List fields (authors, tags, entities) stay lists in JSON lines and Parquet; CSV holds them as JSON
-text. Timestamps are UTC, ISO 8601 in JSON lines and CSV.
+List fields (authors, agencies, tags, entities) stay lists in JSON lines and Parquet; CSV holds
+them as JSON text. Timestamps are UTC, ISO 8601 in JSON lines and CSV.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from storage.entity_search import EntityQuery
 from storage.query import EXPORT_COLUMNS, iter_export_rows
 
 FORMATS = ("jsonl", "parquet", "csv")
-_LIST_FIELDS = ("authors", "tags", "entities")
+_LIST_FIELDS = ("authors", "agencies", "tags", "entities")
 _TIME_FIELDS = ("published", "modified", "fetched_at", "first_seen", "last_seen")
 
 
@@ -90,6 +90,8 @@ def _parquet(rows, path: Path, chunk: int = 5000) -> int:
         "simhash": pa.int64(),
         "duplicate_of": pa.int64(),
         "authors": strings,
+        "agencies": strings,
+        "free_access": pa.bool_(),
         "tags": strings,
         "entities": pa.list_(entity),
         **{k: timestamp for k in _TIME_FIELDS},

@@ -43,6 +43,8 @@ articles = Table(
     Column("canonical_url", Text, nullable=False),
     Column("title", Text),
     Column("authors", JSON, nullable=False, default=list),
+    # the wire agencies credited, also among the authors: what syndication detection keys on
+    Column("agencies", JSON, nullable=False, default=list),
     Column("published", DateTime(timezone=True), index=True),
     Column("published_source", String(32)),
     Column("modified", DateTime(timezone=True)),
@@ -56,6 +58,8 @@ articles = Table(
     Column("captions", JSON, nullable=False, default=list),
     Column("extractor", Text, nullable=False, default=""),
     Column("quality_flags", JSON, nullable=False, default=list),
+    # False when the page says it is for subscribers (the body is a teaser); None: it says nothing
+    Column("free_access", Boolean),
     Column("content_hash", String(64), nullable=False, index=True),
     Column("simhash", BigInteger),
     Column("duplicate_of", Integer, ForeignKey("articles.id", ondelete="SET NULL"), index=True),

@@ -1001,3 +1001,18 @@ def test_airflow_is_not_imported_without_a_connection_id(tmp_path: Path) -> None
         [sys.executable, "-c", script, str(tmp_path)], cwd=ROOT, capture_output=True, text=True
     )
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_agencies_and_the_paywall_signal_are_stored_and_exported(db_url: str, tmp_path: Path):
+    wire = make_article(1, authors=["Jane Doe", "AP"], agencies=["AP"], free_access=False)
+    engine = connect(db_url)
+    try:
+        load_articles(engine, [wire, make_article(2)], [])
+        rows = {r["url"]: r for r in iter_export_rows(engine)}
+        assert export_articles(engine, tmp_path / "a.csv", "csv") == 2
+    finally:
+        engine.dispose()
+    assert (rows[wire.url]["agencies"], rows[wire.url]["free_access"]) == (["AP"], False)
+    other = rows[make_article(2).url]
+    assert (other["agencies"], other["free_access"]) == ([], None)
+    assert '"[""AP""]"' in (tmp_path / "a.csv").read_text()
