@@ -1,5 +1,8 @@
 """The load step against real SQLite and the real PostgreSQL on 127.0.0.1:5432, same tests for both.
 
+The PostgreSQL cases carry the `postgres` marker: a server that does not answer fails the run
+(tests/services.py), it does not turn them into skips.
+
 Each PostgreSQL test gets its own database (created and dropped here), so engineers and CI jobs
 running at the same time do not see each other's rows.
 """
@@ -40,25 +43,12 @@ from storage.migrate import alembic_config, current_revision, head_revision, inc
 from storage.query import iter_export_rows, search
 from storage.runs import load_stats
 from storage.schema import article_versions, articles, entities, metadata, runs
+from tests.services import postgres_url
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+PG_ADMIN = postgres_url()
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
-
-
-def _postgres_reachable() -> str | None:
-    try:
-        engine = create_engine(PG_ADMIN, connect_args={"connect_timeout": 3})
-        with engine.connect():
-            pass
-        engine.dispose()
-        return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "skip with the reason"
-        return f"PostgreSQL on 127.0.0.1:5432 is not reachable: {' '.join(str(exc).split())[:200]}"
-
-
-_PG_SKIP = _postgres_reachable()
 
 
 class Databases:
@@ -76,7 +66,7 @@ class Databases:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
         self.created.append(name)
-        return f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
+        return postgres_url(name)
 
     def drop(self) -> None:
         if not self.created:
@@ -95,8 +85,6 @@ class Databases:
     ]
 )
 def databases(request: pytest.FixtureRequest, tmp_path: Path) -> Databases:
-    if request.param == "postgresql" and _PG_SKIP:
-        pytest.skip(_PG_SKIP)
     dbs = Databases(request.param, tmp_path)
     yield dbs
     dbs.drop()
@@ -890,18 +878,18 @@ def test_bad_urls_give_a_clear_error(url: str, expected: str) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.parametrize(
-    ("login", "expected"),
+    ("url", "expected"),
     [
-        ("postgres@127.0.0.1:5432/newsflow_no_such_db", 'database "newsflow_no_such_db" does not'),
-        ("nobody_here:s3cret@127.0.0.1:5432/test", 'role "nobody_here" does not exist'),
+        (postgres_url("newsflow_no_such_db"), 'database "newsflow_no_such_db" does not'),
+        (
+            postgres_url().replace("://postgres@", "://nobody_here:s3cret@"),
+            'role "nobody_here" does not exist',
+        ),
     ],
 )
 def test_a_wrong_database_or_login_fails_at_once(
-    login: str, expected: str, caplog: pytest.LogCaptureFixture
+    url: str, expected: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    if _PG_SKIP:
-        pytest.skip(_PG_SKIP)
-    url = f"postgresql+psycopg2://{login}"
     started = time.monotonic()
     with pytest.raises(DatabaseError) as caught:
         connect(url, Retry(retries=3, backoff_seconds=1))
