@@ -44,6 +44,7 @@ from storage.query import iter_export_rows, search
 from storage.runs import load_stats
 from storage.schema import article_versions, articles, entities, metadata, runs
 from tests.services import postgres_url
+from tests.together import held_at_once, overlapped, run_together
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = postgres_url()
@@ -199,25 +200,24 @@ def test_a_pre_migration_database_is_adopted(db_url: str) -> None:
     engine.dispose()
 
 
-def test_two_processes_upgrading_at_once_both_succeed(db_url: str) -> None:
-    script = textwrap.dedent(
-        """
-        import sys, time
+def test_two_processes_upgrading_at_once_both_succeed(db_url: str, tmp_path: Path) -> None:
+    script = """
+        import storage.migrate  # alembic loads on first use: not after the go
         from storage.engine import connect
-        while time.time() < float(sys.argv[2]):
-            time.sleep(0.002)
+        wait_for_go()
+        started = time.monotonic()
         connect(sys.argv[1]).dispose()
+        print(started, time.monotonic())
         """
-    )
-    start_at = str(time.time() + 1.5)
-    children = [
-        subprocess.Popen(
-            [sys.executable, "-c", script, db_url, start_at], cwd=ROOT, stderr=subprocess.PIPE
-        )
-        for _ in range(2)
-    ]
-    for child in children:
-        assert child.wait(timeout=60) == 0, child.stderr.read().decode()
+    children = run_together([(script, [db_url])] * 2, tmp_path)
+    (a_start, a_end), (b_start, b_end) = ([float(t) for t in c.stdout.split()] for c in children)
+    # staged: each began upgrading the empty database before the other was done, and at least
+    # one migrated it (the other waited, then found it at head or migrated nothing)
+    assert a_start < b_end and b_start < a_end
+    first, second = (c.transactions for c in children)
+    assert first or second
+    if db_url.startswith("sqlite"):
+        assert not held_at_once(first, second)
     engine = connect(db_url)
     with engine.connect() as conn:
         assert current_revision(conn) == head_revision()
@@ -366,33 +366,23 @@ def test_two_loads_at_once_end_like_one(databases: Databases, tmp_path: Path) ->
         pipeline.load(Settings(database_url=url, load_batch_size=40), str(first), [])
     once = pipeline.load(Settings(database_url=reference, load_batch_size=40), str(extract), [])
     assert (once.inserted, once.updated) == (225, 40)
-    script = textwrap.dedent(
-        """
-        import sys, time
+    script = """
+        import storage.migrate  # alembic loads on first use: not after the go
         from newsflow import pipeline
         from newsflow.settings import Settings
-        while time.time() < float(sys.argv[3]):
-            time.sleep(0.005)
         settings = Settings(database_url=sys.argv[1], load_batch_size=40)
+        wait_for_go()
         report = pipeline.load(settings, sys.argv[2], [])
         print(report.inserted, report.updated, report.entities)
         """
-    )
-    start_at = str(time.time() + 2)
-    children = [
-        subprocess.Popen(
-            [sys.executable, "-c", script, shared, str(extract), start_at],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        for _ in range(2)
-    ]
-    counts = []
-    for child in children:
-        out, err = child.communicate(timeout=120)
-        assert child.returncode == 0, err.decode()[-3000:]
-        counts.append([int(n) for n in out.split()])
+    children = run_together([(script, [shared, str(extract)])] * 2, tmp_path)
+    first, second = (c.transactions for c in children)
+    # staged: the loads overlapped; on PostgreSQL both held a transaction at the same moment, on
+    # SQLite one waited for the other's write lock (writers queue, never hold it together)
+    assert len(first) >= 8 and len(second) >= 8  # 305 records in batches of 40, each
+    assert overlapped(first, second)
+    assert held_at_once(first, second) == (databases.backend == "postgresql")
+    counts = [[int(n) for n in c.stdout.split()] for c in children]
     expected = [once.inserted, once.updated, once.entities]
     assert [sum(c) for c in zip(*counts, strict=True)] == expected
     assert snapshot(shared) == snapshot(reference)
@@ -409,19 +399,24 @@ def test_an_edit_loaded_twice_at_once_is_counted_once(databases: Databases) -> N
             load_articles(engine, [article], [], run_id=run_id)
         engine.dispose()
     first, second = connect(shared), connect(shared)
-    committing, second_read = threading.Event(), threading.Event()
+    committing, second_began, second_read = threading.Event(), threading.Event(), threading.Event()
+    postgres = databases.backend == "postgresql"
+    staged: dict[str, bool] = {}
 
     def hold_first_commit(_conn) -> None:
         if not committing.is_set():
             committing.set()
-            second_read.wait(timeout=2)  # SQLite: the second load waits for the write lock
+            # SQLite: the second load waits for the write lock, so this waits out its 2 s
+            second_read.wait(timeout=10 if postgres else 2)
+            staged.update(began=second_began.is_set(), read=second_read.is_set())
 
-    def note_second_read(_conn, _cursor, statement: str, *_args) -> None:
+    def note_second(_conn, _cursor, statement: str, *_args) -> None:
+        second_began.set()  # its first statement (SQLite: BEGIN IMMEDIATE) is under way
         if statement.startswith("SELECT articles.id, articles.canonical_url"):
             second_read.set()
 
     event.listen(first, "commit", hold_first_commit)
-    event.listen(second, "after_cursor_execute", note_second_read)
+    event.listen(second, "before_cursor_execute", note_second)
     with ThreadPoolExecutor(2) as pool:
         loads = [pool.submit(load_articles, first, [edited], [], run_id="edit")]
         assert committing.wait(timeout=30)
@@ -429,6 +424,9 @@ def test_an_edit_loaded_twice_at_once_is_counted_once(databases: Databases) -> N
         reports = [f.result(timeout=60) for f in loads]
     first.dispose()
     second.dispose()
+    # staged: the second load was under way while the first held its commit, and read the row
+    # before that commit on PostgreSQL; on SQLite it queued for the write lock instead
+    assert staged == {"began": True, "read": postgres}
     assert sorted(r.updated for r in reports) == [0, 1]
     assert sum(r.entities for r in reports) == 3
     assert snapshot(shared) == snapshot(reference)
