@@ -242,6 +242,26 @@ def test_reloading_changes_nothing(db_url: str) -> None:
     assert len(before["articles"]) == 120 and len(before["entities"]) == 360
 
 
+def test_one_article_is_one_row_whatever_its_tracking_parameters(db_url: str) -> None:
+    """The key is the normalised canonical URL (the page URL without one): the same article
+    seen with tracking parameters, another case of host or a fragment is stored once."""
+    plain = make_article(1)
+    tracked = make_article(1, canonical_url="https://News.Example/demo/story-1?utm_source=rss#top")
+    no_canonical = make_article(2, canonical_url="")
+    engine = connect(db_url)
+    first = load_articles(engine, [plain, no_canonical], [])
+    again = load_articles(
+        engine,
+        [tracked, make_article(2, canonical_url="", url=no_canonical.url + "&utm_medium=x")],
+        [],
+    )
+    with engine.connect() as conn:
+        keys = sorted(conn.execute(select(articles.c.canonical_url)).scalars())
+    engine.dispose()
+    assert (first.inserted, again.inserted, again.unchanged) == (2, 0, 2)
+    assert keys == ["https://news.example/demo/story-1", "https://news.example/demo/story-2"]
+
+
 def test_awkward_values_are_stored_exactly(db_url: str) -> None:
     """PostgreSQL loads through COPY's text format, escaped by hand: tabs, backslashes, line
     breaks, quotes and lists must come back as they went in."""
