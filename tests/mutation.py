@@ -159,6 +159,14 @@ MUTATIONS = [
         ("tests/test_extraction_body.py", "tests/test_extraction.py"),
     ),
     Mutation(
+        "article-gate-sentence-length",
+        "lines of 40 characters or more count towards the 300",
+        "extraction/body.py",
+        "MIN_SENTENCE_CHARS = 40",
+        "MIN_SENTENCE_CHARS = 30",
+        ("tests/test_extraction_body.py", "tests/test_extraction.py"),
+    ),
+    Mutation(
         "near-duplicate-threshold-8",
         "near-duplicates are within 7 bits (not 8)",
         "extraction/dedup.py",
