@@ -10,7 +10,7 @@ export AIRFLOW_HOME ?= $(CURDIR)/.airflow
 AIRFLOW_PORT ?= 8080
 DEMO_PORT ?= 8765
 
-.PHONY: install run test lint format bench airflow airflow-stop lock clean system-deps
+.PHONY: install run test lint format bench mutation airflow airflow-stop lock clean system-deps
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -44,6 +44,11 @@ format: install
 
 bench: install
 	$(PY) -m benchmarks
+
+# Not part of `test`: breaks each promised rule in a scratch copy and runs its guarding tests;
+# exits 1 if a mutation survives (tests/mutation.py).
+mutation: install
+	$(PY) tests/mutation.py
 
 # Standalone (scheduler, DAG processor, triggerer, API server) on 127.0.0.1:$(AIRFLOW_PORT) with SQLite
 # metadata, plus the demo site the `newsflow_demo` DAG crawls. `env --default-signal=INT` undoes the

@@ -1,5 +1,6 @@
 """Shared fixtures: the bundled demo site on a free loopback port, and settings that keep every
-test's archives and database in its own temporary folder."""
+test's archives and database in its own temporary folder; the check that the servers the
+selected tests need answer."""
 
 from __future__ import annotations
 
@@ -18,6 +19,13 @@ os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 
 from newsflow.demo_site import DemoSite, start_demo_site  # noqa: E402
 from newsflow.settings import CrawlSettings, Settings  # noqa: E402
+
+# PostgreSQL and Redis must answer when a selected test needs them (tests/services.py).
+from tests.services import (  # noqa: E402, F401 - pytest hooks, registered by being here
+    pytest_addoption,
+    pytest_collection_finish,
+    pytest_runtest_setup,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 

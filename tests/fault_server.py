@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import brotli
 
 DATE = "Wed, 01 May 2024 08:00:00 GMT"
+CAP = 32 * 1024 * 1024  # max_response_bytes, the crawl's default
 ARABIC_TITLE = "القوات العراقية تستعيد السيطرة على بلدة في الأنبار"
 ARABIC_PARAGRAPHS = [
     "أعلنت قيادة العمليات المشتركة اليوم أن القوات الأمنية استعادت السيطرة الكاملة على البلدة "
@@ -307,6 +308,15 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, SITEMAPS[path].replace("BASE", base).encode(), "application/xml")
         if path == "/blocked-feed.xml":
             return self._send(200, feed(base, ["forbidden", "challenge"]), "application/rss+xml")
+        if path == "/private-feed.xml":
+            items = [article_url(base, "ok-1"), article_url(base, "secret", "private")]
+            links = "".join(
+                f"<item><link>{u}</link><pubDate>{DATE}</pubDate></item>" for u in items
+            )
+            return self._send(200, f"<rss><channel>{links}</channel></rss>".encode())
+        if path == "/cap-feed.xml":
+            names = ["under-cap", "over-cap"]
+            return self._send(200, feed(base, names), "application/rss+xml")
         if path == "/ok-feed.xml":
             return self._send(
                 200, feed(base, ["ok-1", "ok-2", "ok-3", "ok-4"]), "application/rss+xml"
@@ -341,6 +351,8 @@ class _Handler(BaseHTTPRequestHandler):
         if name.endswith("-bomb"):
             kind = {"gzip-bomb": "gzip", "brotli-bomb": "br", "deflate-bomb": "deflate"}[name]
             return self._send(200, self.bombs[kind], headers={"Content-Encoding": kind})
+        if name in ("under-cap", "over-cap"):
+            return self._cap_page(name)
         if name == "huge":
             chunk = b"<p>" + b"x" * (1 << 16) + b"</p>"
             return self._stream(chunk for _ in range(50 * 1024 * 1024 // len(chunk) + 1))
@@ -377,6 +389,28 @@ class _Handler(BaseHTTPRequestHandler):
             page = b"<html><head><title>Just a moment...</title></head><body>cf-chl-</body></html>"
             return self._send(403, page)
         return self._send(404, b"not found")
+
+    def _cap_page(self, name: str) -> None:
+        """An article that decompresses to just under (32 MiB - 64 KiB) or just over (33 MiB)
+        the 32 MiB cap, gzipped and streamed chunk by chunk, so only the decompressed size is
+        over: the cap must count after decompression, and stop exactly at 32 MiB."""
+        size = CAP - (64 << 10) if name == "under-cap" else CAP + (1 << 20)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Encoding", "gzip")
+        self.end_headers()
+        head, tail = _ok_page(name).split(b"</article>")
+        padding = size - len(head) - len(tail) - len(b"</article>")
+        compressor = zlib.compressobj(1, zlib.DEFLATED, 31)
+        try:
+            self.wfile.write(compressor.compress(head))
+            chunk = b" " * (1 << 20)
+            for _ in range(padding // len(chunk)):
+                self.wfile.write(compressor.compress(chunk))
+            self.wfile.write(compressor.compress(b" " * (padding % len(chunk))))
+            self.wfile.write(compressor.compress(b"</article>" + tail) + compressor.flush())
+        except OSError:
+            pass
 
     @staticmethod
     def _trickle() -> Iterator[bytes]:

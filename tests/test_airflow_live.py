@@ -28,6 +28,7 @@ import pytest
 
 from newsflow.airflow.standalone import airflow_env, ensure_password_file, prepare_airflow
 from newsflow.demo_site import load_articles as demo_articles
+from tests.services import REDIS_URL, postgres_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOT = ROOT / "docs" / "airflow-grid.png"
@@ -260,13 +261,15 @@ def screenshot(chromium: str, base: str, token: str, run: dict, tmp_path: Path) 
 
 @pytest.mark.slow
 @pytest.mark.postgres
-@pytest.mark.parametrize("executor", ["LocalExecutor", "CeleryExecutor"])
+@pytest.mark.parametrize(
+    "executor", ["LocalExecutor", pytest.param("CeleryExecutor", marks=pytest.mark.redis)]
+)
 def test_postgres_metadata(tmp_path, newsflow_env, monkeypatch, executor):
     """The production shapes of docs/airflow.md on one machine: each component a separate
     process, the same secrets; LocalExecutor runs tasks under the scheduler, Celery on a worker."""
     psycopg2 = pytest.importorskip("psycopg2")
     db = f"newsflow_airflow_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="test")
+    admin = psycopg2.connect(postgres_url(driver=False))
     admin.autocommit = True
     news_db = f"{db}_news"
     with ExitStack() as stack:
@@ -283,12 +286,10 @@ def test_postgres_metadata(tmp_path, newsflow_env, monkeypatch, executor):
         env = airflow_env(home, port, password_file)
         env.update(
             {
-                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
-                    f"postgresql+psycopg2://postgres@127.0.0.1:5432/{db}"
-                ),
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": postgres_url(db),
                 # the articles database: an Airflow connection, never a URL in DAG code
                 "NEWSFLOW_DATABASE_CONN_ID": "newsflow_db",
-                "AIRFLOW_CONN_NEWSFLOW_DB": f"postgresql://postgres@127.0.0.1:5432/{news_db}",
+                "AIRFLOW_CONN_NEWSFLOW_DB": postgres_url(news_db, driver=False),
                 "AIRFLOW__CORE__EXECUTOR": executor,
                 # set explicitly and identically for every component
                 "AIRFLOW__CORE__FERNET_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
@@ -306,10 +307,8 @@ def test_postgres_metadata(tmp_path, newsflow_env, monkeypatch, executor):
             queue = f"newsflow-test-{uuid.uuid4().hex[:8]}"
             env.update(
                 {
-                    "AIRFLOW__CELERY__BROKER_URL": "redis://127.0.0.1:6379/0",
-                    "AIRFLOW__CELERY__RESULT_BACKEND": (
-                        f"db+postgresql://postgres@127.0.0.1:5432/{db}"
-                    ),
+                    "AIRFLOW__CELERY__BROKER_URL": REDIS_URL,
+                    "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + postgres_url(db, driver=False),
                     "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
                     "AIRFLOW__OPERATORS__DEFAULT_QUEUE": queue,
                 }
@@ -340,7 +339,7 @@ def test_postgres_metadata(tmp_path, newsflow_env, monkeypatch, executor):
         count = len(demo_articles())
         assert run["note"].startswith(f"demo: {count} fetched, {count} new, 0 blocked")
         assert executor in tail(logs[1], 200_000)
-        news = psycopg2.connect(host="127.0.0.1", user="postgres", dbname=news_db)
+        news = psycopg2.connect(postgres_url(news_db, driver=False))
         with news, news.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM articles WHERE source = 'demo'")
             assert cursor.fetchone()[0] == count

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from extraction import extract_article
 from newsflow import pipeline
+from newsflow.cli.main import main as cli_main
 from newsflow.discover import discover_source
 from newsflow.settings import CrawlSettings, Settings
 from newsflow.sources import Source, load_registry
@@ -33,6 +34,7 @@ from tests.fault_server import (
     ARABIC_PARAGRAPHS,
     ARABIC_TITLE,
     ARTICLE_FAULTS,
+    CAP,
     UNDATED_ARTICLE,
     UNDATED_PAGE,
     FaultSite,
@@ -206,17 +208,104 @@ def test_5xx_storm_pauses_the_host_and_is_reported(tmp_path):
     assert report.status == "failed"
 
 
-@pytest.mark.parametrize("robots_status", [503])
+# 503: test_cli_run_summary_ends_in_blocked, through `newsflow run`
+@pytest.mark.parametrize("robots_status", [429])
 def test_unreachable_robots_txt_means_disallow_and_blocked(tmp_path, robots_status):
+    """RFC 9309: a robots.txt answering 5xx, or 429 (a 4xx that means "unavailable"), disallows
+    the whole host for the run."""
     site = start_fault_site(robots_status=robots_status)
     try:
         settings = _settings(tmp_path, site, ["/feed.xml"])
         report = _crawl(settings, "robots")
+        states = _outcomes(settings)
     finally:
         site.stop()
     assert set(site.hits) == {"/robots.txt"}
+    assert states[site.url + "/feed.xml"] == "listing:robots_unreachable"
     assert report.robots_unreachable >= 1
     assert report.status == "blocked"
+
+
+def test_cli_run_summary_ends_in_blocked(tmp_path, capsys, monkeypatch):
+    """`newsflow run` says BLOCKED on the source's line, so 0 new is not read as a quiet night;
+    here a robots.txt answering 503 disallows the host (RFC 9309)."""
+    site = start_fault_site(robots_status=503)
+    try:
+        settings = _settings(tmp_path, site, ["/feed.xml"])
+        monkeypatch.setenv("NEWSFLOW_CRAWL__DOWNLOAD_DELAY", "0")
+        argv = ["run", "--sources", str(settings.sources_file)]
+        assert cli_main(argv + ["--data-dir", str(settings.data_dir)]) == 0
+        states = _outcomes(settings)
+    finally:
+        site.stop()
+    assert set(site.hits) == {"/robots.txt"}
+    assert states[site.url + "/feed.xml"] == "listing:robots_unreachable"
+    lines = capsys.readouterr().out.splitlines()
+    (line,) = [line for line in lines if line.startswith("  faults:")]
+    assert line.startswith("  faults: ") and ", 0 fetched, " in line
+    assert line.endswith(" -- BLOCKED")
+    assert lines[-1] == "  stored 0 articles: 0 new, 0 updated, 0 unchanged; 0 entity rows written"
+
+
+def test_robots_txt_answering_404_means_no_rules(tmp_path):
+    """A robots.txt that is not there allows everything, even the path ours would disallow."""
+    site = start_fault_site(robots_status=404)
+    try:
+        settings = _settings(tmp_path, site, ["/private-feed.xml"])
+        report = _crawl(settings, "robots-4xx")
+        states = _outcomes(settings)
+    finally:
+        site.stop()
+    secret = article_url(site.url, "secret", "private")
+    assert states[secret] == states[article_url(site.url, "ok-1")] == "archived"
+    assert site.hits.get(urlsplit(secret).path) == 1
+    assert (report.robots_unreachable, report.robots_forbidden) == (0, 0)
+    assert (report.fetched, report.status) == (2, "ok")
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_robots_txt_unreachable_at_the_network_level_means_disallow(tmp_path):
+    """No TCP connection, or no address, for robots.txt: the host is disallowed, so its feed is
+    refused as robots_unreachable rather than fetched and failed (`connection`, `dns_error`)."""
+    refused = f"http://127.0.0.1:{_closed_port()}"
+    # A name that does not resolve. A label may not start with "-", so the C library refuses it
+    # without asking a name server: no query leaves this machine, and the crawl takes the
+    # DNS-failure path (DNSLookupError) a vanished domain takes.
+    unresolvable = "http://-newsflow-no-such-host.invalid"
+    feeds = [f"{refused}/feed.xml", f"{unresolvable}/feed.xml"]
+    registry = tmp_path / "sources.yaml"
+    entry = {"name": "faults", "url": refused + "/", "local": True, "feeds": feeds}
+    registry.write_text(yaml.safe_dump({"sources": [entry]}), encoding="utf-8")
+    settings = Settings(
+        data_dir=tmp_path / "data", sources_file=registry, crawl=CrawlSettings(**FAST)
+    )
+    report = _crawl(settings, "no-robots")
+    assert _outcomes(settings) == dict.fromkeys(feeds, "listing:robots_unreachable")
+    assert report.robots_unreachable == 2
+    assert report.status == "blocked"
+
+
+def test_the_size_cap_counts_decompressed_bytes_and_stops_at_32_mib(tmp_path):
+    """Just under the 32 MiB cap is archived whole; 33 MiB (after gunzip, from a body of a few
+    KiB on the wire) is refused, so a raised or compressed-bytes cap fails here."""
+    site = start_fault_site(robots_sitemap=False)
+    try:
+        settings = _settings(tmp_path, site, ["/cap-feed.xml"], timeout_seconds=30)
+        report = _crawl(settings, "cap")
+        states = _outcomes(settings)
+    finally:
+        site.stop()
+    assert states[article_url(site.url, "over-cap")] == "too_large"
+    assert states[article_url(site.url, "under-cap")] == "archived"
+    assert report.errors == {"too_large": 1}
+    (page,) = [p for p in read_pages(Path(report.warc)) if p.url.endswith("/under-cap/")]
+    assert len(page.body) == CAP - (64 << 10)
+    assert CrawlSettings().max_response_bytes == CAP  # the fault server's pages follow the cap
 
 
 def test_real_source_never_reaches_private_addresses(tmp_path):

@@ -6,10 +6,12 @@ from __future__ import annotations
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from newsflow.discover import discover_source
 from newsflow.settings import CrawlSettings, Settings
 from newsflow.sources import Source, load_registry, select_sources
 from storage import connect
+from storage import crawl_state as crawl_state_outcomes
 from storage.archive import ArchiveError, read_pages, source_archives, verify
 from storage.crawl_state import outcomes
 from storage.schema import articles, crawl_state, runs
@@ -66,6 +69,25 @@ def _db_counts(settings: Settings) -> tuple[int, int, Counter]:
         engine.dispose()
 
 
+def _flushed_pages(settings: Settings) -> dict[str, str]:
+    """Article URLs the crawl state has past `discovered`, read-only while a crawl writes it."""
+    path = settings.data_dir / "newsflow.db"
+    if not path.exists():
+        return {}
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as db:
+            rows = db.execute(
+                "SELECT url, outcome FROM crawl_state WHERE source = 'demo'"
+            ).fetchall()
+    except sqlite3.OperationalError:  # the child has not created the table yet
+        return {}
+    return {
+        url: outcome
+        for url, outcome in rows
+        if ARTICLE_PATH.search(url) and outcome != crawl_state_outcomes.DISCOVERED
+    }
+
+
 def test_sigkilled_crawl_then_rerun_stores_every_article_exactly_once(tmp_path, site):
     settings = _settings(tmp_path, site.url)
     env = {
@@ -76,14 +98,19 @@ def test_sigkilled_crawl_then_rerun_stores_every_article_exactly_once(tmp_path, 
     }
     command = [sys.executable, "-m", "newsflow.cli", "crawl", "--run-id", "killed"]
     crawl = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    # Kill once crawl state holds fetched pages (it is flushed every 2 s), so the claim is put
+    # to the test: those rows must not say `archived` while their WARC file is unfinished.
     deadline = time.monotonic() + 60
-    while len(_article_requests(site)) < 6 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    while len(_flushed_pages(settings)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
     os.killpg(crawl.pid, signal.SIGKILL)
     crawl.wait()
     fetched_before_kill = len(_article_requests(site))
     total = len(demo_articles())
-    assert 6 <= fetched_before_kill < total
+    # staged: the kill landed after pages were fetched and recorded, before the archive was done
+    flushed = _flushed_pages(settings)
+    assert len(flushed) >= 3 and fetched_before_kill < total
+    assert set(flushed.values()) == {"fetched"}  # fetched, but not archived
     warc_dir = settings.data_dir / "warc" / "demo"
     assert not (warc_dir / "killed.warc.gz").exists()  # only the .part of the killed run
     assert (warc_dir / "killed.warc.gz.part").exists()

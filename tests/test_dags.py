@@ -592,11 +592,9 @@ def test_crawl_child_gets_the_database_password_in_its_environment_not_argv(
     from newsflow import pipeline
     from newsflow.settings import CrawlSettings, Settings
     from newsflow.sources import load_registry, select_sources
+    from tests.services import postgres_url
 
-    try:
-        admin = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="test")
-    except psycopg2.OperationalError as exc:
-        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 not reachable: {exc}")
+    admin = psycopg2.connect(postgres_url(driver=False))
     admin.autocommit = True
     db, secret = f"newsflow_argv_{uuid.uuid4().hex[:10]}", f"pw-{uuid.uuid4().hex}"
     admin.cursor().execute(f'CREATE DATABASE "{db}"')
@@ -606,7 +604,7 @@ def test_crawl_child_gets_the_database_password_in_its_environment_not_argv(
             sources_file=demo_registry,
             crawl=CrawlSettings(download_delay=0),
             # trust authentication ignores the password; it only has to be in the URL
-            database_url=f"postgresql+psycopg2://postgres:{secret}@127.0.0.1:5432/{db}",
+            database_url=postgres_url(db, password=secret),
         )
         sources = select_sources(load_registry(demo_registry), ["demo"])
         seen: dict[int, tuple[str, str]] = {}

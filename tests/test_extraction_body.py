@@ -5,15 +5,42 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import lxml.etree
 import lxml.html
 import pytest
 
 from extraction import PARAGRAPH_SEPARATOR, extract_article
+from extraction.body import has_prose
 from extraction.page import read_page
 from extraction.paywall import free_access
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
 URL = "https://gulfports.example/news/umm-qasr-strike/"
+
+
+def _body(*lengths: int) -> lxml.etree._Element:
+    """A body of paragraphs of these lengths, in the XML trafilatura hands the gate."""
+    lines = "".join(f"<p>{'x' * (n - 1)}.</p>" for n in lengths)
+    return lxml.etree.fromstring(f"<doc>{lines}</doc>")
+
+
+@pytest.mark.parametrize(
+    ("lengths", "declared", "expected"),
+    [
+        ((100,), False, True),  # one line of 100 characters
+        ((99,), False, False),
+        ((60, 60, 60, 60, 60), False, True),  # 300 in sentence-length lines
+        ((60, 60, 60, 60, 59), False, False),
+        ((40,) * 7 + (20,), False, False),  # 280 in sentences; a 20-character line does not count
+        ((39,) * 10, False, False),  # lines under 40 characters are not sentences
+        ((50, 50), True, True),  # declared an article: 100 in total
+        ((50, 49), True, False),
+    ],
+)
+def test_the_article_gate_boundaries(lengths: tuple[int, ...], declared: bool, expected: bool):
+    """README: one line of 100 characters, or 300 in lines of 40 or more (100 when the page
+    declares itself an article)."""
+    assert has_prose(_body(*lengths), declared_article=declared) is expected
 
 
 def test_pruning_that_loses_the_article_falls_back_to_trafilaturas_default() -> None:

@@ -132,6 +132,12 @@ def test_quality_gate_flags_and_counts_per_source() -> None:
     }
 
 
+def test_short_text_is_a_body_under_400_characters() -> None:
+    for length, flagged in ((399, True), (400, False)):
+        article = Article(url="u", source="a", title="T", text="x" * length)
+        assert ("short_text" in quality_flags(article)) is flagged, length
+
+
 def test_section_page_of_teasers_is_not_an_article() -> None:
     """The demo site's category page: a dozen <article> teasers with excerpts, no story."""
     html = (FIXTURES / "listing.html").read_bytes()

@@ -1,5 +1,8 @@
 """The load step against real SQLite and the real PostgreSQL on 127.0.0.1:5432, same tests for both.
 
+The PostgreSQL cases carry the `postgres` marker: a server that does not answer fails the run
+(tests/services.py), it does not turn them into skips.
+
 Each PostgreSQL test gets its own database (created and dropped here), so engineers and CI jobs
 running at the same time do not see each other's rows.
 """
@@ -40,25 +43,13 @@ from storage.migrate import alembic_config, current_revision, head_revision, inc
 from storage.query import iter_export_rows, search
 from storage.runs import load_stats
 from storage.schema import article_versions, articles, entities, metadata, runs
+from tests.services import postgres_url
+from tests.together import held_at_once, overlapped, run_together
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+PG_ADMIN = postgres_url()
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
-
-
-def _postgres_reachable() -> str | None:
-    try:
-        engine = create_engine(PG_ADMIN, connect_args={"connect_timeout": 3})
-        with engine.connect():
-            pass
-        engine.dispose()
-        return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "skip with the reason"
-        return f"PostgreSQL on 127.0.0.1:5432 is not reachable: {' '.join(str(exc).split())[:200]}"
-
-
-_PG_SKIP = _postgres_reachable()
 
 
 class Databases:
@@ -76,7 +67,7 @@ class Databases:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
         self.created.append(name)
-        return f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
+        return postgres_url(name)
 
     def drop(self) -> None:
         if not self.created:
@@ -95,8 +86,6 @@ class Databases:
     ]
 )
 def databases(request: pytest.FixtureRequest, tmp_path: Path) -> Databases:
-    if request.param == "postgresql" and _PG_SKIP:
-        pytest.skip(_PG_SKIP)
     dbs = Databases(request.param, tmp_path)
     yield dbs
     dbs.drop()
@@ -211,25 +200,24 @@ def test_a_pre_migration_database_is_adopted(db_url: str) -> None:
     engine.dispose()
 
 
-def test_two_processes_upgrading_at_once_both_succeed(db_url: str) -> None:
-    script = textwrap.dedent(
-        """
-        import sys, time
+def test_two_processes_upgrading_at_once_both_succeed(db_url: str, tmp_path: Path) -> None:
+    script = """
+        import storage.migrate  # alembic loads on first use: not after the go
         from storage.engine import connect
-        while time.time() < float(sys.argv[2]):
-            time.sleep(0.002)
+        wait_for_go()
+        started = time.monotonic()
         connect(sys.argv[1]).dispose()
+        print(started, time.monotonic())
         """
-    )
-    start_at = str(time.time() + 1.5)
-    children = [
-        subprocess.Popen(
-            [sys.executable, "-c", script, db_url, start_at], cwd=ROOT, stderr=subprocess.PIPE
-        )
-        for _ in range(2)
-    ]
-    for child in children:
-        assert child.wait(timeout=60) == 0, child.stderr.read().decode()
+    children = run_together([(script, [db_url])] * 2, tmp_path)
+    (a_start, a_end), (b_start, b_end) = ([float(t) for t in c.stdout.split()] for c in children)
+    # staged: each began upgrading the empty database before the other was done, and at least
+    # one migrated it (the other waited, then found it at head or migrated nothing)
+    assert a_start < b_end and b_start < a_end
+    first, second = (c.transactions for c in children)
+    assert first or second
+    if db_url.startswith("sqlite"):
+        assert not held_at_once(first, second)
     engine = connect(db_url)
     with engine.connect() as conn:
         assert current_revision(conn) == head_revision()
@@ -252,6 +240,26 @@ def test_reloading_changes_nothing(db_url: str) -> None:
     assert second.by_source["demo"]["new"] == 0
     assert snapshot(db_url) == before
     assert len(before["articles"]) == 120 and len(before["entities"]) == 360
+
+
+def test_one_article_is_one_row_whatever_its_tracking_parameters(db_url: str) -> None:
+    """The key is the normalised canonical URL (the page URL without one): the same article
+    seen with tracking parameters, another case of host or a fragment is stored once."""
+    plain = make_article(1)
+    tracked = make_article(1, canonical_url="https://News.Example/demo/story-1?utm_source=rss#top")
+    no_canonical = make_article(2, canonical_url="")
+    engine = connect(db_url)
+    first = load_articles(engine, [plain, no_canonical], [])
+    again = load_articles(
+        engine,
+        [tracked, make_article(2, canonical_url="", url=no_canonical.url + "&utm_medium=x")],
+        [],
+    )
+    with engine.connect() as conn:
+        keys = sorted(conn.execute(select(articles.c.canonical_url)).scalars())
+    engine.dispose()
+    assert (first.inserted, again.inserted, again.unchanged) == (2, 0, 2)
+    assert keys == ["https://news.example/demo/story-1", "https://news.example/demo/story-2"]
 
 
 def test_awkward_values_are_stored_exactly(db_url: str) -> None:
@@ -378,33 +386,23 @@ def test_two_loads_at_once_end_like_one(databases: Databases, tmp_path: Path) ->
         pipeline.load(Settings(database_url=url, load_batch_size=40), str(first), [])
     once = pipeline.load(Settings(database_url=reference, load_batch_size=40), str(extract), [])
     assert (once.inserted, once.updated) == (225, 40)
-    script = textwrap.dedent(
-        """
-        import sys, time
+    script = """
+        import storage.migrate  # alembic loads on first use: not after the go
         from newsflow import pipeline
         from newsflow.settings import Settings
-        while time.time() < float(sys.argv[3]):
-            time.sleep(0.005)
         settings = Settings(database_url=sys.argv[1], load_batch_size=40)
+        wait_for_go()
         report = pipeline.load(settings, sys.argv[2], [])
         print(report.inserted, report.updated, report.entities)
         """
-    )
-    start_at = str(time.time() + 2)
-    children = [
-        subprocess.Popen(
-            [sys.executable, "-c", script, shared, str(extract), start_at],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        for _ in range(2)
-    ]
-    counts = []
-    for child in children:
-        out, err = child.communicate(timeout=120)
-        assert child.returncode == 0, err.decode()[-3000:]
-        counts.append([int(n) for n in out.split()])
+    children = run_together([(script, [shared, str(extract)])] * 2, tmp_path)
+    first, second = (c.transactions for c in children)
+    # staged: the loads overlapped; on PostgreSQL both held a transaction at the same moment, on
+    # SQLite one waited for the other's write lock (writers queue, never hold it together)
+    assert len(first) >= 8 and len(second) >= 8  # 305 records in batches of 40, each
+    assert overlapped(first, second)
+    assert held_at_once(first, second) == (databases.backend == "postgresql")
+    counts = [[int(n) for n in c.stdout.split()] for c in children]
     expected = [once.inserted, once.updated, once.entities]
     assert [sum(c) for c in zip(*counts, strict=True)] == expected
     assert snapshot(shared) == snapshot(reference)
@@ -421,19 +419,24 @@ def test_an_edit_loaded_twice_at_once_is_counted_once(databases: Databases) -> N
             load_articles(engine, [article], [], run_id=run_id)
         engine.dispose()
     first, second = connect(shared), connect(shared)
-    committing, second_read = threading.Event(), threading.Event()
+    committing, second_began, second_read = threading.Event(), threading.Event(), threading.Event()
+    postgres = databases.backend == "postgresql"
+    staged: dict[str, bool] = {}
 
     def hold_first_commit(_conn) -> None:
         if not committing.is_set():
             committing.set()
-            second_read.wait(timeout=2)  # SQLite: the second load waits for the write lock
+            # SQLite: the second load waits for the write lock, so this waits out its 2 s
+            second_read.wait(timeout=10 if postgres else 2)
+            staged.update(began=second_began.is_set(), read=second_read.is_set())
 
-    def note_second_read(_conn, _cursor, statement: str, *_args) -> None:
+    def note_second(_conn, _cursor, statement: str, *_args) -> None:
+        second_began.set()  # its first statement (SQLite: BEGIN IMMEDIATE) is under way
         if statement.startswith("SELECT articles.id, articles.canonical_url"):
             second_read.set()
 
     event.listen(first, "commit", hold_first_commit)
-    event.listen(second, "after_cursor_execute", note_second_read)
+    event.listen(second, "before_cursor_execute", note_second)
     with ThreadPoolExecutor(2) as pool:
         loads = [pool.submit(load_articles, first, [edited], [], run_id="edit")]
         assert committing.wait(timeout=30)
@@ -441,6 +444,9 @@ def test_an_edit_loaded_twice_at_once_is_counted_once(databases: Databases) -> N
         reports = [f.result(timeout=60) for f in loads]
     first.dispose()
     second.dispose()
+    # staged: the second load was under way while the first held its commit, and read the row
+    # before that commit on PostgreSQL; on SQLite it queued for the write lock instead
+    assert staged == {"began": True, "read": postgres}
     assert sorted(r.updated for r in reports) == [0, 1]
     assert sum(r.entities for r in reports) == 3
     assert snapshot(shared) == snapshot(reference)
@@ -890,18 +896,18 @@ def test_bad_urls_give_a_clear_error(url: str, expected: str) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.parametrize(
-    ("login", "expected"),
+    ("url", "expected"),
     [
-        ("postgres@127.0.0.1:5432/newsflow_no_such_db", 'database "newsflow_no_such_db" does not'),
-        ("nobody_here:s3cret@127.0.0.1:5432/test", 'role "nobody_here" does not exist'),
+        (postgres_url("newsflow_no_such_db"), 'database "newsflow_no_such_db" does not'),
+        (
+            postgres_url().replace("://postgres@", "://nobody_here:s3cret@"),
+            'role "nobody_here" does not exist',
+        ),
     ],
 )
 def test_a_wrong_database_or_login_fails_at_once(
-    login: str, expected: str, caplog: pytest.LogCaptureFixture
+    url: str, expected: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    if _PG_SKIP:
-        pytest.skip(_PG_SKIP)
-    url = f"postgresql+psycopg2://{login}"
     started = time.monotonic()
     with pytest.raises(DatabaseError) as caught:
         connect(url, Retry(retries=3, backoff_seconds=1))
