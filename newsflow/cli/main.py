@@ -19,6 +19,7 @@ from newsflow.cli import checks as check_commands
 from newsflow.cli import crawl as crawl_commands
 from newsflow.cli import database as database_commands
 from newsflow.cli import page as page_commands
+from newsflow.demo_site.layouts import LAYOUTS
 from newsflow.settings import Settings, load_settings
 from newsflow.sources import RegistryError, Source, load_registry, select_sources
 from spiders.window import CrawlWindow
@@ -84,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo-site", help="serve the bundled demo news site")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8765)
+    demo.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        default="classic",
+        help="redesign: the articles in changed markup (to see the layout-drift alarm)",
+    )
 
     sources = commands.add_parser(
         "sources", help="list the sources registry; `discover URL` proposes a new entry"
@@ -176,7 +183,7 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo-site":
         from newsflow.demo_site import serve
 
-        serve(args.host, args.port)
+        serve(args.host, args.port, args.layout)
         return 0
     settings = _settings(args)
     if args.command in database_commands.COMMANDS:
