@@ -228,7 +228,7 @@ def _profile_metadata(
     found: dict[str, bool] = {}
     for name, selector in profile.selectors().items():
         if name == "body":
-            found[name] = bool(profiles.body_text(tree, selector))
+            found[name] = True  # the profile was chosen because its body finds text
         elif name in ("published", "modified"):
             moment = profiles.read_date(tree, selector, profile)
             found[name] = moment is not None

@@ -112,6 +112,7 @@ def test_check_step_alarms_on_the_redesigned_demo_site_and_not_on_the_usual_one(
                 )
         # the usual layout, read again from the archive: quiet
         again = pipeline.reextract(settings, load_registry(settings.sources_file), source="demo")
+        assert again.extract.by_source["demo"].selectors["body"] == 8  # reextract: profiled
         quiet = check_step(_summary("night-4", [], again.extract))
         assert quiet["anomalies"] == {}
 

@@ -124,3 +124,25 @@ def test_sources_add_saves_the_page_and_proposes_an_entry(
     registry.write_text(yaml.safe_dump({"sources": [entry]}), encoding="utf-8")
     assert cli.main(["check", *args]) == 0
     assert "1 saved pages checked, 0 differ" in capsys.readouterr().out
+
+
+def test_extract_page_reads_a_page_with_the_sources_profile(tmp_path: Path, capsys) -> None:
+    saved = (
+        ROOT
+        / "tests"
+        / "sources"
+        / "demo"
+        / "police-foil-car-bomb-attack-on-checkpoint-near-ramadi"
+    )
+    page = tmp_path / "page.html"
+    page.write_bytes(gzip.decompress(saved.with_suffix(".html.gz").read_bytes()))
+    url = json.loads(saved.with_suffix(".json").read_text(encoding="utf-8"))["url"]
+    args = ["extract-page", str(page), "--url", url, "--no-entities"]
+    assert cli.main([*args, "--source", "demo"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["extractor"].endswith(" profile=demo:newsline-2018")
+    assert record["selectors"]["body"] is True
+    assert cli.main(args) == 0
+    assert "profile=" not in json.loads(capsys.readouterr().out)["extractor"]
+    assert cli.main([*args, "--source", "nosuchsite"]) == 2
+    assert "unknown source nosuchsite" in capsys.readouterr().err
