@@ -14,6 +14,7 @@ from newsflow.cli.page import PageError, read_page
 from newsflow.pipeline.checking import SavedPageError, check_source, describe, save_page
 from newsflow.settings import Settings
 from newsflow.sources import RegistryError, Source, load_registry
+from spiders.addresses import is_private_host
 
 COMMANDS = ("check",)
 
@@ -91,6 +92,9 @@ def add_page(args: argparse.Namespace, settings: Settings) -> int:
     if not args.url:
         raise RegistryError("usage: newsflow sources add URL [--page FILE] [--source S]")
     source = _source_for(args, load_registry(settings.sources_file), settings)
+    private = is_private_host(urlsplit(args.url).hostname or "")
+    if not args.page and private and not (args.local or source.local):
+        raise RegistryError(f"{args.url} is a loopback/private address (pass --local to fetch it)")
     try:
         body, charset, _ = read_page(args.page or args.url, settings)
         page, saved = save_page(settings, source, args.url, body, charset)
