@@ -28,9 +28,11 @@ run: install
 system-deps:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
-# The layer contracts (pyproject.toml [tool.importlinter], docs/architecture.md) first: seconds.
+# The layer contracts (pyproject.toml [tool.importlinter], docs/architecture.md) first, then every
+# source's saved pages against their expected records (`newsflow check`): seconds.
 test: install system-deps
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/newsflow check
 	$(PY) -m pytest -ra
 
 lint: install

@@ -206,7 +206,10 @@ def _is_description(words: list[str]) -> bool:
     """Lower-case words beside capitalised ones, or too many of them: a phrase, not a name.
     Host names ("hessenschau.de") and words with digits are names of their own."""
     plain = [w for w in words if "." not in w and not any(ch.isdigit() for ch in w)]
-    lower = [w for w in plain if w[:1].islower() and w.casefold() not in NAME_PARTICLES]
+    # "al-Janabi", "el-Sisi", "bin-Salman": a particle joined to a capitalised name is a name
+    lower = [
+        w for w in plain if w[:1].islower() and w.casefold().partition("-")[0] not in NAME_PARTICLES
+    ]
     if not lower:
         return False
     if len(lower) < len(plain):

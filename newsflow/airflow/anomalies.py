@@ -30,13 +30,14 @@ def healthy(run: dict[str, StageRecord]) -> bool:
 
 
 def history(engine: Engine, source: str, cfg: AirflowSettings, run_id: str) -> list[dict]:
-    """The source's recent healthy runs before `run_id`, oldest first: what it listed and its
-    flag rate (None where a stage did not run)."""
+    """The source's recent healthy runs before `run_id`, oldest first: what it listed, its
+    flag rate and its extract stats (None where a stage did not run)."""
     runs = latest_runs(engine, source, 3 * cfg.recent_runs, exclude_run_id=run_id)
     return [
         {
             "discovered": run["crawl"].stats.get("discovered") if "crawl" in run else None,
             "flag_rate": flag_rate(run["extract"].stats) if "extract" in run else None,
+            "extract": run["extract"].stats if "extract" in run else None,
         }
         for run in runs
         if healthy(run)

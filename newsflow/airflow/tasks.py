@@ -14,6 +14,7 @@ from typing import Any
 
 from newsflow import pipeline
 from newsflow.airflow.anomalies import ANOMALY, CHECK_STAGE, find_anomalies, history
+from newsflow.airflow.drift import layout_drift
 from newsflow.airflow.notes import crawl_line, run_note, set_run_note
 from newsflow.airflow.params import Plan
 from newsflow.airflow.schedule import articles_asset
@@ -128,6 +129,7 @@ def check_step(summary: dict, context: Any | None = None) -> dict:
             if cfg.anomaly_action != "off":
                 past = history(engine, source, cfg, run_id)
                 reasons = find_anomalies(crawls.get(source), quality.get(source), past, cfg)
+                reasons += layout_drift(source, quality.get(source), past, cfg)
             if reasons:
                 anomalies[source] = reasons
             if not summary.get("dry_run"):

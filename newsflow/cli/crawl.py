@@ -43,11 +43,12 @@ def add_parsers(
 
 
 def add_discover_arguments(parser: argparse.ArgumentParser) -> None:
-    """`newsflow sources discover URL [--local]` (the `sources` command's optional action)."""
-    parser.add_argument("action", nargs="?", choices=["list", "discover"], default="list")
-    parser.add_argument("url", nargs="?", help="home page to inspect (discover)")
+    """`newsflow sources discover URL [--local]` and `sources add URL` (the `sources` command's
+    optional action)."""
+    parser.add_argument("action", nargs="?", choices=["list", "discover", "add"], default="list")
+    parser.add_argument("url", nargs="?", help="home page to inspect (discover), page URL (add)")
     parser.add_argument(
-        "--local", action="store_true", help="allow a loopback/private address (discover)"
+        "--local", action="store_true", help="allow a loopback/private address (discover, add)"
     )
 
 

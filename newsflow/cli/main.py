@@ -15,9 +15,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from newsflow import pipeline
+from newsflow.cli import checks as check_commands
 from newsflow.cli import crawl as crawl_commands
 from newsflow.cli import database as database_commands
 from newsflow.cli import page as page_commands
+from newsflow.demo_site.layouts import LAYOUTS
 from newsflow.settings import Settings, load_settings
 from newsflow.sources import RegistryError, Source, load_registry, select_sources
 from spiders.window import CrawlWindow
@@ -83,13 +85,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo-site", help="serve the bundled demo news site")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8765)
+    demo.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        default="classic",
+        help="redesign: the articles in changed markup (to see the layout-drift alarm)",
+    )
 
     sources = commands.add_parser(
         "sources", help="list the sources registry; `discover URL` proposes a new entry"
     )
     _common(sources)
     crawl_commands.add_discover_arguments(sources)
+    check_commands.add_page_arguments(sources)
     crawl_commands.add_parsers(commands, _common, parse_when)
+    check_commands.add_parsers(commands, _common)
     database_commands.add_parsers(commands, _common, parse_when)
     page_commands.add_parsers(commands, _common)
     return parser
@@ -173,7 +183,7 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo-site":
         from newsflow.demo_site import serve
 
-        serve(args.host, args.port)
+        serve(args.host, args.port, args.layout)
         return 0
     settings = _settings(args)
     if args.command in database_commands.COMMANDS:
@@ -182,8 +192,12 @@ def dispatch(args: argparse.Namespace) -> int:
         return page_commands.dispatch(args, settings)
     if args.command in crawl_commands.COMMANDS:
         return crawl_commands.dispatch(args, settings)
+    if args.command in check_commands.COMMANDS:
+        return check_commands.check(args, settings)
     if args.command == "sources" and args.action == "discover":
         return crawl_commands.discover(args, settings)
+    if args.command == "sources" and args.action == "add":
+        return check_commands.add_page(args, settings)
     if args.command == "sources":
         for source in load_registry(settings.sources_file):
             state = "enabled" if source.enabled else f"disabled ({source.note or 'no reason'})"

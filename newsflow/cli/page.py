@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from newsflow.settings import Settings
+from newsflow.sources import RegistryError, Source, load_registry
 
 COMMANDS = ("extract-page",)
 
@@ -33,6 +34,9 @@ def add_parsers(
     page.add_argument("page", metavar="FILE_OR_URL", help="an HTML file, an http(s) URL, or -")
     page.add_argument("--url", help="the page's address (default: the URL given, or the file's)")
     page.add_argument("--no-entities", action="store_true", help="skip spaCy NER")
+    page.add_argument(
+        "--source", metavar="S", help="read the page with source S's extraction profiles"
+    )
     common(page)
 
 
@@ -63,6 +67,14 @@ def _fetch(url: str, settings: Settings) -> tuple[bytes, str | None, str]:
         raise PageError(f"cannot fetch {url}: {exc}") from exc
 
 
+def registry_source(settings: Settings, name: str) -> Source:
+    """A registry entry by name, disabled ones included (reading a saved page needs no site)."""
+    by_name = {s.name: s for s in load_registry(settings.sources_file)}
+    if name not in by_name:
+        raise RegistryError(f"unknown source {name}; known: {', '.join(sorted(by_name))}")
+    return by_name[name]
+
+
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     from extraction.bounds import BoundedExtractor
     from extraction.entities import add_entities_by_language
@@ -73,8 +85,9 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     except PageError as exc:
         print(f"newsflow: error: {exc}", file=sys.stderr)
         return 2
+    source = registry_source(settings, args.source) if args.source else ""
     with BoundedExtractor(extraction_bounds(settings)) as extractor:
-        article = extractor.extract(body, args.url or address, encoding=charset)
+        article = extractor.extract(body, args.url or address, source=source, encoding=charset)
     if article.ok and not args.no_entities:
         add_entities_by_language(
             [article], settings.spacy_model, settings.ner_models, settings.gazetteers

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from . import render
 from .content import SECTIONS, UPLOADS, DemoArticle, load_articles
+from .layouts import article_markup, check_layout
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,8 @@ def placeholder_png(name: str, width: int = 16, height: int = 9) -> bytes:
     )
 
 
-def build_routes(articles: list[DemoArticle]) -> dict[str, Route]:
-    """Every URL the site answers, computed once at start-up."""
+def build_routes(articles: list[DemoArticle], layout: str = "classic") -> dict[str, Route]:
+    """Every URL the site answers, computed once at start-up; articles in the given layout."""
     newest = max(a.updated for a in articles)
     routes: dict[str, Route] = {
         "/": Route(HTML, partial(render.home_page, articles=articles), newest),
@@ -114,7 +115,7 @@ def build_routes(articles: list[DemoArticle]) -> dict[str, Route]:
         archive(render.author_path(author), f"Author: {author}", members, "author")
 
     for article in articles:
-        page = partial(_encoded_article, articles=articles, article=article)
+        page = partial(_encoded_article, articles=articles, article=article, layout=layout)
         content_type = f"text/html; charset={article.encoding}"
         routes[article.path] = Route(content_type, page, article.updated)
         for image in [article.image, *(f.image for f in article.figures)]:
@@ -126,11 +127,13 @@ def build_routes(articles: list[DemoArticle]) -> dict[str, Route]:
     return routes
 
 
-def _encoded_article(base: str, articles: list[DemoArticle], article: DemoArticle) -> bytes:
+def _encoded_article(
+    base: str, articles: list[DemoArticle], article: DemoArticle, layout: str = "classic"
+) -> bytes:
     """The article page in its own encoding; characters of the page frame (other stories'
     titles in the sidebar) that it cannot hold become character references, as on a real
     site."""
-    page = render.article_page(base, articles, article)
+    page = article_markup(render.article_page(base, articles, article), layout)
     return page.encode(article.encoding, errors="xmlcharrefreplace")
 
 
@@ -256,10 +259,12 @@ class DemoHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], articles: list[DemoArticle]) -> None:
+    def __init__(
+        self, address: tuple[str, int], articles: list[DemoArticle], layout: str = "classic"
+    ) -> None:
         self.address_family = _address_family(address[0])
         self.articles = articles
-        self.routes = build_routes(articles)
+        self.routes = build_routes(articles, check_layout(layout))
         self.requests: list[tuple[str, str]] = []
         self.request_log: list[RequestRecord] = []
         self._log_lock = threading.Lock()
@@ -293,9 +298,9 @@ def _address_family(host: str) -> socket.AddressFamily:
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
-def _make_server(host: str, port: int) -> DemoHTTPServer:
+def _make_server(host: str, port: int, layout: str = "classic") -> DemoHTTPServer:
     check_loopback(host)
-    return DemoHTTPServer((host, port), load_articles())
+    return DemoHTTPServer((host, port), load_articles(), layout)
 
 
 def _url(host: str, port: int) -> str:
@@ -339,6 +344,10 @@ class DemoSite:
             self._server.requests.clear()
             self._server.request_log.clear()
 
+    def set_layout(self, layout: str) -> None:
+        """Serve the articles in another layout from now on (a theme shipped overnight)."""
+        self._server.routes = build_routes(self._server.articles, check_layout(layout))
+
     def url_for(self, path: str) -> str:
         return self.url + path
 
@@ -361,14 +370,15 @@ class DemoSite:
         return f"DemoSite(url={self.url!r})"
 
 
-def start_demo_site(host: str = "127.0.0.1", port: int = 0) -> DemoSite:
-    """Start the site in a background daemon thread and return at once (port 0: pick a free one)."""
-    return DemoSite(_make_server(host, port), host)
+def start_demo_site(host: str = "127.0.0.1", port: int = 0, layout: str = "classic") -> DemoSite:
+    """Start the site in a background daemon thread and return at once (port 0: pick a free
+    one); ``layout="redesign"`` serves the articles in changed markup (``layouts``)."""
+    return DemoSite(_make_server(host, port, layout), host)
 
 
-def serve(host: str, port: int) -> None:
+def serve(host: str, port: int, layout: str = "classic") -> None:
     """Run the site in the foreground until Ctrl-C (the ``newsflow demo-site`` command)."""
-    server = _make_server(host, port)
+    server = _make_server(host, port, layout)
     url = _url(host, server.server_address[1])
     print(
         f"Demo news site ({len(server.articles)} articles) at {url}/  (Ctrl-C to stop)", flush=True

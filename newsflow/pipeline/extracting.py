@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from newsflow.pipeline.reports import ExtractReport, SourceQuality, safe_run_id
 from newsflow.settings import Settings
+from newsflow.sources import Source, load_registry
 from storage import crawl_state, known_urls, open_database
 from storage.archive import ArchivedPage, ArchiveError, read_pages, run_archives, source_archives
 from storage.archive import verify as verify_archive
@@ -124,15 +125,16 @@ def quality_by_source(records: list[Article]) -> dict[str, SourceQuality]:
     """Per source: pages, pages without an article, and articles with quality flags."""
     out: dict[str, SourceQuality] = {}
     for article in records:
-        quality = out.setdefault(article.source or "?", SourceQuality())
-        quality.pages += 1
-        if article.error:
-            quality.failed += 1
-        elif article.quality_flags:
-            quality.flagged += 1
-        for flag in article.quality_flags:
-            quality.flags[flag] = quality.flags.get(flag, 0) + 1
+        out.setdefault(article.source or "?", SourceQuality()).count(article)
     return out
+
+
+def registry_by_name(settings: Settings) -> dict[str, Source]:
+    """The registry's sources by name, for their extraction profiles; none when the settings
+    name no registry file that exists (extracting archives needs no registry)."""
+    if not settings.sources_file.is_file():
+        return {}
+    return {s.name: s for s in load_registry(settings.sources_file)}
 
 
 def extract(
@@ -164,13 +166,14 @@ def extract(
     if dry_run:
         names = []
     failed_pages: dict[str, list[str]] = {}
+    registry = registry_by_name(settings)
     with BoundedExtractor(extraction_bounds(settings)) as extractor:
         for page in _archived_pages(settings, warc_files, names, run_id):
             report.pages += 1
             article = extractor.extract(
                 page.body,
                 page.url,
-                source=page.source,
+                source=registry.get(page.source) or page.source,
                 fallback_published=page.listed_published,
                 encoding=_charset(page.content_type),
             )

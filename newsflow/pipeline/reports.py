@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from extraction.record import Article
 from storage import LoadReport
 
 
@@ -114,14 +115,40 @@ class CrawlReport:
         return "" if self.status == "ok" else f" -- {self.status.upper()}"
 
 
+# Fields whose presence per page is counted, so a layout change shows as a drop.
+OUTPUT_FIELDS = ("title", "body", "published")
+
+
 @dataclass
 class SourceQuality:
-    """One source's extract results: pages read, pages without an article, articles flagged."""
+    """One source's extract results: pages read, pages without an article, articles flagged;
+    and, for the layout-drift check, on how many pages each profile selector matched
+    (`selectors`, out of `profiled` pages) and the title, body and date came out (`fields`)."""
 
     pages: int = 0
     failed: int = 0
     flagged: int = 0
     flags: dict[str, int] = field(default_factory=dict)
+    profiled: int = 0
+    selectors: dict[str, int] = field(default_factory=dict)
+    fields: dict[str, int] = field(default_factory=dict)
+
+    def count(self, article: Article) -> None:
+        """Add one page's record."""
+        self.pages += 1
+        if article.error:
+            self.failed += 1
+        elif article.quality_flags:
+            self.flagged += 1
+        for flag in article.quality_flags:
+            self.flags[flag] = self.flags.get(flag, 0) + 1
+        if article.selectors:
+            self.profiled += 1
+        for name, matched in article.selectors.items():
+            self.selectors[name] = self.selectors.get(name, 0) + int(matched)
+        values = {"title": article.title, "body": article.ok, "published": article.published}
+        for name in OUTPUT_FIELDS:
+            self.fields[name] = self.fields.get(name, 0) + int(bool(values[name]))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SourceQuality:
