@@ -68,6 +68,11 @@ FURNITURE_WORDS = (
     "more-stories",
     "latest",
     "tags",
+    # Boxes the page sets beside the story (fact boxes, info boxes): background, not its text.
+    "factbox",
+    "fact-box",
+    "infobox",
+    "info-box",
 )
 _FURNITURE_NAME = re.compile("|".join(re.escape(word) for word in FURNITURE_WORDS))
 # WordPress adds taxonomy classes such as "tag-social-media" to the article itself.

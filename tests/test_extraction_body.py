@@ -84,3 +84,34 @@ def test_free_access_from_meta_tags(meta: str, expected: bool | None) -> None:
     """Class names are not read: templates carry empty paywall boxes on free articles."""
     html = f"<html><head>{meta}</head><body><p>x</p></body></html>"
     assert free_access(read_page(lxml.html.document_fromstring(html), URL)) is expected
+
+
+FACT_BOX_PAGE = """<html><head><title>Dam repairs begin on the Tigris</title>
+<meta property="og:type" content="article"></head><body><article>
+<h1>Dam repairs begin on the Tigris</h1>
+<div class="article-body">
+<p>Engineers began grouting the foundations of the Mosul dam on Monday, the ministry said, after
+a season of heavy rain raised the reservoir to its highest level in a decade.</p>
+<div class="story-factbox"><h3>Facts about the dam</h3>
+<p>The dam was completed in 1986 and holds back about eleven billion cubic metres of water.</p>
+<p>Its foundations rest on gypsum, which dissolves and must be grouted without pause.</p></div>
+<p>Crews will work in three shifts through the summer, and the ministry expects the first phase
+to be finished before the autumn floods reach the upper valley.</p>
+<p>Farmers downstream said they welcomed the work but asked for warnings before any release of
+water from the spillway, which flooded fields in the spring of last year.</p>
+<aside class="info-box"><p>Read our earlier reporting on the reservoir levels and the 2016
+warnings from foreign engineers about the dam's safety.</p></aside>
+</div></article></body></html>"""
+
+
+def test_a_fact_box_beside_the_story_stays_out_of_the_body() -> None:
+    """A fact box or info box set inside the article's body is background the page sets apart,
+    not its running text (it was read as two more paragraphs before)."""
+    article = extract_article(FACT_BOX_PAGE.encode(), URL)
+    assert article.ok, article.error
+    assert "grouting the foundations" in article.text
+    assert "before the autumn floods" in article.text
+    assert "spring of last year" in article.text
+    assert "completed in 1986" not in article.text
+    assert "Facts about the dam" not in article.text
+    assert "earlier reporting" not in article.text
