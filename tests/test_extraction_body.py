@@ -115,3 +115,41 @@ def test_a_fact_box_beside_the_story_stays_out_of_the_body() -> None:
     assert "completed in 1986" not in article.text
     assert "Facts about the dam" not in article.text
     assert "earlier reporting" not in article.text
+
+
+LABELLED_LINKS_PAGE = """<html><head><title>Ruins found under the marsh</title>
+<meta property="og:type" content="article"></head><body><article>
+<h1>Ruins found under the marsh</h1>
+<div class="article-body">
+<p>Archaeologists mapping the southern marshes with radar found the outline of three walled
+towns under the reeds, the antiquities board said on Thursday, the largest find in the region
+for a generation.</p>
+<p>The survey team will return in the dry season, when the water is lowest, and asked fishermen
+to keep their boats away from the marked channels until then.</p>
+<ul>
+<li>The towns lie within a day's walk of each other.</li>
+<li>The largest covers forty hectares, the board said in <a href="/r">its report</a>.</li>
+<li>No excavation is planned before next year.</li>
+</ul>
+<ul>
+<li><strong>Archaeology: </strong><a href="/a/1">Flood layers explain an old city</a></li>
+<li><strong>Interview: </strong><a href="/a/2">A historian on what the marsh people ate</a></li>
+<li><strong>Read next? </strong><a href="/a/3">The reed houses that stood for ages</a></li>
+</ul>
+<p>Local officials said a small museum would open in the nearest village once the first finds
+have been catalogued and photographed by the survey team.</p>
+</div></article></body></html>"""
+
+
+def test_a_list_of_labelled_links_is_pruned_and_the_storys_own_list_kept() -> None:
+    """Items made of a short label and a link ("Archaeology: <a>headline</a>") are teasers of
+    other stories, like a plain link list (they were read into the body before); the story's
+    own list, one item of which holds a link, stays."""
+    article = extract_article(LABELLED_LINKS_PAGE.encode(), URL)
+    assert article.ok, article.error
+    assert "a day's walk of each other" in article.text
+    assert "said in its report" in article.text
+    assert "catalogued and photographed" in article.text
+    assert "Flood layers" not in article.text
+    assert "marsh people ate" not in article.text
+    assert "reed houses" not in article.text
