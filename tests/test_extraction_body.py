@@ -153,3 +153,49 @@ def test_a_list_of_labelled_links_is_pruned_and_the_storys_own_list_kept() -> No
     assert "Flood layers" not in article.text
     assert "marsh people ate" not in article.text
     assert "reed houses" not in article.text
+
+
+CHUNKED_PAGE = """<html><head><title>The long wait at Umm Qasr</title>
+<meta property="og:type" content="article"></head><body>
+<article><h1>The long wait at Umm Qasr</h1>
+<div class="article-text">
+<p>The first ships arrived at dawn, their holds full of wheat, and waited in a line that reached
+past the breakwater for eleven days while the dockworkers stayed at home.</p>
+<p>Captains radioed the harbour office every morning and were told the same thing each time:
+there was nobody to unload them until the ministry paid the wages it owed.</p>
+<p>On the third day the crews began to fish from the decks, and small boats from the town came
+out to sell them bread, cigarettes and cards for their telephones at twice the usual price.</p>
+<p>By the fifth day the grain traders in Basra were counting their losses aloud, and the price
+of flour in the city markets had risen by a tenth, the chamber of commerce said.</p>
+<p>The dockworkers' union met every evening in a tea house near the gate and voted each time to
+stay at home until the last dinar of the three months' wages had been paid.</p>
+<p>A delegation from the ministry came on the seventh day, promised the money within a week,
+and left the same afternoon without meeting the union's leaders at the tea house.</p>
+<p>On the ninth day a second line of ships formed behind the first, tankers this time, and the
+coast guard asked them to anchor further out so the channel would stay open.</p>
+</div>
+<aside class="slot"><p>Advertisement</p></aside>
+<div class="article-text">
+<p>On the twelfth day the money came, three months of it at once, and by nightfall the cranes
+were moving again under floodlights that had not been switched on in weeks.</p>
+<p>The harbour master said it would take a fortnight to clear the line of waiting ships, and that
+the port would work around the clock until the last of them had been unloaded.</p>
+</div></article>
+<article><h2>Next story: Basra cement prices fall</h2>
+<div class="article-text">
+<p>Cement prices in Basra fell by a fifth within a week of the strike ending, traders said, as the
+first cargoes of the season reached the city's builders after the long delay.</p>
+</div></article>
+</body></html>"""
+
+
+def test_a_story_split_over_chunks_of_one_class_is_read_to_its_end() -> None:
+    """The template cuts the story into two containers of the same class around an ad slot;
+    trafilatura keeps the first, so the body stopped halfway. The next story's chunk, in its
+    own <article>, is not taken."""
+    article = extract_article(CHUNKED_PAGE.encode(), URL)
+    assert article.ok, article.error
+    assert "past the breakwater" in article.text
+    assert "cranes were moving again" in article.text
+    assert "last of them had been unloaded" in article.text
+    assert "Cement prices in Basra" not in article.text
