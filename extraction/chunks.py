@@ -17,17 +17,25 @@ from lxml.html import HtmlElement
 _BLOCKS = ("p", "h2", "h3", "h4", "blockquote", "li")
 # A container holds the body when this many of the extracted paragraphs sit in it.
 MIN_HOME_PARAGRAPHS = 2
+_START_CHARS = 24
 
 
 def _line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _start(text: str) -> str:
+    return _line(text[: 2 * _START_CHARS])[:_START_CHARS]
+
+
 def _home(tree: HtmlElement, paragraphs: set[str]) -> HtmlElement | None:
-    """The classed parent holding most of the extracted paragraphs."""
+    """The classed parent holding most of the extracted paragraphs (found by how a paragraph's
+    own text starts: cheaper than reading each one whole)."""
+    starts = {_start(p) for p in paragraphs if len(p) >= _START_CHARS}
     parents: Counter[HtmlElement] = Counter()
     for block in tree.iter("p"):
-        if _line(block.text_content()) in paragraphs:
+        own = block.text
+        if own and len(own) >= _START_CHARS and _start(own) in starts:
             parent = block.getparent()
             if parent is not None:
                 parents[parent] += 1
