@@ -1,4 +1,5 @@
-"""The article body: trafilatura on the pruned tree, the article gate, and a safety net.
+"""The article body: trafilatura on the pruned tree (and the later chunks of a story split over
+containers of one class, :mod:`extraction.chunks`), the article gate, and a safety net.
 
 Paragraphs in the text are separated by a blank line (:data:`PARAGRAPH_SEPARATOR`); a single
 ``"\\n"`` only occurs inside a block (line breaks, list items, table rows).
@@ -27,6 +28,7 @@ import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.xml import xmltotxt
 
+from extraction.chunks import later_chunks
 from extraction.errors import LISTING_ERROR
 from extraction.page import Page
 from extraction.quality import drop_boilerplate_paragraphs
@@ -172,7 +174,9 @@ def _ours(page: Page, title: str | None) -> tuple[str, bool]:
     if not has_prose(body, declared):
         body = _trafilatura(page.tree, page.url, favor_precision=False)
     text = _text(body, title)
-    return text, bool(text) and has_prose(body, declared)
+    passed = bool(text) and has_prose(body, declared)
+    more = later_chunks(page.tree, text, PARAGRAPH_SEPARATOR) if passed else []
+    return PARAGRAPH_SEPARATOR.join([text, *more]), passed
 
 
 def extract_body(

@@ -68,6 +68,11 @@ FURNITURE_WORDS = (
     "more-stories",
     "latest",
     "tags",
+    # Boxes the page sets beside the story (fact boxes, info boxes): background, not its text.
+    "factbox",
+    "fact-box",
+    "infobox",
+    "info-box",
 )
 _FURNITURE_NAME = re.compile("|".join(re.escape(word) for word in FURNITURE_WORDS))
 # WordPress adds taxonomy classes such as "tag-social-media" to the article itself.
@@ -101,6 +106,8 @@ _BLOCK_TAGS = frozenset({"p", "li", "div"})
 _LIST_TAGS = frozenset({"ul", "ol"})
 LINK_LIST_MIN_ITEMS = 3
 LINK_LIST_SHARE = 0.9
+# An item may lead with a short unlinked label, a kicker ("Archäologie: <a>headline</a>").
+LINK_LABEL_MAX_CHARS = 30
 # Links that wrap a heading: cards pointing at other stories.
 _TEASER_LINKS = XPath("//a[.//h1 or .//h2 or .//h3 or .//h4 or .//h5 or .//h6]")
 
@@ -225,15 +232,16 @@ def _marked(tree: HtmlElement) -> tuple[list[HtmlElement], list[HtmlElement]]:
 
 
 def _is_link_list(element: HtmlElement) -> bool:
-    """A list of at least LINK_LIST_MIN_ITEMS items that are all links: headlines of other
-    stories, not the article's own list."""
+    """A list of at least LINK_LIST_MIN_ITEMS items that are all links, each perhaps led by a
+    short label: headlines of other stories, not the article's own list."""
     items = [child for child in element if child.tag == "li"]
     if len(items) < LINK_LIST_MIN_ITEMS:
         return False
     for item in items:
         text = len("".join(item.text_content().split()))
         linked = sum(len("".join(a.text_content().split())) for a in item.iter("a"))
-        if not text or linked < LINK_LIST_SHARE * text:
+        labelled = linked >= text / 2 and text - linked <= LINK_LABEL_MAX_CHARS
+        if not text or (linked < LINK_LIST_SHARE * text and not (linked and labelled)):
             return False
     return True
 

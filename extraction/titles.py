@@ -6,7 +6,10 @@ which usually carries the site's name ("... | CBC News", "...：朝日新聞デ�
 section or date. The page's own statements are used to clean each other:
 
 * when one statement is another with something glued on at a separator ("H - National |
-  Site", "Kicker: H"), the shorter is the headline, so long as it is the larger part;
+  Site", "Kicker: H"), the shorter is the headline, so long as it is the larger part; but a
+  kicker that the ``<h1>`` shows together with the statement is kept (the article shows it);
+* when two statements put different kickers (no word in common) before the same words
+  ("Kicker A: H", "Kicker B - H"), those words are the headline;
 * a segment at either end that names the site (``og:site_name``, the publisher, the host), a
   date or a byline ("by Jane Doe") is cut, and so are one-word sections that stood between the
   headline and a site name cut at the end ("H - National | Globalnews.ca"; a longer last part
@@ -30,12 +33,15 @@ from extraction.page import Page
 # bar or full-width colon (CJK titles) with or without spaces. A kicker may also end in a plain
 # colon ("Kicker: H"), which never separates a site name.
 _SEPARATOR = re.compile(r"\s+[|\-–—·•*»:]{1,2}\s+|\s*[｜：|]\s*")
-_KICKER_END = re.compile(rf"(?:{_SEPARATOR.pattern}|:\s+)$")
+_KICKER_SEPARATOR = re.compile(rf"{_SEPARATOR.pattern}|:\s+")
+_KICKER_END = re.compile(rf"(?:{_KICKER_SEPARATOR.pattern})$")
 _DATE = re.compile(
     r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$|^\d{1,2}\.?\s+\w+\.?\s+\d{4}$|^\w+\.?\s+\d{1,2},?\s+\d{4}$"
 )
 _HOST = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}$", re.IGNORECASE)
 _BYLINE = re.compile(r"^(?:by|von|par|por|av|af|door|di)\s+\S", re.IGNORECASE)
+# Where statements() puts the page's single <h1>.
+H1 = 3
 MAX_SECTION_WORDS = 1
 MAX_SECTIONS = 2
 # A segment holding one of the site's names (of at least MIN_SITE_KEY_CHARS) names the site
@@ -49,6 +55,10 @@ MAX_SITE_KEY_CHARS = 40
 
 def _normal(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", _normal(text))
 
 
 def _compact(text: str) -> str:
@@ -113,9 +123,10 @@ def strip_site(title: str, site_keys: set[str]) -> str:
     return title[starts[first] : bounds[last]].strip()
 
 
-def _aligned_part(longer: str, shorter: str) -> str | None:
-    """``shorter`` when ``longer`` is it plus a separator-joined prefix or suffix that is the
-    smaller part; else None. Compared normalised; the shorter one's own spelling is kept."""
+def _aligned_part(longer: str, shorter: str, *, kickers: bool = True) -> str | None:
+    """``shorter`` when ``longer`` is it plus a separator-joined prefix (when ``kickers``) or
+    suffix that is the smaller part; else None. Compared normalised; the shorter one's own
+    spelling is kept."""
     a, b = _normal(longer), _normal(shorter)
     if len(b) >= len(a) or not b:
         return None
@@ -124,16 +135,47 @@ def _aligned_part(longer: str, shorter: str) -> str | None:
         match = _SEPARATOR.match(rest)
         if match and len(rest) - len(match.group()) < len(b):
             return shorter
-    if a.endswith(b):
+    if kickers and a.endswith(b):
         rest = a[: len(a) - len(b)]
         if _KICKER_END.search(rest) and len(rest.strip()) < len(b):
             return shorter
     return None
 
 
-def _reduced(title: str, others: Iterable[str]) -> str:
-    """The shortest other statement that ``title`` is with furniture glued on, or ``title``."""
-    found = [part for other in others if (part := _aligned_part(title, other))]
+def _shared_headline(title: str, other: str) -> str | None:
+    """The end ``title`` and ``other`` share when each puts a different kicker before it
+    ("Kicker A: H" and "Kicker B - H" state H), so long as it is the larger part of both."""
+    a, b = _normal(title), _normal(other)
+    if a == b:
+        return None
+    for match in _KICKER_SEPARATOR.finditer(title):
+        tail = title[match.end() :]
+        key = _normal(tail)
+        if not key or not b.endswith(key):
+            continue
+        rest = b[: len(b) - len(key)]
+        kicker = _normal(title[: match.start()])
+        if (
+            _KICKER_END.search(rest)
+            and _words(rest)
+            and not set(_words(rest)) & set(_words(kicker))
+            and len(rest.strip()) < len(key)
+            and len(kicker) < len(key)
+        ):
+            return tail
+    return None
+
+
+def _reduced(title: str, others: Iterable[str], *, kickers: bool = True) -> str:
+    """The shortest other statement that ``title`` is with furniture glued on, or the headline
+    it shares with another statement under a different kicker, or ``title``. With ``kickers``
+    false a kicker before the headline is kept (the article shows it)."""
+    found = []
+    for other in others:
+        part = _aligned_part(title, other, kickers=kickers)
+        part = part or (_shared_headline(title, other) if kickers else None)
+        if part:
+            found.append(part)
     return min(found, key=len) if found else title
 
 
@@ -173,10 +215,12 @@ def headline(page: Page, site_keys: set[str]) -> str | None:
     """The article's headline, cleaned by the page's other statements of it and its site name."""
     candidates = statements(page, site_keys)
     known = [c for c in candidates if c] + _h1s(page)
+    shown = _compact(candidates[H1]) if candidates[H1] else None
     for candidate in candidates:
         if not candidate:
             continue
-        title = strip_site(_reduced(candidate, known), site_keys)
+        kickers = _compact(candidate) != shown
+        title = strip_site(_reduced(candidate, known, kickers=kickers), site_keys)
         if title:
             return title
     return None

@@ -111,3 +111,118 @@ def test_free_access_from_meta_tags(meta: str, expected: bool | None) -> None:
     """Class names are not read: templates carry empty paywall boxes on free articles."""
     html = f"<html><head>{meta}</head><body><p>x</p></body></html>"
     assert free_access(read_page(lxml.html.document_fromstring(html), URL)) is expected
+
+
+FACT_BOX_PAGE = """<html><head><title>Dam repairs begin on the Tigris</title>
+<meta property="og:type" content="article"></head><body><article>
+<h1>Dam repairs begin on the Tigris</h1>
+<div class="article-body">
+<p>Engineers began grouting the foundations of the Mosul dam on Monday, the ministry said, after
+a season of heavy rain raised the reservoir to its highest level in a decade.</p>
+<div class="story-factbox"><h3>Facts about the dam</h3>
+<p>The dam was completed in 1986 and holds back about eleven billion cubic metres of water.</p>
+<p>Its foundations rest on gypsum, which dissolves and must be grouted without pause.</p></div>
+<p>Crews will work in three shifts through the summer, and the ministry expects the first phase
+to be finished before the autumn floods reach the upper valley.</p>
+<p>Farmers downstream said they welcomed the work but asked for warnings before any release of
+water from the spillway, which flooded fields in the spring of last year.</p>
+<aside class="info-box"><p>Read our earlier reporting on the reservoir levels and the 2016
+warnings from foreign engineers about the dam's safety.</p></aside>
+</div></article></body></html>"""
+
+
+def test_a_fact_box_beside_the_story_stays_out_of_the_body() -> None:
+    """A fact box or info box set inside the article's body is background the page sets apart,
+    not its running text (it was read as two more paragraphs before)."""
+    article = extract_article(FACT_BOX_PAGE.encode(), URL)
+    assert article.ok, article.error
+    assert "grouting the foundations" in article.text
+    assert "before the autumn floods" in article.text
+    assert "spring of last year" in article.text
+    assert "completed in 1986" not in article.text
+    assert "Facts about the dam" not in article.text
+    assert "earlier reporting" not in article.text
+
+
+LABELLED_LINKS_PAGE = """<html><head><title>Ruins found under the marsh</title>
+<meta property="og:type" content="article"></head><body><article>
+<h1>Ruins found under the marsh</h1>
+<div class="article-body">
+<p>Archaeologists mapping the southern marshes with radar found the outline of three walled
+towns under the reeds, the antiquities board said on Thursday, the largest find in the region
+for a generation.</p>
+<p>The survey team will return in the dry season, when the water is lowest, and asked fishermen
+to keep their boats away from the marked channels until then.</p>
+<ul>
+<li>The towns lie within a day's walk of each other.</li>
+<li>The largest covers forty hectares, the board said in <a href="/r">its report</a>.</li>
+<li>No excavation is planned before next year.</li>
+</ul>
+<ul>
+<li><strong>Archaeology: </strong><a href="/a/1">Flood layers explain an old city</a></li>
+<li><strong>Interview: </strong><a href="/a/2">A historian on what the marsh people ate</a></li>
+<li><strong>Read next? </strong><a href="/a/3">The reed houses that stood for ages</a></li>
+</ul>
+<p>Local officials said a small museum would open in the nearest village once the first finds
+have been catalogued and photographed by the survey team.</p>
+</div></article></body></html>"""
+
+
+def test_a_list_of_labelled_links_is_pruned_and_the_storys_own_list_kept() -> None:
+    """Items made of a short label and a link ("Archaeology: <a>headline</a>") are teasers of
+    other stories, like a plain link list (they were read into the body before); the story's
+    own list, one item of which holds a link, stays."""
+    article = extract_article(LABELLED_LINKS_PAGE.encode(), URL)
+    assert article.ok, article.error
+    assert "a day's walk of each other" in article.text
+    assert "said in its report" in article.text
+    assert "catalogued and photographed" in article.text
+    assert "Flood layers" not in article.text
+    assert "marsh people ate" not in article.text
+    assert "reed houses" not in article.text
+
+
+CHUNKED_PAGE = """<html><head><title>The long wait at Umm Qasr</title>
+<meta property="og:type" content="article"></head><body>
+<article><h1>The long wait at Umm Qasr</h1>
+<div class="article-text">
+<p>The first ships arrived at dawn, their holds full of wheat, and waited in a line that reached
+past the breakwater for eleven days while the dockworkers stayed at home.</p>
+<p>Captains radioed the harbour office every morning and were told the same thing each time:
+there was nobody to unload them until the ministry paid the wages it owed.</p>
+<p>On the third day the crews began to fish from the decks, and small boats from the town came
+out to sell them bread, cigarettes and cards for their telephones at twice the usual price.</p>
+<p>By the fifth day the grain traders in Basra were counting their losses aloud, and the price
+of flour in the city markets had risen by a tenth, the chamber of commerce said.</p>
+<p>The dockworkers' union met every evening in a tea house near the gate and voted each time to
+stay at home until the last dinar of the three months' wages had been paid.</p>
+<p>A delegation from the ministry came on the seventh day, promised the money within a week,
+and left the same afternoon without meeting the union's leaders at the tea house.</p>
+<p>On the ninth day a second line of ships formed behind the first, tankers this time, and the
+coast guard asked them to anchor further out so the channel would stay open.</p>
+</div>
+<aside class="slot"><p>Advertisement</p></aside>
+<div class="article-text">
+<p>On the twelfth day the money came, three months of it at once, and by nightfall the cranes
+were moving again under floodlights that had not been switched on in weeks.</p>
+<p>The harbour master said it would take a fortnight to clear the line of waiting ships, and that
+the port would work around the clock until the last of them had been unloaded.</p>
+</div></article>
+<article><h2>Next story: Basra cement prices fall</h2>
+<div class="article-text">
+<p>Cement prices in Basra fell by a fifth within a week of the strike ending, traders said, as the
+first cargoes of the season reached the city's builders after the long delay.</p>
+</div></article>
+</body></html>"""
+
+
+def test_a_story_split_over_chunks_of_one_class_is_read_to_its_end() -> None:
+    """The template cuts the story into two containers of the same class around an ad slot;
+    trafilatura keeps the first, so the body stopped halfway. The next story's chunk, in its
+    own <article>, is not taken."""
+    article = extract_article(CHUNKED_PAGE.encode(), URL)
+    assert article.ok, article.error
+    assert "past the breakwater" in article.text
+    assert "cranes were moving again" in article.text
+    assert "last of them had been unloaded" in article.text
+    assert "Cement prices in Basra" not in article.text

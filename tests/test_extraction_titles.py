@@ -111,3 +111,45 @@ def test_site_name_statements(head: str, body: str, expected: str) -> None:
     page = read_page(lxml.html.document_fromstring(html), URL)
     keys = site_name_keys(metadata.site_names(page), URL)
     assert headline(page, keys) == expected
+
+
+def _headline_of(head: str, body: str) -> str | None:
+    html = f"<html><head>{head}</head><body>{body}</body></html>"
+    page = read_page(lxml.html.document_fromstring(html), URL)
+    return headline(page, site_name_keys(metadata.site_names(page), URL))
+
+
+def test_two_statements_under_different_kickers_share_the_headline() -> None:
+    """og:title and the <h1> put different kickers before the same words: neither kicker is
+    part of the headline (the og:title's kicker was kept before)."""
+    head = (
+        '<meta property="og:title" content="Lohnstreit im Hafen: «Wir wollen nur unser Geld»">'
+        "<title>Lohnstreit im Hafen: «Wir wollen nur unser Geld» - Hafenbote</title>"
+    )
+    body = "<h1>Streik in Umm Qasr - «Wir wollen nur unser Geld»</h1>"
+    assert _headline_of(head, body) == "«Wir wollen nur unser Geld»"
+
+
+def test_kickers_that_share_words_are_one_kicker_reworded_not_two() -> None:
+    """ "Hafen-Chef Ali: H" and "Chef Ali: H" are the same kicker, reworded: the trusted
+    statement stands."""
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline":'
+        ' "Hafen-Chef Ali: \\"Nichts mehr zu verlieren\\""}</script>'
+        '<meta property="og:title" content="Chef Ali: &quot;Nichts mehr zu verlieren&quot;">'
+    )
+    body = '<h1>Hafen-Chef Ali: "Nichts mehr zu verlieren"</h1>'
+    assert _headline_of(head, body) == 'Hafen-Chef Ali: "Nichts mehr zu verlieren"'
+
+
+def test_a_kicker_the_h1_shows_with_the_trusted_headline_is_kept() -> None:
+    """The JSON-LD headline and the <h1> both carry the kicker; a shorter og:title without it
+    does not cut it off (it did before). The <h1> alone showing a kicker that the JSON-LD
+    headline lacks changes nothing (see the kicker fixture above)."""
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline":'
+        ' "Nach elf Tagen: Hafenarbeiter beenden Streik"}</script>'
+        '<meta property="og:title" content="Hafenarbeiter beenden Streik">'
+    )
+    body = "<h1>Nach elf Tagen: Hafenarbeiter beenden Streik</h1>"
+    assert _headline_of(head, body) == "Nach elf Tagen: Hafenarbeiter beenden Streik"
