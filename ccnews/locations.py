@@ -106,6 +106,11 @@ def list_month(base: str, month: Month) -> list[str]:
     key = INDEX.format(year=month.year, month=month.month)
     try:
         with open_location(base, key) as stream, gzip.open(stream, "rt", encoding="utf-8") as text:
-            return [line.strip() for line in text if line.strip()]
+            paths = [line.strip() for line in text if line.strip()]
     except (LocationError, OSError, EOFError, UnicodeDecodeError) as exc:
         raise LocationError(f"cannot read the paths index {key} under {base}: {exc}") from exc
+    for path in paths:
+        # an index is data from elsewhere: its paths stay inside the layout
+        if not path.startswith("crawl-data/") or ".." in path.split("/") or "\\" in path:
+            raise LocationError(f"paths index {key} under {base}: bad path {path!r}")
+    return paths

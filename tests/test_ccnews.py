@@ -4,6 +4,7 @@ resuming, the CLI on a local folder and the DAG (dag.test()) over HTTP on 127.0.
 
 from __future__ import annotations
 
+import gzip
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -83,6 +84,15 @@ def test_listing_and_streaming_one_pass(mirror):
         for page in read_stream(s, FILES[1], assign=match):
             got.append(page.url)
     assert len(got) == 3 and mirror.lost not in got
+
+
+def test_a_paths_index_cannot_point_outside_the_layout(tmp_path):
+    folder = tmp_path / "crawl-data/CC-NEWS/2023/03"
+    folder.mkdir(parents=True)
+    with gzip.open(folder / "warc.paths.gz", "wt") as index:
+        index.write("crawl-data/CC-NEWS/2023/03/a.warc.gz\ncrawl-data/../../etc/passwd\n")
+    with pytest.raises(LocationError, match="bad path 'crawl-data/../../etc/passwd'"):
+        list_month(str(tmp_path), Month(2023, 3))
 
 
 def _stored(url: str) -> dict:
