@@ -59,6 +59,10 @@ class Article:
     fetched_at: datetime | None = None
     # Signed 64-bit SimHash of the body (extraction.dedup), for near-duplicate lookups.
     simhash: int | None = None
+    # Where the page was read: "crawl" or "ccnews", the WARC file and the record's offset in it.
+    origin: str | None = None
+    warc_file: str | None = None
+    warc_offset: int | None = None
 
     @property
     def content_hash(self) -> str:

@@ -29,6 +29,9 @@ class AirflowSettings(BaseModel):
 
     crawl_pool: str = "newsflow_crawl"
     crawl_pool_slots: int = Field(2, ge=1)
+    # CC-NEWS backfill: WARC files read at once (each streams ~1 GB and extracts what it keeps)
+    ccnews_pool: str = "newsflow_ccnews"
+    ccnews_pool_slots: int = Field(4, ge=1)
     # what an anomaly (blocked, far fewer articles, quality flags jump) does to the run:
     # "fail" fails the check task (run goes red), "mark" only notes it, "off" skips the checks
     anomaly_action: Literal["fail", "mark", "off"] = "fail"
@@ -83,6 +86,9 @@ class Settings(BaseSettings):
     # SimHash bits two articles may differ in and still count as near-duplicates (the measured
     # threshold, extraction.dedup.MAX_DISTANCE); up to 11 keeps the band lookup cheap.
     near_duplicate_distance: int = Field(7, ge=0, le=11)
+    # Where CC-NEWS is read: the public HTTPS endpoint, s3://commoncrawl/ (read over that same
+    # endpoint), another s3:// bucket (needs s3fs) or a local folder with the same layout.
+    ccnews_base: str = "https://data.commoncrawl.org/"
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     airflow: AirflowSettings = Field(default_factory=AirflowSettings)
 

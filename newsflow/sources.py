@@ -40,6 +40,9 @@ class Source(BaseModel):
     sitemaps: list[str] = Field(default_factory=list)
     sections: list[str] = Field(default_factory=list)
     article_url_patterns: list[str] = Field(default_factory=list)
+    # other hosts the site publishes under (besides the url's), for reading archives such as
+    # CC-NEWS by host: "news.example.org", "example-news.com"
+    hosts: list[str] = Field(default_factory=list)
     download_delay: float | None = Field(None, ge=0)
     # politeness and safety settings for this site, laid over the global [crawl] settings
     crawl: dict[str, Any] = Field(default_factory=dict)
@@ -74,6 +77,14 @@ class Source(BaseModel):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must be an absolute http(s) URL")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("hosts")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        for host in value:
+            if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?", host):
+                raise ValueError(f"{host!r} is not a lower-case host name (news.example.org)")
+        return value
 
     @field_validator("article_url_patterns")
     @classmethod
@@ -185,11 +196,14 @@ def load_registry(path: Path | str) -> list[Source]:
     return sources
 
 
-def select_sources(sources: list[Source], names: list[str] | None = None) -> list[Source]:
+def select_sources(
+    sources: list[Source], names: list[str] | None = None, *, allow_disabled: bool = False
+) -> list[Source]:
     """Pick sources by name (all enabled ones when no names are given).
 
     Naming a disabled source is an error rather than a silent crawl: sources are disabled when
-    they must not be contacted from this machine.
+    they must not be contacted from this machine. `allow_disabled` is for work that never
+    contacts the site (a backfill from CC-NEWS).
     """
     if not names:
         return [s for s in sources if s.enabled]
@@ -200,7 +214,7 @@ def select_sources(sources: list[Source], names: list[str] | None = None) -> lis
             f"unknown source(s): {', '.join(unknown)}; known: {', '.join(sorted(by_name))}"
         )
     disabled = [n for n in names if not by_name[n].enabled]
-    if disabled:
+    if disabled and not allow_disabled:
         raise RegistryError(
             f"source(s) disabled in the registry: {', '.join(disabled)} "
             "(set `enabled: true` where the site is reachable)"

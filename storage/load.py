@@ -95,6 +95,9 @@ def _row(article: Article, key: str, now: datetime) -> dict:
         "simhash": article.simhash,
         "fetched_at": utc(article.fetched_at),
         "last_seen": utc(article.fetched_at) or now,
+        "origin": article.origin,
+        "warc_file": article.warc_file,
+        "warc_offset": article.warc_offset,
     }
 
 
@@ -111,8 +114,12 @@ def load_articles(
     run_id: str | None = None,
     retry: Retry | None = None,
     near_duplicate_distance: int = MAX_DISTANCE,
+    keep_stored: bool = False,
 ) -> LoadReport:
     """Upsert articles and their entities keyed on the normalised canonical URL.
+
+    With `keep_stored` (a backfill from an older archive), articles already stored are left
+    exactly as they are and count as unchanged; only new ones are inserted.
 
     A batch that fails on a transient error (server gone, deadlock) is retried whole with backoff;
     if it still fails, `DatabaseError` names the database and nothing later is attempted.
@@ -145,7 +152,7 @@ def load_articles(
 
         def load_batch(good: dict[str, Article] = good) -> _BatchResult:
             with write_transaction(engine) as conn:
-                result = _load_batch(conn, good, near_duplicate_distance)
+                result = _load_batch(conn, good, near_duplicate_distance, keep_stored)
                 if run_id:
                     bump_load_counts(conn, run_id, result.per_source)
                 return result
@@ -173,7 +180,9 @@ def _upsert_registry(engine: Engine, registry: list[SourceEntry]) -> None:
         )
 
 
-def _load_batch(conn: Connection, good: dict[str, Article], near_distance: int) -> _BatchResult:
+def _load_batch(
+    conn: Connection, good: dict[str, Article], near_distance: int, keep_stored: bool = False
+) -> _BatchResult:
     now = datetime.now(UTC)
     result = _BatchResult()
     names = sorted({a.source for a in good.values()})
@@ -182,7 +191,7 @@ def _load_batch(conn: Connection, good: dict[str, Article], near_distance: int) 
         [{"name": n, "title": n, "url": ""} for n in names],
     )
     existing = _stored_rows(conn, list(good))
-    new_keys, changed, seen_again, unchanged = _classify(good, existing, now)
+    new_keys, changed, seen_again, unchanged = _classify(good, existing, now, keep_stored)
     if changed:
         # A concurrent load of the same edit may have rewritten these rows since they were read:
         # lock them (PostgreSQL; SQLite writers hold the write lock already) and decide again.
@@ -322,7 +331,7 @@ def _stored_rows(conn: Connection, keys: list[str], *, lock: bool = False) -> di
 
 
 def _classify(
-    good: dict[str, Article], existing: dict[str, Row], now: datetime
+    good: dict[str, Article], existing: dict[str, Row], now: datetime, keep_stored: bool = False
 ) -> tuple[list[str], list[tuple[str, Row]], list[dict], int]:
     """New keys, changed (key, stored row) pairs, last-seen bumps, and how many are unchanged."""
     new_keys, changed, seen_again, unchanged = [], [], [], 0
@@ -330,6 +339,8 @@ def _classify(
         row = existing.get(key)
         if row is None:
             new_keys.append(key)
+        elif keep_stored:
+            unchanged += 1
         elif row.content_hash == article.content_hash or _is_stale(article, row):
             seen_at = utc(article.fetched_at) or now
             if seen_at > utc(row.last_seen):

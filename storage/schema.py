@@ -66,6 +66,11 @@ articles = Table(
     Column("fetched_at", DateTime(timezone=True)),
     Column("first_seen", DateTime(timezone=True), nullable=False),
     Column("last_seen", DateTime(timezone=True), nullable=False),
+    # Where the stored version was read: "crawl" (our own archive) or "ccnews" (Common Crawl
+    # News), the WARC file and the record's byte offset in it. NULL for rows loaded before 0008.
+    Column("origin", String(16)),
+    Column("warc_file", Text),
+    Column("warc_offset", BigInteger),
     UniqueConstraint("canonical_url", name="uq_articles_canonical_url"),
 )
 
@@ -124,6 +129,20 @@ crawl_state = Table(
     # Found only as a section link (no article-looking URL): a retry checks the page for article
     # markup again. NULL for rows written before this column existed.
     Column("candidate", Boolean),
+)
+
+# CC-NEWS backfill progress, per WARC file and source: a file done for a source is not read for
+# it again, so a killed backfill restarts at the files not yet done.
+ccnews_files = Table(
+    "ccnews_files",
+    metadata,
+    Column("path", Text, primary_key=True),
+    Column("source", String(63), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("run_id", String(255), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=False),
+    Column("stats", JSON, nullable=False, default=dict),
+    Column("error", Text),
 )
 
 runs = Table(

@@ -79,18 +79,23 @@ def ensure_password_file(path: Path) -> str:
 
 
 def prepare_airflow(env: dict[str, str]) -> None:
-    """Migrate the metadata database and create the pool that bounds concurrent crawls."""
+    """Migrate the metadata database and create the pools that bound concurrent crawls and
+    CC-NEWS scans."""
     import sys
 
     airflow = str(Path(sys.executable).with_name("airflow"))
     cfg = load_settings(connections=False).airflow
     subprocess.run([airflow, "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(
-        [airflow, "pools", "set", cfg.crawl_pool, str(cfg.crawl_pool_slots), "newsflow crawls"],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    for pool, slots, what in (
+        (cfg.crawl_pool, cfg.crawl_pool_slots, "newsflow crawls"),
+        (cfg.ccnews_pool, cfg.ccnews_pool_slots, "CC-NEWS WARC files read at once"),
+    ):
+        subprocess.run(
+            [airflow, "pools", "set", pool, str(slots), what],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
 
 
 def main(argv: list[str] | None = None) -> None:

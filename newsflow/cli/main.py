@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from newsflow import pipeline
+from newsflow.cli import backfill as backfill_commands
 from newsflow.cli import checks as check_commands
 from newsflow.cli import crawl as crawl_commands
 from newsflow.cli import database as database_commands
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     check_commands.add_parsers(commands, _common)
     database_commands.add_parsers(commands, _common, parse_when)
     page_commands.add_parsers(commands, _common)
+    backfill_commands.add_parsers(commands, _common)
     return parser
 
 
@@ -190,6 +192,8 @@ def dispatch(args: argparse.Namespace) -> int:
         return database_commands.dispatch(args, settings)
     if args.command in page_commands.COMMANDS:
         return page_commands.dispatch(args, settings)
+    if args.command in backfill_commands.COMMANDS:
+        return backfill_commands.dispatch(args, settings)
     if args.command in crawl_commands.COMMANDS:
         return crawl_commands.dispatch(args, settings)
     if args.command in check_commands.COMMANDS:

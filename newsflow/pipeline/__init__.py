@@ -6,6 +6,7 @@ module per step (`crawling`, `extracting`, `loading`), `running` for a whole run
 what they say.
 """
 
+from newsflow.pipeline.backfilling import BackfillReport, FileScan, FileTask, backfill
 from newsflow.pipeline.crawling import CrawlError, crawl
 from newsflow.pipeline.extracting import complete_archives, extract, extraction_bounds
 from newsflow.pipeline.loading import load, read_articles
@@ -21,6 +22,10 @@ from newsflow.pipeline.reports import (
 from newsflow.pipeline.running import reextract, run
 
 __all__ = [
+    "BackfillReport",
+    "FileScan",
+    "FileTask",
+    "backfill",
     "CrawlError",
     "CrawlReport",
     "ExtractReport",

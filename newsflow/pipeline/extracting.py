@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -137,38 +137,23 @@ def registry_by_name(settings: Settings) -> dict[str, Source]:
     return {s.name: s for s in load_registry(settings.sources_file)}
 
 
-def extract(
-    settings: Settings,
-    warc_files: list[str],
-    *,
-    run_id: str,
-    sources: list[str] | None = None,
-    dry_run: bool = False,
-) -> ExtractReport:
-    """Turn archived pages into article records with entities, written as JSON lines.
-
-    Reads every WARC of the run for `sources` (default: the sources the files belong to) and the
-    pages earlier runs archived but never stored; an archived page without an article is marked
-    `extract_failed` in crawl state, so a URL is done once stored or found not to be an article.
-    A dry run reads only `warc_files` and leaves crawl state and `runs` alone.
-    """
+def extract_pages(
+    settings: Settings, pages: Iterable[ArchivedPage], output: Path, *, origin: str = "crawl"
+) -> tuple[ExtractReport, dict[str, list[str]]]:
+    """Extract pages (read lazily, one at a time, each in the bounded worker), add entities and
+    write the records as JSON lines to `output`; the report and the failed pages' URLs by source.
+    Each record says where it was read (`origin`, its WARC file and offset)."""
     from extraction.bounds import BoundedExtractor
     from extraction.entities import add_entities_by_language
     from extraction.quality import flag_counts
 
-    run_id = safe_run_id(run_id)
-    started_at = datetime.now(UTC)
-    output = settings.extracted_dir / f"{run_id}.jsonl"
     output.parent.mkdir(parents=True, exist_ok=True)
     report = ExtractReport(output=str(output))
     records: list[Article] = []
-    names = sorted({Path(w).parent.name for w in warc_files}) if sources is None else sources
-    if dry_run:
-        names = []
     failed_pages: dict[str, list[str]] = {}
     registry = registry_by_name(settings)
     with BoundedExtractor(extraction_bounds(settings)) as extractor:
-        for page in _archived_pages(settings, warc_files, names, run_id):
+        for page in pages:
             report.pages += 1
             article = extractor.extract(
                 page.body,
@@ -178,6 +163,9 @@ def extract(
                 encoding=_charset(page.content_type),
             )
             article.fetched_at = page.fetched_at
+            article.origin = origin
+            article.warc_file = page.warc_file or None
+            article.warc_offset = page.offset
             records.append(article)
             if not article.ok:
                 failed_pages.setdefault(page.source, []).append(page.request_url or page.url)
@@ -205,6 +193,33 @@ def extract(
         for article in records:
             stream.write(json.dumps(article.to_dict(), ensure_ascii=False) + "\n")
     partial.replace(output)
+    return report, failed_pages
+
+
+def extract(
+    settings: Settings,
+    warc_files: list[str],
+    *,
+    run_id: str,
+    sources: list[str] | None = None,
+    dry_run: bool = False,
+) -> ExtractReport:
+    """Turn archived pages into article records with entities, written as JSON lines.
+
+    Reads every WARC of the run for `sources` (default: the sources the files belong to) and the
+    pages earlier runs archived but never stored; an archived page without an article is marked
+    `extract_failed` in crawl state, so a URL is done once stored or found not to be an article.
+    A dry run reads only `warc_files` and leaves crawl state and `runs` alone.
+    """
+    run_id = safe_run_id(run_id)
+    started_at = datetime.now(UTC)
+    output = settings.extracted_dir / f"{run_id}.jsonl"
+    names = sorted({Path(w).parent.name for w in warc_files}) if sources is None else sources
+    if dry_run:
+        names = []
+    report, failed_pages = extract_pages(
+        settings, _archived_pages(settings, warc_files, names, run_id), output
+    )
     if not dry_run:
         with open_database(settings.database_url) as engine:
             for name, urls in failed_pages.items():

@@ -16,11 +16,14 @@ def read_articles(path: str | Path) -> list[Article]:
         return [Article.from_dict(json.loads(line)) for line in stream if line.strip()]
 
 
-def load(settings: Settings, articles_file: str, sources: list[Source]) -> LoadReport:
+def load(
+    settings: Settings, articles_file: str, sources: list[Source], *, keep_stored: bool = False
+) -> LoadReport:
     """Upsert an extract step's output into the database.
 
     The run id is the extract file's name. If the database cannot be used, the error says that the
-    records are still in the extract file and how to load them later: nothing is lost.
+    records are still in the extract file and how to load them later: nothing is lost. With
+    `keep_stored` (a backfill), articles already stored are left as they are.
     """
     run_id = Path(articles_file).stem
     retry = Retry(settings.database_retries, settings.database_retry_backoff_seconds)
@@ -34,6 +37,7 @@ def load(settings: Settings, articles_file: str, sources: list[Source]) -> LoadR
                 run_id=run_id,
                 retry=retry,
                 near_duplicate_distance=settings.near_duplicate_distance,
+                keep_stored=keep_stored,
             )
     except DatabaseError as exc:
         raise DatabaseError(
