@@ -232,3 +232,29 @@ def test_backfill_dag_maps_one_task_per_file_over_http(
     stored = _stored(f"sqlite:///{data / 'newsflow.db'}")
     assert set(stored) == mirror.expected
     assert {(row["source"], row["origin"]) for row in stored.values()} == {("demo", "ccnews")}
+
+
+def test_nightly_records_say_which_archive_and_offset_too(settings):
+    from newsflow import pipeline
+    from newsflow.pipeline.loading import read_articles
+    from storage.archive import WarcArchive, read_pages
+    from tests.ccnews_mirror import _page
+
+    archive = WarcArchive(settings.warc_dir / "demo" / "night.warc.gz")
+    url, body = _page(DEMO, 3)
+    archive.write(
+        url=url,
+        status=200,
+        reason="OK",
+        headers=[("Content-Type", "text/html; charset=utf-8")],
+        body=body,
+        fetched_at=datetime(2026, 12, 1, tzinfo=UTC),
+        source="demo",
+    )
+    path = archive.close()
+    (page,) = read_pages(path)
+    report = pipeline.extract(settings, [str(path)], run_id="night", sources=None, dry_run=True)
+    (record,) = read_articles(report.output)
+    assert record.ok and record.origin == "crawl"
+    assert (record.warc_file, record.warc_offset) == (str(path), page.offset)
+    assert page.offset > 0  # after the warcinfo record
