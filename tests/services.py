@@ -39,9 +39,12 @@ HOW_TO_START = {
 NAMES = {"postgres": "PostgreSQL", "redis": "Redis"}
 
 
-def postgres_url(database: str = "test", password: str | None = None, driver: bool = True) -> str:
+def postgres_url(
+    database: str = "test", password: str | None = None, driver: bool = True, user: str = ""
+) -> str:
     """A URL for `database` on the test PostgreSQL (`driver=False`: plain `postgresql://`)."""
-    user, _, address = POSTGRES.rpartition("@")
+    default_user, _, address = POSTGRES.rpartition("@")
+    user = user or default_user
     login = f"{user}:{password}" if password else user
     scheme = "postgresql+psycopg2" if driver else "postgresql"
     return f"{scheme}://{login}@{address}/{database}"

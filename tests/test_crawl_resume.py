@@ -27,9 +27,8 @@ from newsflow.discover import discover_source
 from newsflow.settings import CrawlSettings, Settings
 from newsflow.sources import Source, load_registry, select_sources
 from storage import connect
-from storage import crawl_state as crawl_state_outcomes
 from storage.archive import ArchiveError, read_pages, source_archives, verify
-from storage.crawl_state import outcomes
+from storage.crawl_state import DISCOVERED, FETCHED, outcomes
 from storage.schema import articles, crawl_state, runs
 from tests.conftest import ROOT, write_registry
 from tests.fault_server import start_fault_site
@@ -82,9 +81,7 @@ def _flushed_pages(settings: Settings) -> dict[str, str]:
     except sqlite3.OperationalError:  # the child has not created the table yet
         return {}
     return {
-        url: outcome
-        for url, outcome in rows
-        if ARTICLE_PATH.search(url) and outcome != crawl_state_outcomes.DISCOVERED
+        url: outcome for url, outcome in rows if ARTICLE_PATH.search(url) and outcome != DISCOVERED
     }
 
 
@@ -110,7 +107,7 @@ def test_sigkilled_crawl_then_rerun_stores_every_article_exactly_once(tmp_path, 
     # staged: the kill landed after pages were fetched and recorded, before the archive was done
     flushed = _flushed_pages(settings)
     assert len(flushed) >= 3 and fetched_before_kill < total
-    assert set(flushed.values()) == {"fetched"}  # fetched, but not archived
+    assert set(flushed.values()) == {FETCHED}  # fetched, but not archived
     warc_dir = settings.data_dir / "warc" / "demo"
     assert not (warc_dir / "killed.warc.gz").exists()  # only the .part of the killed run
     assert (warc_dir / "killed.warc.gz.part").exists()
