@@ -97,17 +97,17 @@ def test_dagbag_imports_without_errors(dagbag):
     assert set(demo.params) == {"since", "until", "max_pages", "reextract", "dry_run"}
 
 
-def test_parsing_the_dags_folder_is_fast_and_light(demo_registry):
-    """Under 2 s, and none of the heavy libraries imported (the processor re-parses often)."""
+def test_parsing_the_dags_folder_is_light(demo_registry):
+    """None of the heavy libraries imported: the DAG processor re-parses the folder often. (Its
+    time is not asserted: a wall-clock limit fails on a loaded machine and passes on a fast one.)"""
     code = (
-        "import sys, time\n"
+        "import sys\n"
         "import airflow.sdk\n"
         "from airflow.dag_processing.dagbag import DagBag\n"
-        "t = time.perf_counter()\n"
         f"bag = DagBag(dag_folder={str(DAGS)!r})\n"
-        "elapsed = time.perf_counter() - t\n"
-        "heavy = [m for m in ('scrapy', 'spacy', 'trafilatura') if m in sys.modules]\n"
-        "print('RESULT', elapsed, len(bag.dags), *heavy)\n"
+        "heavy = [m for m in ('scrapy', 'spacy', 'trafilatura', 'alembic')\n"
+        "         if m in sys.modules]\n"
+        "print('RESULT', len(bag.dags), *heavy)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
@@ -118,10 +118,9 @@ def test_parsing_the_dags_folder_is_fast_and_light(demo_registry):
         env={**os.environ, "NEWSFLOW_SOURCES_FILE": str(demo_registry)},
     ).stdout
     result = [line for line in out.splitlines() if line.startswith("RESULT ")][-1].split()[1:]
-    elapsed, dags, heavy = float(result[0]), int(result[1]), result[2:]
+    dags, heavy = int(result[0]), result[1:]
     assert dags == 4  # the sources (demo), manual, report, backfill_ccnews
     assert not heavy, f"heavy imports at parse time: {heavy}"
-    assert elapsed < 2.0
 
 
 @pytest.mark.parametrize(
