@@ -22,14 +22,17 @@ def available() -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    names = argv or available()
+    """Benchmark names, then options (``--articles 1000``) passed to each named benchmark."""
+    first_option = next((i for i, a in enumerate(argv) if a.startswith("-")), len(argv))
+    names, options = argv[:first_option] or available(), argv[first_option:]
     unknown = [n for n in names if n not in available()]
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; have: {', '.join(available())}")
         return 2
     for name in names:
         print(f"== {name}  (reproduce: python -m benchmarks {name})")
-        importlib.import_module(f"benchmarks.bench_{name}").main()
+        module = importlib.import_module(f"benchmarks.bench_{name}")
+        module.main(options) if options else module.main()
         print()
     return 0
 

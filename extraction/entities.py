@@ -30,7 +30,7 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Span
+from spacy.tokens import Doc, Span
 
 from extraction.arabic import ARABIC_SCRIPT, resolve
 from extraction.gazetteer import DEFAULT_GAZETTEERS
@@ -282,28 +282,36 @@ def _find_entities(
     articles: list[Article], nlp: Language, *, batch_size: int, n_process: int
 ) -> None:
     found: list[dict[tuple[str, str], Entity]] = [{} for _ in articles]
-    docs = nlp.pipe(
-        _jobs(articles, nlp), as_tuples=True, batch_size=batch_size, n_process=n_process
-    )
-    for doc, (index, offset) in docs:
-        for ent in doc.ents:
-            label = LABEL_ALIASES.get(ent.label_, ent.label_)
-            if label not in KEPT_LABELS:
-                continue
-            name, start = _name_in(ent)
-            if not name:
-                continue
-            key = (name, label)
-            start += offset + ent.start_char
-            entity = found[index].get(key)
-            if entity is None:
-                found[index][key] = Entity(name, label, 1, start, ent.ent_id_ or None)
-            else:
-                entity.count += 1
-                entity.first_offset = min(entity.first_offset, start)
-                entity.id = entity.id or ent.ent_id_ or None
+    # The zone frees the strings and lexemes the texts added to the vocabulary once the batch is
+    # read, so a long night's NER does not grow (the entities are plain str copies by then).
+    with nlp.memory_zone():
+        docs = nlp.pipe(
+            _jobs(articles, nlp), as_tuples=True, batch_size=batch_size, n_process=n_process
+        )
+        for doc, (index, offset) in docs:
+            _collect(doc, index, offset, found)
     for article, entities in zip(articles, found, strict=True):
         article.entities = sorted(entities.values(), key=lambda e: (e.first_offset, e.label))
+
+
+def _collect(doc: Doc, index: int, offset: int, found: list[dict[tuple[str, str], Entity]]) -> None:
+    """Aggregate one chunk's entities into its article's (name, label) entries."""
+    for ent in doc.ents:
+        label = LABEL_ALIASES.get(ent.label_, ent.label_)
+        if label not in KEPT_LABELS:
+            continue
+        name, start = _name_in(ent)
+        if not name:
+            continue
+        key = (name, label)
+        start += offset + ent.start_char
+        entity = found[index].get(key)
+        if entity is None:
+            found[index][key] = Entity(name, label, 1, start, ent.ent_id_ or None)
+        else:
+            entity.count += 1
+            entity.first_offset = min(entity.first_offset, start)
+            entity.id = entity.id or ent.ent_id_ or None
 
 
 def _gazetteer_only(language: str, blank: Language) -> str:

@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     gazetteers: list[Path] = Field(default_factory=list)
     ner_batch_size: int = Field(32, ge=1)
     ner_processes: int = Field(1, ge=1)
+    # NER worker processes of the extract step, taking batches of extract_chunk_size articles in
+    # turn while the next batch is extracted (0: NER in the step's own process, over
+    # ner_processes). Two use both cores of a small machine; records are the same either way.
+    ner_workers: int = Field(2, ge=0)
+    extract_chunk_size: int = Field(200, ge=1)
     # Models for other languages by primary code ({fr = "fr_core_news_sm"}); spacy_model serves its
     # own language. Articles in a language with no model get the gazetteer's entities alone.
     ner_models: dict[str, str] = Field(default_factory=dict)
@@ -83,6 +88,8 @@ class Settings(BaseSettings):
     # Articles per load transaction: 1000 measured faster than 500 on both backends
     # (python -m benchmarks load); a killed load loses at most one batch of work, never rows.
     load_batch_size: int = Field(1000, ge=1)
+    # Off a terminal, seconds between the progress lines of a long step (0: no progress output).
+    progress_seconds: float = Field(30.0, ge=0)
     # SimHash bits two articles may differ in and still count as near-duplicates (the measured
     # threshold, extraction.dedup.MAX_DISTANCE); up to 11 keeps the band lookup cheap.
     near_duplicate_distance: int = Field(7, ge=0, le=11)

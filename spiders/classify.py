@@ -25,17 +25,16 @@ from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 BLOCKED_STATUSES = {401, 403, 451}
 
 # Signatures of bot-challenge and block pages: the page itself says so.
-_CHALLENGE = re.compile(
+# Matched on the page's first 64 KiB lower-cased, as plain substrings where they can be: a
+# case-insensitive regex alternation cost 6 ms a page, the crawl's second cost after gzip.
+_CHALLENGE_TITLE = re.compile(
     rb"<title>\s*(just a moment|attention required|access denied|are you a robot)"
-    rb"|cf-chl-|px-captcha",
-    re.I,
 )
+_CHALLENGE_MARKS = (b"cf-chl-", b"px-captcha")
 # Widgets and scripts that ordinary pages carry too (Cloudflare injects
 # /cdn-cgi/challenge-platform/... into normal pages, comment forms embed reCAPTCHA): a sign of a
 # challenge only on a refusal status or on a small page with no running text of its own.
-_CHALLENGE_WIDGET = re.compile(
-    rb"challenge-platform|g-recaptcha|h-captcha|_Incapsula_Resource", re.I
-)
+_CHALLENGE_WIDGETS = (b"challenge-platform", b"g-recaptcha", b"h-captcha", b"_incapsula_resource")
 CHALLENGE_STATUSES = {403, 429, 503}
 _WIDGET_PAGE_MAX_BYTES = 64 * 1024
 _MIN_ARTICLE_WORDS = 80
@@ -80,14 +79,23 @@ def looks_binary(body: bytes, content_type: str = "") -> bool:
 
 def looks_like_challenge(body: bytes, status: int = 200) -> bool:
     """A bot-challenge or block page rather than the content asked for."""
-    head = body[:65536]
-    if _CHALLENGE.search(head):
+    head = body[:65536].lower()
+    if any(mark in head for mark in _CHALLENGE_MARKS) or _challenge_title(head):
         return True
-    if not _CHALLENGE_WIDGET.search(head):
+    if not any(widget in head for widget in _CHALLENGE_WIDGETS):
         return False
     if status in CHALLENGE_STATUSES:
         return True
     return len(body) <= _WIDGET_PAGE_MAX_BYTES and _word_count(body) < _MIN_ARTICLE_WORDS
+
+
+def _challenge_title(head: bytes) -> bool:
+    start = head.find(b"<title>")
+    while start >= 0:
+        if _CHALLENGE_TITLE.match(head, start):
+            return True
+        start = head.find(b"<title>", start + 7)
+    return False
 
 
 def _word_count(body: bytes) -> int:

@@ -16,6 +16,7 @@ import gzip
 import os
 import re
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -62,6 +64,31 @@ class ArchivedPage:
         return self.headers.get("content-type", "")
 
 
+# warcio compresses at zlib level 9; gzip's default 6 gives files 0.7% larger in 60% of the time
+# (the real pages of ../shared/bench: 6.7 ms instead of 11.4 ms a page, the crawl's biggest cost).
+GZIP_LEVEL = 6
+
+
+class _Gzip:
+    """One gzip member per record, as warcio writes them, at GZIP_LEVEL."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        self.out = out
+
+    def write(self, data: bytes) -> None:
+        self.out.write(self.compressor.compress(data))
+
+    def flush(self) -> None:
+        self.out.write(self.compressor.flush())
+        self.out.flush()
+
+
+class _Writer(WARCWriter):
+    def write_record(self, record: ArcWarcRecord, params: object = None) -> None:
+        self._write_warc_record(_Gzip(self.out), record)
+
+
 class ArchiveError(RuntimeError):
     """A WARC file that cannot be read to its end (truncated or corrupt)."""
 
@@ -74,7 +101,7 @@ class WarcArchive:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._partial = self.path.with_name(self.path.name + ".part")
         self._file = open(self._partial, "wb")  # noqa: SIM115 - closed in close()
-        self._writer = WARCWriter(self._file, gzip=True)
+        self._writer = _Writer(self._file, gzip=False)
         self.records = 0
         self._writer.write_record(
             self._writer.create_warcinfo_record(self.path.name, {"format": FORMAT})

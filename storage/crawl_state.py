@@ -238,3 +238,18 @@ def outcomes(engine: Engine, source: str) -> dict[str, str]:
             select(crawl_state.c.url, crawl_state.c.outcome).where(crawl_state.c.source == source)
         )
         return {row.url: row.outcome for row in rows}
+
+
+def activity_since(engine: Engine, source: str, since: datetime) -> tuple[int, int]:
+    """(URLs first seen, URLs fetched) for one source since a moment: a running crawl's
+    progress, as far as its child has flushed its state."""
+    seen = crawl_state.c.first_seen >= since
+    fetched = crawl_state.c.last_fetched >= since
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(
+                func.count().filter(seen).label("listed"),
+                func.count().filter(fetched).label("fetched"),
+            ).where(crawl_state.c.source == source)
+        ).one()
+    return row.listed, row.fetched

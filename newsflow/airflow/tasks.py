@@ -59,6 +59,7 @@ def extract_step(crawled: dict) -> dict:
         run_id=crawled["run_id"],
         sources=None if crawled.get("reextract") else crawled["sources"],
         dry_run=bool(crawled.get("dry_run")),
+        expected_pages=sum(r.get("fetched", 0) for r in crawled.get("crawl", [])) or None,
     )
     log.info(
         "extract: %d articles from %d pages (%d failed), %d entities",

@@ -3,9 +3,10 @@
 Each step hands the next one files on disk (WARC archives, then JSON lines of article records),
 so any step can be re-run on its own and a failed load loses nothing that was extracted. One
 module per step (`crawling`, `extracting`, `loading`), `running` for a whole run, `reports` for
-what they say.
+what they say, `progress` for what a person watching them sees.
 """
 
+from extraction.ner_workers import NerWorkerError
 from newsflow.pipeline.backfilling import BackfillReport, FileScan, FileTask, backfill
 from newsflow.pipeline.crawling import CrawlError, crawl
 from newsflow.pipeline.extracting import complete_archives, extract, extraction_bounds
@@ -29,6 +30,7 @@ __all__ = [
     "CrawlError",
     "CrawlReport",
     "ExtractReport",
+    "NerWorkerError",
     "ReextractReport",
     "RunSummary",
     "SourceQuality",

@@ -13,9 +13,11 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from newsflow.pipeline.progress import stage
 from newsflow.pipeline.reports import CrawlReport, safe_run_id
 from newsflow.settings import PROJECT_ROOT, Settings
 from newsflow.sources import Source
@@ -23,9 +25,11 @@ from spiders.job import DATABASE_URL_ENV, CrawlJob
 from spiders.window import CrawlWindow
 from storage import known_urls, open_database
 from storage.archive import remove_stale_parts
+from storage.crawl_state import activity_since
 from storage.runs import record_run
 
 log = logging.getLogger(__name__)
+POLL_SECONDS = 2.0
 
 
 class CrawlError(RuntimeError):
@@ -103,6 +107,35 @@ def crawl(
     return reports
 
 
+def _watch(
+    settings: Settings,
+    source: str,
+    child: subprocess.Popen[bytes],
+    timeout: float,
+    state: Settings | None,
+) -> None:
+    """Wait for the crawl child, showing what its crawl state says it listed and fetched (a
+    dry run keeps no state: only the time moves)."""
+    started = datetime.now(UTC)
+    deadline = time.monotonic() + timeout
+    with stage(f"crawl {source}", settings.progress_seconds, unit="fetched") as meter:
+        while True:
+            try:
+                child.wait(timeout=min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+                break
+            except subprocess.TimeoutExpired:
+                if time.monotonic() >= deadline:
+                    raise
+            if state is not None:
+                with open_database(state.database_url) as engine:
+                    listed, fetched = activity_since(engine, source, started)
+                meter.advance(to=fetched, note=f"{listed} new URLs listed")
+        if state is not None:
+            with open_database(state.database_url) as engine:
+                listed, fetched = activity_since(engine, source, started)
+            meter.advance(to=fetched, note=f"{listed} new URLs listed")
+
+
 def _run_child(
     settings: Settings, source: Source, job: CrawlJob, run_dir: Path, dry_run: bool
 ) -> CrawlReport:
@@ -121,20 +154,17 @@ def _run_child(
     timeout = settings.crawl.subprocess_timeout_seconds
     failure = None
     with open(log_file, "wb") as log_stream:
+        child = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=env, stdout=log_stream, stderr=subprocess.STDOUT
+        )
         try:
-            result = subprocess.run(
-                command,
-                cwd=PROJECT_ROOT,
-                env=env,
-                stdout=log_stream,
-                stderr=subprocess.STDOUT,
-                timeout=timeout,
-                check=False,
-            )
+            _watch(settings, source.name, child, timeout, None if dry_run else settings)
         except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
             failure = f"timed out after {timeout:g} s"
-    if failure is None and (result.returncode != 0 or not report_file.exists()):
-        failure = f"failed (exit {result.returncode})"
+    if failure is None and (child.returncode != 0 or not report_file.exists()):
+        failure = f"failed (exit {child.returncode})"
     if failure is None:
         raw = json.loads(report_file.read_text(encoding="utf-8"))
         # the child reports only the counters that moved: none refused is 0, not unknown

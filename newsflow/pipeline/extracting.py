@@ -12,12 +12,15 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from newsflow.pipeline.progress import stage
 from newsflow.pipeline.reports import ExtractReport, SourceQuality, safe_run_id
 from newsflow.settings import Settings
 from newsflow.sources import Source, load_registry
@@ -28,7 +31,8 @@ from storage.runs import record_run
 from storage.urls import normalize_url
 
 if TYPE_CHECKING:
-    from extraction.bounds import Bounds
+    from extraction.bounds import BoundedExtractor, Bounds
+    from extraction.ner_workers import NerConfig
     from extraction.record import Article
 
 log = logging.getLogger(__name__)
@@ -121,12 +125,33 @@ def _unstored_pages(
             crawl_state.mark_extracted(engine, name, redirected, crawl_state.STORED)
 
 
-def quality_by_source(records: list[Article]) -> dict[str, SourceQuality]:
-    """Per source: pages, pages without an article, and articles with quality flags."""
-    out: dict[str, SourceQuality] = {}
-    for article in records:
-        out.setdefault(article.source or "?", SourceQuality()).count(article)
-    return out
+def _tally(report: ExtractReport, article: Article) -> None:
+    """Count one record into the report: per source pages, failures, quality flags and which
+    profile selectors matched."""
+    report.pages += 1
+    report.by_source.setdefault(article.source or "?", SourceQuality()).count(article)
+    if not article.ok:
+        report.failed += 1
+        reason = article.error or "empty"
+        report.failures[reason] = report.failures.get(reason, 0) + 1
+        return
+    report.articles += 1
+    flags = report.quality_flags.setdefault(article.source, {})
+    for flag in article.quality_flags:
+        flags[flag] = flags.get(flag, 0) + 1
+
+
+def _chunks(pages: Iterable[ArchivedPage], size: int) -> Iterator[tuple[list[ArchivedPage], bool]]:
+    """Chunks of `size` pages, each with whether it is the only one."""
+    chunk: list[ArchivedPage] = []
+    first = True
+    for page in pages:
+        if len(chunk) >= size:
+            yield chunk, False
+            chunk, first = [], False
+        chunk.append(page)
+    if chunk:
+        yield chunk, first
 
 
 def registry_by_name(settings: Settings) -> dict[str, Source]:
@@ -137,61 +162,79 @@ def registry_by_name(settings: Settings) -> dict[str, Source]:
     return {s.name: s for s in load_registry(settings.sources_file)}
 
 
+def ner_config(settings: Settings) -> NerConfig:
+    from extraction.ner_workers import NerConfig
+
+    return NerConfig(
+        model=settings.spacy_model,
+        language_models=dict(settings.ner_models),
+        gazetteers=tuple(settings.gazetteers),
+        batch_size=settings.ner_batch_size,
+    )
+
+
 def extract_pages(
-    settings: Settings, pages: Iterable[ArchivedPage], output: Path, *, origin: str = "crawl"
+    settings: Settings,
+    pages: Iterable[ArchivedPage],
+    output: Path,
+    *,
+    origin: str = "crawl",
+    expected_pages: int | None = None,
 ) -> tuple[ExtractReport, dict[str, list[str]]]:
-    """Extract pages (read lazily, one at a time, each in the bounded worker), add entities and
-    write the records as JSON lines to `output`; the report and the failed pages' URLs by source.
-    Each record says where it was read (`origin`, its WARC file and offset)."""
+    """Extract pages (read lazily, each in the bounded worker, with its source's profiles), add
+    entities and write the records as JSON lines to `output`; the report and the failed pages'
+    URLs by source. Each record says where it was read (`origin`, its WARC file and offset).
+
+    Pages go through in chunks of `extract_chunk_size`: a chunk's NER runs in a worker while the
+    next chunk is extracted, and each chunk is written out once its entities are in, so memory
+    holds a few chunks whatever the size of the night. A run of one chunk does its NER here.
+    `expected_pages` is the progress meter's total.
+    """
     from extraction.bounds import BoundedExtractor
-    from extraction.entities import add_entities_by_language
-    from extraction.quality import flag_counts
+    from extraction.ner_workers import NerWorkers
 
     output.parent.mkdir(parents=True, exist_ok=True)
     report = ExtractReport(output=str(output))
-    records: list[Article] = []
     failed_pages: dict[str, list[str]] = {}
     registry = registry_by_name(settings)
-    with BoundedExtractor(extraction_bounds(settings)) as extractor:
-        for page in pages:
-            report.pages += 1
-            article = extractor.extract(
-                page.body,
-                page.url,
-                source=registry.get(page.source) or page.source,
-                fallback_published=page.listed_published,
-                encoding=_charset(page.content_type),
-            )
-            article.fetched_at = page.fetched_at
-            article.origin = origin
-            article.warc_file = page.warc_file or None
-            article.warc_offset = page.offset
-            records.append(article)
-            if not article.ok:
-                failed_pages.setdefault(page.source, []).append(page.request_url or page.url)
-    good = [a for a in records if a.ok]
-    report.quality_flags = flag_counts(good)
-    report.by_source = quality_by_source(records)
-    if good:
-        add_entities_by_language(
-            good,
-            settings.spacy_model,
-            settings.ner_models,
-            settings.gazetteers,
-            batch_size=settings.ner_batch_size,
-            n_process=settings.ner_processes,
-        )
-    for article in records:
-        if not article.ok:
-            report.failed += 1
-            reason = article.error or "empty"
-            report.failures[reason] = report.failures.get(reason, 0) + 1
-    report.articles = len(good)
-    report.entities = sum(len(a.entities) for a in good)
     partial = output.with_name(output.name + ".part")
-    with open(partial, "w", encoding="utf-8") as stream:
+    pending: deque[tuple[Future[None], list[Article]]] = deque()
+    written = [0]
+
+    def write_oldest() -> None:
+        done, records = pending.popleft()
+        done.result()
         for article in records:
+            report.entities += len(article.entities)
             stream.write(json.dumps(article.to_dict(), ensure_ascii=False) + "\n")
+        written[0] += len(records)
+        meter.advance(0, note=f"with entities and written: {written[0]}")
+
+    with (
+        BoundedExtractor(extraction_bounds(settings)) as extractor,
+        NerWorkers(ner_config(settings), settings.ner_workers) as ner,
+        open(partial, "w", encoding="utf-8") as stream,
+        stage("extract", settings.progress_seconds, total=expected_pages) as meter,
+    ):
+        for chunk, only in _chunks(pages, settings.extract_chunk_size):
+            records = []
+            for page in chunk:
+                article = _extract_page(extractor, page, registry.get(page.source), origin)
+                records.append(article)
+                meter.advance()
+                _tally(report, article)
+                if not article.ok:
+                    failed_pages.setdefault(page.source, []).append(page.request_url or page.url)
+            pending.append((ner.submit([a for a in records if a.ok], here=only), records))
+            while len(pending) > max(1, settings.ner_workers):
+                write_oldest()
+        while pending:
+            write_oldest()
+    report.quality_flags = {
+        source: dict(sorted(flags.items()))
+        for source, flags in sorted(report.quality_flags.items())
+        if flags
+    }
     partial.replace(output)
     return report, failed_pages
 
@@ -203,6 +246,7 @@ def extract(
     run_id: str,
     sources: list[str] | None = None,
     dry_run: bool = False,
+    expected_pages: int | None = None,
 ) -> ExtractReport:
     """Turn archived pages into article records with entities, written as JSON lines.
 
@@ -210,6 +254,7 @@ def extract(
     pages earlier runs archived but never stored; an archived page without an article is marked
     `extract_failed` in crawl state, so a URL is done once stored or found not to be an article.
     A dry run reads only `warc_files` and leaves crawl state and `runs` alone.
+    `expected_pages` (the crawl's count) is the progress meter's total.
     """
     run_id = safe_run_id(run_id)
     started_at = datetime.now(UTC)
@@ -218,7 +263,10 @@ def extract(
     if dry_run:
         names = []
     report, failed_pages = extract_pages(
-        settings, _archived_pages(settings, warc_files, names, run_id), output
+        settings,
+        _archived_pages(settings, warc_files, names, run_id),
+        output,
+        expected_pages=expected_pages,
     )
     if not dry_run:
         with open_database(settings.database_url) as engine:
@@ -235,3 +283,20 @@ def extract(
                     stats=asdict(quality),
                 )
     return report
+
+
+def _extract_page(
+    extractor: BoundedExtractor, page: ArchivedPage, source: Source | None, origin: str
+) -> Article:
+    article = extractor.extract(
+        page.body,
+        page.url,
+        source=source or page.source,
+        fallback_published=page.listed_published,
+        encoding=_charset(page.content_type),
+    )
+    article.fetched_at = page.fetched_at
+    article.origin = origin
+    article.warc_file = page.warc_file or None
+    article.warc_offset = page.offset
+    return article

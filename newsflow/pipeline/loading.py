@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from extraction.record import Article
+from newsflow.pipeline.progress import Meter, stage
 from newsflow.settings import Settings
 from newsflow.sources import Source
 from storage import DatabaseError, LoadReport, Retry, load_articles, open_database
 
 
 def read_articles(path: str | Path) -> list[Article]:
+    return list(iter_articles(path))
+
+
+def iter_articles(path: str | Path, meter: Meter | None = None) -> Iterator[Article]:
+    """The extract file's records one at a time, so a load holds one batch, not the night."""
     with open(path, encoding="utf-8") as stream:
-        return [Article.from_dict(json.loads(line)) for line in stream if line.strip()]
+        for line in stream:
+            if line.strip():
+                yield Article.from_dict(json.loads(line))
+                if meter is not None:
+                    meter.advance()
+
+
+def _count_lines(path: str | Path) -> int:
+    with open(path, "rb") as stream:
+        return sum(1 for line in stream if line.strip())
 
 
 def load(
@@ -27,11 +43,15 @@ def load(
     """
     run_id = Path(articles_file).stem
     retry = Retry(settings.database_retries, settings.database_retry_backoff_seconds)
+    total = _count_lines(articles_file)
     try:
-        with open_database(settings.database_url, retry) as engine:
+        with (
+            open_database(settings.database_url, retry) as engine,
+            stage("load", settings.progress_seconds, unit="records", total=total) as meter,
+        ):
             return load_articles(
                 engine,
-                read_articles(articles_file),
+                iter_articles(articles_file, meter),
                 sources,
                 batch_size=settings.load_batch_size,
                 run_id=run_id,

@@ -33,7 +33,10 @@ def run(
     except CrawlError as exc:
         crawled, failure = exc.reports, exc
     warcs = [r.warc for r in crawled if r.warc]
-    extracted = extract(settings, warcs, run_id=run_id, sources=[s.name for s in sources])
+    fetched = sum(r.fetched for r in crawled)
+    extracted = extract(
+        settings, warcs, run_id=run_id, sources=[s.name for s in sources], expected_pages=fetched
+    )
     loaded = load(settings, extracted.output, sources)
     if failure is not None:
         raise failure
