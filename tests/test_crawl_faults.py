@@ -207,7 +207,7 @@ def test_5xx_storm_pauses_the_host_and_is_reported(tmp_path):
 
 
 @pytest.mark.parametrize("robots_status", [503])
-def test_unreachable_robots_txt_means_disallow_and_blocked(tmp_path, robots_status):
+def test_unreachable_robots_txt_means_disallow_and_says_so(tmp_path, robots_status):
     site = start_fault_site(robots_status=robots_status)
     try:
         settings = _settings(tmp_path, site, ["/feed.xml"])
@@ -216,7 +216,9 @@ def test_unreachable_robots_txt_means_disallow_and_blocked(tmp_path, robots_stat
         site.stop()
     assert set(site.hits) == {"/robots.txt"}
     assert report.robots_unreachable >= 1
-    assert report.status == "blocked"
+    assert report.robots_failure == f"http_{robots_status}"
+    assert report.status == "robots_unreachable"
+    assert report.explain().startswith(f"robots.txt unreachable (http_{robots_status})")
 
 
 def test_real_source_never_reaches_private_addresses(tmp_path):
@@ -485,8 +487,9 @@ def _crawl_entry(
 @pytest.mark.parametrize(
     ("entry", "listing", "outcome", "status"),
     [
-        ({"feeds": ["/forbidden-feed.xml"]}, "/forbidden-feed.xml", "listing:blocked", "blocked"),
-        ({"feeds": ["/challenge-feed.xml"]}, "/challenge-feed.xml", "listing:blocked", "blocked"),
+        # both serve a bot-check page (with 403, with 200): a challenge, the kind of block it is
+        ({"feeds": ["/forbidden-feed.xml"]}, "/forbidden-feed.xml", "listing:blocked", "challenge"),
+        ({"feeds": ["/challenge-feed.xml"]}, "/challenge-feed.xml", "listing:blocked", "challenge"),
         (
             {"feeds": ["/error-feed.xml"], "sitemaps": ["/error-sitemap.xml"]},
             "/error-feed.xml",
@@ -505,8 +508,9 @@ def test_refused_or_failing_listings_are_not_ok(
     assert states[site.url + listing] == outcome
     assert report.status == status
     assert report.listings == len(entry.get("feeds", [])) + len(entry.get("sitemaps", []))
-    if status == "blocked":
-        assert (report.blocked, report.listings_blocked) == (1, 1)
+    if status == "challenge":
+        assert (report.blocked, report.listings_blocked, report.challenges) == (1, 1, 1)
+        assert report.is_blocked()
     else:
         assert report.listings_failed == report.listings
 
