@@ -217,7 +217,7 @@ def test_unreachable_robots_txt_means_disallow_and_says_so(tmp_path, robots_stat
     assert set(site.hits) == {"/robots.txt"}
     assert report.robots_unreachable >= 1
     assert report.robots_failure == f"http_{robots_status}"
-    assert report.status == "robots_unreachable"
+    assert report.status == "robots_error"
     assert report.explain().startswith(f"robots.txt unreachable (http_{robots_status})")
 
 

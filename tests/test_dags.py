@@ -333,7 +333,7 @@ def test_site_down_is_not_called_blocked():
     robots = CrawlReport.from_dict(
         {"source": "x", "robots_unreachable": 1, "robots_failure": "http_503"}
     )
-    assert robots.judge() == "robots_unreachable"
+    assert robots.judge() == "robots_error"
     # a 429 on every listing is rate-limiting, a bot check is a challenge page
     limited = CrawlReport.from_dict(
         {"source": "x", "listings": 1, "listings_failed": 1, "errors": {"feed_rate_limited": 1}}

@@ -24,8 +24,8 @@ CRAWL_KINDS = {
     "challenge": "blocked",
     "rate_limited": "blocked",
     "site_down": "site_down",
-    "robots_unreachable": "robots_unreachable",
-    "robots_disallowed": "robots_disallowed",
+    "robots_error": "robots_unreachable",
+    "robots_denied": "robots_disallowed",
 }
 # Reasons other checks return (issue 11's drift rule) are strings; their prefix names the kind.
 REASON_PREFIXES = {"layout drift:": "layout_drift"}

@@ -106,9 +106,10 @@ class CrawlReport:
         return sum(n for k, n in self.errors.items() if k.endswith("rate_limited"))
 
     def judge(self) -> str:
-        """The night's outcome, from the facts the spider recorded: `site_down` (no answer at
-        all), `robots_unreachable`, `robots_disallowed`, `blocked` (401/403/451), `challenge`,
-        `rate_limited`, `failed` or `ok` (which may be "nothing new").
+        """The night's outcome, from the facts the spider recorded (at most 16 characters, the
+        `runs.status` column): `site_down` (no answer at all), `robots_error` (robots.txt
+        unreachable), `robots_denied` (it disallows the listings), `blocked` (401/403/451),
+        `challenge`, `rate_limited`, `failed` or `ok` (which may be "nothing new").
 
         A few article paths disallowed by robots.txt are the site's rule, not a refusal: only an
         unreachable robots.txt or a listing it disallows stops the night.
@@ -117,7 +118,7 @@ class CrawlReport:
         # every feed, sitemap and section gave nothing: blocked if the site refused any of them
         listings_dead = 0 < self.listings <= self.listings_blocked + self.listings_failed
         if self.fetched == 0 and self.robots_unreachable:
-            return "site_down" if self.robots_failure in UNREACHABLE else "robots_unreachable"
+            return "site_down" if self.robots_failure in UNREACHABLE else "robots_error"
         refused = listings_dead and self.listings_blocked
         if refused or (self.fetched == 0 and self.refused_pages):
             return (
@@ -126,7 +127,7 @@ class CrawlReport:
                 else "blocked"
             )
         if self.fetched == 0 and robots_refused_listing:
-            return "robots_disallowed"
+            return "robots_denied"
         nothing_came = listings_dead or (self.fetched == 0 and self.in_window and self.error_count)
         if (
             nothing_came
@@ -149,12 +150,12 @@ class CrawlReport:
             kinds = [self.robots_failure] if self.robots_failure in UNREACHABLE else []
             why = ", ".join(UNREACHABLE[k] for k in kinds or sorted(self._unreachable_kinds()))
             return f"site unreachable: {why or 'no answer'}; nothing fetched"
-        if status == "robots_unreachable":
+        if status == "robots_error":
             return (
                 f"robots.txt unreachable ({self.robots_failure or 'error'}): nothing may be "
                 "fetched (RFC 9309)"
             )
-        if status == "robots_disallowed":
+        if status == "robots_denied":
             return "robots.txt disallows the feeds, sitemaps or sections: nothing fetched"
         if status == "challenge":
             return f"challenge page: {self.challenges} requests got a bot check instead of content"
