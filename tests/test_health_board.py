@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -90,23 +89,23 @@ def test_board_rows_say_what_happened_worst_first(board_db):
     assert by_source["gone"]["last_success_at"].startswith("2026-11-02")
 
 
-def test_board_query_is_fast_with_a_year_of_a_hundred_sources(tmp_path):
+def test_board_shows_the_last_fourteen_nights_of_many_sources(tmp_path):
+    """Many sources with more nights than shown: each row keeps its own 14 latest, newest last
+    in the trend (its speed with a year of runs is measured in `benchmarks/bench_health.py`)."""
     from newsflow.airflow.health import source_health
 
-    url = f"sqlite:///{tmp_path / 'year.db'}"
+    url = f"sqlite:///{tmp_path / 'many.db'}"
     rows = []
-    for s in range(100):
-        for n in range(365):
-            rows += _night(f"s{s:03d}", n, OK, {"reasons": [], "kinds": []})
+    for s in range(20):
+        for n in range(30):
+            rows += _night(f"s{s:03d}", n, OK, {"reasons": [], "kinds": []}, new=n)
     with open_database(url) as engine:
         with engine.begin() as conn:
             conn.execute(insert(runs), rows)
-        started = time.perf_counter()
         board = source_health(engine, nights=14)
-        elapsed = time.perf_counter() - started
-    assert len(board) == 100 and all(len(r["new_trend"]) == 14 for r in board)
-    # a generous bound on a shared machine: the board must not scan night by night
-    assert elapsed < 5, elapsed
+    assert len(board) == 20
+    assert all(r["new_trend"] == list(range(16, 30)) for r in board)
+    assert all(r["run_id"].endswith("night0029") for r in board)
 
 
 @pytest.fixture(scope="module")
