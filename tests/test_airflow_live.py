@@ -36,16 +36,22 @@ PYTHON = sys.executable
 AIRFLOW = str(Path(PYTHON).with_name("airflow"))
 
 
+_GIVEN: set[int] = set()
+
+
 def free_port() -> int:
     """A free loopback port; inside NEWSFLOW_TEST_PORTS (`18300-18399`) when a shared machine
-    gives each person a range."""
+    gives each person a range (each handed out once: the first caller may not bind it yet)."""
     low, _, high = os.environ.get("NEWSFLOW_TEST_PORTS", "0-0").partition("-")
     for candidate in range(int(low), int(high or low) + 1):
+        if candidate and candidate in _GIVEN:
+            continue
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", candidate))
             except OSError:
                 continue
+            _GIVEN.add(sock.getsockname()[1])
             return sock.getsockname()[1]
     pytest.fail(f"no free port in NEWSFLOW_TEST_PORTS={low}-{high}")
 

@@ -712,3 +712,31 @@ def test_run_note_connection_logs_in_as_a_non_admin_user(tmp_path):
     assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] == f"admin:admin,{API_USER}:user"
     conn = json.loads(env["AIRFLOW_CONN_NEWSFLOW_AIRFLOW_API"])
     assert (conn["login"], conn["password"]) == (API_USER, stored[API_USER])
+
+
+def test_crawl_task_fails_when_the_site_is_down(tmp_path, monkeypatch):
+    """The demo source pointed at a loopback port nothing listens on (a real crawl child): the
+    `crawl` task raises, saying the site is unreachable, and `runs` records `site_down`."""
+    import socket
+
+    from newsflow.airflow.params import Plan
+    from newsflow.airflow.tasks import SiteUnreachable, crawl_step
+    from storage.runs import latest_runs
+    from tests.conftest import write_registry
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: connection refused
+    registry = write_registry(tmp_path / "sources.yaml", f"http://127.0.0.1:{port}")
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("NEWSFLOW_SOURCES_FILE", str(registry))
+    monkeypatch.setenv("NEWSFLOW_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("NEWSFLOW_CRAWL__DOWNLOAD_DELAY", "0")
+    monkeypatch.setenv("NEWSFLOW_CRAWL__RETRY_TIMES", "0")
+    with pytest.raises(SiteUnreachable, match="demo: site unreachable: connection refused"):
+        crawl_step(Plan(sources=["demo"], run_id="down-1"))
+    engine = connect(f"sqlite:///{data_dir / 'newsflow.db'}")
+    (run,) = latest_runs(engine, "demo", 1)
+    engine.dispose()
+    assert run["crawl"].status == "site_down"
+    assert run["crawl"].stats["robots_failure"] == "connection"
