@@ -62,14 +62,16 @@ def _spark(values: list[float | None], width: int = 112, height: int = 22) -> st
         return ""
     top = max(known) or 1
     step = width / max(1, len(values) - 1)
-    points = " ".join(
-        f"{i * step:.1f},{height - 2 - (v / top) * (height - 4):.1f}"
+    xy = [
+        (i * step, height - 2 - (v / top) * (height - 4))
         for i, v in enumerate(values)
         if v is not None
-    )
+    ]
+    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="1.8" fill="#3b82f6"/>' for x, y in xy)
     return (
         f'<svg width="{width}" height="{height}" role="img"><polyline fill="none" '
-        f'stroke="#3b82f6" stroke-width="1.5" points="{points}"/></svg>'
+        f'stroke="#3b82f6" stroke-width="1.5" points="{points}"/>{dots}</svg>'
     )
 
 
