@@ -18,21 +18,31 @@ from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI
 from fastapi.responses import HTMLResponse
 
-from newsflow.airflow.health import source_health
-from newsflow.airflow.report import latest_report
-from newsflow.settings import load_settings
-from storage import open_database
-
 URL_PREFIX = "/newsflow"
 NIGHTS = 14
 
 
+# Every Airflow process loads plugins (the DAG processor on each parse): the project's modules are
+# imported on the first request, not here.
+
+
 def board_rows(dag_id: str | None = None) -> list[dict]:
     """The board's rows from the project database (one source's with `dag_id`)."""
+    from newsflow.airflow.health import source_health
+    from newsflow.settings import load_settings
+    from storage import open_database
+
     settings = load_settings()
     with open_database(settings.database_url) as engine:
         rows = source_health(engine, NIGHTS)
     return [r for r in rows if dag_id in (None, "", r["dag_id"])]
+
+
+def _latest_report() -> dict | None:
+    from newsflow.airflow.report import latest_report
+    from newsflow.settings import load_settings
+
+    return latest_report(load_settings().data_dir / "reports")
 
 
 def create_app() -> FastAPI:
@@ -44,12 +54,12 @@ def create_app() -> FastAPI:
 
     @app.get("/api/report")
     def report() -> dict:
-        return latest_report(load_settings().data_dir / "reports") or {}
+        return _latest_report() or {}
 
     @app.get("/", response_class=HTMLResponse)
     def page(dag: str | None = None) -> str:
         rows = board_rows(dag)
-        daily = None if dag else latest_report(load_settings().data_dir / "reports")
+        daily = None if dag else _latest_report()
         return render_page(rows, daily)
 
     return app
