@@ -3,8 +3,8 @@ page and its JSON, `external_views` for the navigation entry and a tab on every 
 
 Registered through the `airflow.plugins` entry point (pyproject.toml), so every Airflow process
 of this venv loads it. Plugin endpoints are not protected by Airflow: each one depends on
-Airflow's own `requires_authenticated`, so a request without a valid session cookie or JWT gets
-401/403 like the rest of the UI.
+`authenticated` (Airflow's own token check), so a request without a valid session cookie or JWT
+gets 401/403 like the rest of the UI.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import html
 import json
 from typing import Any
 
-from airflow.api_fastapi.core_api.security import requires_authenticated
 from airflow.plugins_manager import AirflowPlugin
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
 
 URL_PREFIX = "/newsflow"
@@ -45,8 +44,23 @@ def _latest_report() -> dict | None:
     return latest_report(load_settings().data_dir / "reports")
 
 
+async def authenticated(request: Request) -> None:
+    """Airflow's own check, as its `get_user` does it: the bearer token, else the UI's session
+    cookie; 401 without either, 403 for a token that does not verify. Airflow's security module
+    is imported here, on the first request: it costs seconds, and every Airflow process (the DAG
+    processor's parsing ones too) loads the plugins."""
+    from airflow.api_fastapi.auth.managers.base_auth_manager import COOKIE_NAME_JWT_TOKEN
+    from airflow.api_fastapi.core_api.security import resolve_user_from_token
+
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials:
+        await resolve_user_from_token(credentials)
+    else:
+        await resolve_user_from_token(request.cookies.get(COOKIE_NAME_JWT_TOKEN))
+
+
 def create_app() -> FastAPI:
-    app = FastAPI(title="newsflow sources", dependencies=[Depends(requires_authenticated())])
+    app = FastAPI(title="newsflow sources", dependencies=[Depends(authenticated)])
 
     @app.get("/api/sources")
     def sources(dag: str | None = None) -> list[dict]:
