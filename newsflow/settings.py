@@ -50,6 +50,9 @@ class AirflowSettings(BaseModel):
     webhook_url: str | None = None
     webhook_timeout_seconds: float = Field(10.0, gt=0)
     api_conn_id: str = "newsflow_airflow_api"
+    # `make airflow` creates the DAGs unpaused, so a night (or a REST trigger) runs without a
+    # click; False keeps Airflow's default (new DAGs paused)
+    unpause_dags: bool = True
 
 
 class Settings(BaseSettings):

@@ -25,9 +25,10 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet import reactor, task
+from twisted.python.failure import Failure
 
 from spiders.addresses import is_private_host
-from spiders.classify import Refused
+from spiders.classify import Refused, failure_outcome
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ class StrictRobotsTxt(RobotsTxtMiddleware):
         _archive(self.crawler, response, "robots")
         if response.status >= 500 or response.status == 429:
             self._stats.inc_value("newsflow/robots_unreachable")
+            self._stats.set_value("newsflow/robots_failure", f"http_{response.status}")
             self._unreachable.add(netloc)
             response = response.replace(body=_DISALLOW_ALL)
         elif response.status >= 400:
@@ -131,6 +133,9 @@ class StrictRobotsTxt(RobotsTxtMiddleware):
         if isinstance(exc, Refused):
             return super()._robots_error(exc, netloc)
         self._stats.inc_value("newsflow/robots_unreachable")
+        # why: the report tells a site that is down (connection, dns_error, timeout) from one
+        # whose robots.txt alone fails
+        self._stats.set_value("newsflow/robots_failure", failure_outcome(Failure(exc)))
         self._unreachable.add(netloc)
         parser = build_from_crawler(self._parserimpl, self.crawler, _DISALLOW_ALL)
         deferred = self._parsers[netloc]

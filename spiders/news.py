@@ -143,6 +143,7 @@ class NewsSpider(scrapy.Spider):
         if looks_like_challenge(response.body, response.status):
             # a challenge page served with 200 where a feed, sitemap or section should be
             self.logger.warning("%s %s: blocked (challenge page)", role, url)
+            self._count("challenges")
             self._listing_failed(role, url, "blocked", response.status)
             return False
         return True
@@ -308,6 +309,7 @@ class NewsSpider(scrapy.Spider):
             role = outcome = "binary"
         elif looks_like_challenge(response.body):
             role = outcome = "blocked"
+            self._count("challenges")
         elif via in ("candidate", RETRY_CANDIDATE) and not has_article_markup(response.body):
             role, outcome = "page", "not_article"
         else:
@@ -335,6 +337,12 @@ class NewsSpider(scrapy.Spider):
         response = getattr(failure.value, "response", None)
         if outcome.startswith("robots_"):
             self._count("robots_forbidden")
+        if (
+            outcome == "blocked"
+            and response
+            and looks_like_challenge(response.body, response.status)
+        ):
+            self._count("challenges")
         if role == "article":
             if outcome == "blocked":
                 self._count("blocked")

@@ -306,6 +306,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, f"<rss><channel>{item}</channel></rss>".encode())
         if path in SITEMAPS:
             return self._send(200, SITEMAPS[path].replace("BASE", base).encode(), "application/xml")
+        if path == "/refused-feed.xml":
+            return self._send(200, feed(base, ["forbidden"]), "application/rss+xml")
         if path == "/blocked-feed.xml":
             return self._send(200, feed(base, ["forbidden", "challenge"]), "application/rss+xml")
         if path == "/private-feed.xml":

@@ -50,7 +50,7 @@ MUTATIONS = [
         "spiders/middlewares.py",
         ROBOTS_ANSWER + "if response.status >= 500 or response.status == 429:",
         ROBOTS_ANSWER + "if response.status >= 500:",
-        (CRAWL + "test_unreachable_robots_txt_means_disallow_and_blocked",),
+        (CRAWL + "test_unreachable_robots_txt_means_disallow_and_says_so",),
     ),
     Mutation(
         "robots-5xx-allowed",
@@ -58,7 +58,7 @@ MUTATIONS = [
         "spiders/middlewares.py",
         ROBOTS_ANSWER + "if response.status >= 500 or response.status == 429:",
         ROBOTS_ANSWER + "if response.status == 429:",
-        (CRAWL + "test_cli_run_summary_ends_in_blocked",),
+        (CRAWL + "test_unreachable_robots_txt_means_disallow_and_says_so",),
     ),
     Mutation(
         "robots-4xx-disallows",
@@ -112,9 +112,12 @@ MUTATIONS = [
         "refused-source-is-zero-new",
         "a source whose requests are all refused is BLOCKED, not 0 new",
         "newsflow/pipeline/reports.py",
-        "        if self.fetched == 0 and (",
-        "        if self.fetched < 0 and (",
-        (CRAWL + "test_source_that_only_gets_refused_reports_blocked_not_zero_new",),
+        "        if refused or (self.fetched == 0 and self.refused_pages):",
+        "        if refused:",
+        (
+            CRAWL + "test_source_that_only_gets_refused_reports_blocked_not_zero_new",
+            CRAWL + "test_cli_run_summary_ends_in_blocked",
+        ),
     ),
     Mutation(
         "cli-summary-without-blocked",

@@ -32,14 +32,29 @@ from tests.services import REDIS_URL, postgres_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOT = ROOT / "docs" / "airflow-grid.png"
+BOARD_SCREENSHOT = ROOT / "docs" / "airflow-news-sources.png"
 PYTHON = sys.executable
 AIRFLOW = str(Path(PYTHON).with_name("airflow"))
 
 
+_GIVEN: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free loopback port; inside NEWSFLOW_TEST_PORTS (`18300-18399`) when a shared machine
+    gives each person a range (each handed out once: the first caller may not bind it yet)."""
+    low, _, high = os.environ.get("NEWSFLOW_TEST_PORTS", "0-0").partition("-")
+    for candidate in range(int(low), int(high or low) + 1):
+        if candidate and candidate in _GIVEN:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            _GIVEN.add(sock.getsockname()[1])
+            return sock.getsockname()[1]
+    pytest.fail(f"no free port in NEWSFLOW_TEST_PORTS={low}-{high}")
 
 
 @contextmanager
@@ -113,9 +128,12 @@ def token_for(base: str, password: str) -> str:
     return body["access_token"]
 
 
-def trigger_and_wait(base: str, token: str, dag_id: str, timeout: float, procs, logs) -> dict:
-    status, body = http("PATCH", f"{base}/api/v2/dags/{dag_id}", {"is_paused": False}, token)
-    assert status == 200, body
+def trigger_and_wait(
+    base: str, token: str, dag_id: str, timeout: float, procs, logs, unpause: bool = True
+) -> dict:
+    if unpause:
+        status, body = http("PATCH", f"{base}/api/v2/dags/{dag_id}", {"is_paused": False}, token)
+        assert status == 200, body
     runs = f"{base}/api/v2/dags/{dag_id}/dagRuns"
     status, run = http("POST", runs, {"logical_date": None, "conf": {}}, token)
     assert status == 200, run
@@ -182,24 +200,48 @@ def test_standalone_rest_trigger_and_grid_screenshot(tmp_path, newsflow_env, mon
             token,
         )
         assert status == 400 and "Invalid input for param max_pages" in body["detail"]
+        # started means running: the source DAGs and the report DAG are not paused
+        for dag_id in ("newsflow_demo", "newsflow_report"):
+            status, dag = http("GET", f"{base}/api/v2/dags/{dag_id}", token=token)
+            assert status == 200 and dag["is_paused"] is False, dag
+        # the plugin's endpoints are behind Airflow's authentication
+        assert http("GET", f"{base}/newsflow/api/sources")[0] == 401
 
-        run = trigger_and_wait(base, token, "newsflow_demo", 300, [proc], [log])
+        run = trigger_and_wait(base, token, "newsflow_demo", 300, [proc], [log], unpause=False)
         count = len(demo_articles())
         assert run["note"].startswith(f"demo: {count} fetched, {count} new, 0 blocked")
+        status, board = http("GET", f"{base}/newsflow/api/sources", token=token)
+        assert status == 200 and [(r["source"], r["status"]) for r in board] == [("demo", "ok")]
+        assert board[0]["new"] == count
 
-        png = screenshot(chromium, base, token, run, tmp_path)
-    assert png.startswith(b"\x89PNG") and 20_000 < len(png) < 600_000
-    (tmp_path / "grid.png").write_bytes(png)
-    if os.environ.get("NEWSFLOW_UPDATE_SCREENSHOT"):
-        SCREENSHOT.write_bytes(png)
+        run_id = urllib.request.quote(run["dag_run_id"], safe="")
+        grid_url = f"{base}/dags/{run['dag_id']}/runs/{run_id}"
+        png = screenshot(chromium, base, token, grid_url, [run["dag_id"], "fetched"], tmp_path)
+        board_png = screenshot(
+            chromium,
+            base,
+            token,
+            f"{base}/plugin/news-sources",
+            ["News sources", "demo", "ok"],
+            tmp_path,
+            "board",
+        )
+    for shot, name, target in ((png, "grid", SCREENSHOT), (board_png, "board", BOARD_SCREENSHOT)):
+        assert shot.startswith(b"\x89PNG") and 20_000 < len(shot) < 600_000
+        (tmp_path / f"{name}.png").write_bytes(shot)
+        if os.environ.get("NEWSFLOW_UPDATE_SCREENSHOT"):
+            target.write_bytes(shot)
 
 
-def screenshot(chromium: str, base: str, token: str, run: dict, tmp_path: Path) -> bytes:
-    """The run's grid view, logged in with the JWT as the UI's `_token` cookie (DevTools)."""
+def screenshot(
+    chromium: str, base: str, token: str, url: str, words: list[str], tmp_path: Path, name="grid"
+) -> bytes:
+    """A UI page (its plugin iframe included) once it shows `words`, logged in with the JWT as
+    the UI's `_token` cookie (DevTools)."""
     from websockets.sync.client import connect
 
-    profile = tmp_path / "chromium-profile"
-    log = tmp_path / "chromium.log"
+    profile = tmp_path / f"chromium-profile-{name}"
+    log = tmp_path / f"chromium-{name}.log"
     command = [
         chromium,
         "--headless",
@@ -245,15 +287,17 @@ def screenshot(chromium: str, base: str, token: str, run: dict, tmp_path: Path) 
                 deviceScaleFactor=1,
                 mobile=False,
             )
-            run_id = urllib.request.quote(run["dag_run_id"], safe="")
-            cdp("Page.navigate", url=f"{base}/dags/{run['dag_id']}/runs/{run_id}")
+            cdp("Page.navigate", url=url)
+            text = (
+                "document.body.innerText + ' ' + Array.from(document.querySelectorAll('iframe'))"
+                ".map(f => f.contentDocument ? f.contentDocument.body.innerText : '').join(' ')"
+            )
 
             def rendered():
-                text = cdp("Runtime.evaluate", expression="document.body.innerText")["result"]
-                body = text.get("value") or ""
-                return run["dag_id"] in body and "fetched" in body
+                body = cdp("Runtime.evaluate", expression=text)["result"].get("value") or ""
+                return all(word in body for word in words)
 
-            wait_for("grid page", rendered, 90, [proc], [log], every=1)
+            wait_for(f"{name} page", rendered, 90, [proc], [log], every=1)
             time.sleep(3)  # let the grid's squares and the run note finish rendering
             shot = cdp("Page.captureScreenshot", format="png")
     return base64.b64decode(shot["data"])

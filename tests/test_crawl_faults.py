@@ -208,11 +208,10 @@ def test_5xx_storm_pauses_the_host_and_is_reported(tmp_path):
     assert report.status == "failed"
 
 
-# 503: test_cli_run_summary_ends_in_blocked, through `newsflow run`
-@pytest.mark.parametrize("robots_status", [429])
-def test_unreachable_robots_txt_means_disallow_and_blocked(tmp_path, robots_status):
+@pytest.mark.parametrize("robots_status", [429, 503])
+def test_unreachable_robots_txt_means_disallow_and_says_so(tmp_path, robots_status):
     """RFC 9309: a robots.txt answering 5xx, or 429 (a 4xx that means "unavailable"), disallows
-    the whole host for the run."""
+    the whole host for the run, and the night says robots.txt was unreachable."""
     site = start_fault_site(robots_status=robots_status)
     try:
         settings = _settings(tmp_path, site, ["/feed.xml"])
@@ -223,23 +222,24 @@ def test_unreachable_robots_txt_means_disallow_and_blocked(tmp_path, robots_stat
     assert set(site.hits) == {"/robots.txt"}
     assert states[site.url + "/feed.xml"] == "listing:robots_unreachable"
     assert report.robots_unreachable >= 1
-    assert report.status == "blocked"
+    assert report.robots_failure == f"http_{robots_status}"
+    assert report.status == "robots_error"
+    assert report.explain().startswith(f"robots.txt unreachable (http_{robots_status})")
 
 
 def test_cli_run_summary_ends_in_blocked(tmp_path, capsys, monkeypatch):
     """`newsflow run` says BLOCKED on the source's line, so 0 new is not read as a quiet night;
-    here a robots.txt answering 503 disallows the host (RFC 9309)."""
-    site = start_fault_site(robots_status=503)
+    here the only listed article answers 403."""
+    site = start_fault_site(robots_sitemap=False)
     try:
-        settings = _settings(tmp_path, site, ["/feed.xml"])
+        settings = _settings(tmp_path, site, ["/refused-feed.xml"])
         monkeypatch.setenv("NEWSFLOW_CRAWL__DOWNLOAD_DELAY", "0")
         argv = ["run", "--sources", str(settings.sources_file)]
         assert cli_main(argv + ["--data-dir", str(settings.data_dir)]) == 0
         states = _outcomes(settings)
     finally:
         site.stop()
-    assert set(site.hits) == {"/robots.txt"}
-    assert states[site.url + "/feed.xml"] == "listing:robots_unreachable"
+    assert states[article_url(site.url, "forbidden")] == "blocked"
     lines = capsys.readouterr().out.splitlines()
     (line,) = [line for line in lines if line.startswith("  faults:")]
     assert line.startswith("  faults: ") and ", 0 fetched, " in line
@@ -287,7 +287,7 @@ def test_robots_txt_unreachable_at_the_network_level_means_disallow(tmp_path):
     report = _crawl(settings, "no-robots")
     assert _outcomes(settings) == dict.fromkeys(feeds, "listing:robots_unreachable")
     assert report.robots_unreachable == 2
-    assert report.status == "blocked"
+    assert report.status == "site_down"
 
 
 def test_the_size_cap_counts_decompressed_bytes_and_stops_at_32_mib(tmp_path):
@@ -574,8 +574,9 @@ def _crawl_entry(
 @pytest.mark.parametrize(
     ("entry", "listing", "outcome", "status"),
     [
-        ({"feeds": ["/forbidden-feed.xml"]}, "/forbidden-feed.xml", "listing:blocked", "blocked"),
-        ({"feeds": ["/challenge-feed.xml"]}, "/challenge-feed.xml", "listing:blocked", "blocked"),
+        # both serve a bot-check page (with 403, with 200): a challenge, the kind of block it is
+        ({"feeds": ["/forbidden-feed.xml"]}, "/forbidden-feed.xml", "listing:blocked", "challenge"),
+        ({"feeds": ["/challenge-feed.xml"]}, "/challenge-feed.xml", "listing:blocked", "challenge"),
         (
             {"feeds": ["/error-feed.xml"], "sitemaps": ["/error-sitemap.xml"]},
             "/error-feed.xml",
@@ -594,8 +595,9 @@ def test_refused_or_failing_listings_are_not_ok(
     assert states[site.url + listing] == outcome
     assert report.status == status
     assert report.listings == len(entry.get("feeds", [])) + len(entry.get("sitemaps", []))
-    if status == "blocked":
-        assert (report.blocked, report.listings_blocked) == (1, 1)
+    if status == "challenge":
+        assert (report.blocked, report.listings_blocked, report.challenges) == (1, 1, 1)
+        assert report.is_blocked()
     else:
         assert report.listings_failed == report.listings
 

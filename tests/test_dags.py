@@ -264,24 +264,87 @@ def test_run_note_reads_like_a_sentence():
         },
     }
     note = run_note(summary, {}, "fail")
-    assert note.splitlines()[0] == "demo: 21 fetched, 20 new, 0 blocked"
-    # several sources: each line has its own count of new articles
+    assert (
+        note.splitlines()[0] == "demo: 21 fetched, 20 new, 0 blocked, 24 listed, 0 already stored"
+    )
+    # Markdown: a blank line after the headline, then one list item per line
+    assert note.splitlines()[1] == ""
+    assert all(line.startswith("- ") for line in note.splitlines()[2:])
+    # several sources: each item has its own count of new articles
     two = {
         **summary,
         "crawl": [{"source": "demo", "fetched": 21}, {"source": "other", "fetched": 3}],
         "load": {**summary["load"], "by_source": {"demo": {"new": 18}, "other": {"new": 2}}},
     }
-    assert run_note(two, {}, "fail").splitlines()[:2] == [
-        "demo: 21 fetched, 18 new, 0 blocked",
-        "other: 3 fetched, 2 new, 0 blocked",
+    assert run_note(two, {}, "fail").splitlines()[:4] == [
+        "2 sources: 20 new articles",
+        "",
+        "- demo: 21 fetched, 18 new, 0 blocked, 0 listed, 0 already stored",
+        "- other: 3 fetched, 2 new, 0 blocked, 0 listed, 0 already stored",
     ]
     marked = run_note(summary, {"demo": ["blocked: the site refused 3 requests"]}, "mark")
-    assert marked.startswith("anomaly marked, run kept green: demo")
+    assert marked.startswith("anomaly marked, run kept green: demo (blocked: the site refused 3")
     assert "- demo: blocked" in marked
     blocked = {"source": "demo", "fetched": 0, "blocked": 12, "status": "blocked"}
     assert run_note({**summary, "crawl": [blocked]}, {}, "fail").startswith(
-        "demo: 0 fetched, 20 new, 12 blocked -- BLOCKED"
+        "demo: 0 fetched, 20 new, 12 blocked, 0 listed, 0 already stored -- BLOCKED "
+        "(blocked: the site refused 12 requests (401/403/451))"
     )
+
+
+def test_site_down_is_not_called_blocked():
+    """The demo site stopped: robots.txt got `connection refused`, nothing was fetched. The
+    report, the anomaly and the note say the site is unreachable, never "blocked"."""
+    from newsflow.airflow.anomalies import find_anomaly_kinds
+    from newsflow.airflow.notes import run_note
+    from newsflow.pipeline import CrawlReport
+    from newsflow.settings import AirflowSettings
+
+    raw = {
+        "source": "demo",
+        "robots_unreachable": 1,
+        "robots_failure": "connection",
+        "robots_forbidden": 4,
+        "listings": 4,
+        "listings_failed": 4,
+        "errors": {"feed_robots_unreachable": 2, "sitemap_robots_unreachable": 2},
+    }
+    report = CrawlReport.from_dict({"blocked": 0, **raw})
+    assert report.judge() == "site_down"
+    report.status = report.judge()
+    assert report.is_down() and not report.is_blocked()
+    assert report.explain() == "site unreachable: connection refused or dropped; nothing fetched"
+    found = find_anomaly_kinds(report.to_dict(), None, [], AirflowSettings())
+    assert [a.kind for a in found] == ["site_down"]
+    summary = {"sources": ["demo"], "crawl": [report.to_dict()], "extract": {}, "load": None}
+    note = run_note(summary, {"demo": [found[0].reason]}, "fail")
+    assert note.splitlines()[0] == (
+        "ANOMALY, run failed: demo (site unreachable: connection refused or dropped; "
+        "nothing fetched)"
+    )
+    assert "blocked" not in note.replace("0 blocked", "")
+    # DNS and timeouts of every listing (robots.txt answered) read the same way
+    dns = CrawlReport.from_dict(
+        {"source": "x", "listings": 2, "listings_failed": 2, "errors": {"feed_dns_error": 2}}
+    )
+    assert dns.judge() == "site_down"
+    # robots.txt answering 503 while the site is up is its own outcome
+    robots = CrawlReport.from_dict(
+        {"source": "x", "robots_unreachable": 1, "robots_failure": "http_503"}
+    )
+    assert robots.judge() == "robots_error"
+    # a 429 on every listing is rate-limiting, a bot check is a challenge page
+    limited = CrawlReport.from_dict(
+        {"source": "x", "listings": 1, "listings_failed": 1, "errors": {"feed_rate_limited": 1}}
+    )
+    assert limited.judge() == "rate_limited"
+    challenge = CrawlReport.from_dict(
+        {"source": "x", "listings": 1, "listings_blocked": 1, "blocked": 1, "challenges": 1}
+    )
+    assert challenge.judge() == "challenge"
+    quiet = CrawlReport.from_dict({"source": "x", "discovered": 5, "skipped_seen": 5})
+    assert quiet.judge() == "ok"
+    assert quiet.explain() == "nothing new: 5 listed, 5 already stored"
 
 
 def test_failure_callback_logs_and_posts_to_webhook(webhook, monkeypatch, caplog):
@@ -646,3 +709,31 @@ def test_run_note_connection_logs_in_as_a_non_admin_user(tmp_path):
     assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] == f"admin:admin,{API_USER}:user"
     conn = json.loads(env["AIRFLOW_CONN_NEWSFLOW_AIRFLOW_API"])
     assert (conn["login"], conn["password"]) == (API_USER, stored[API_USER])
+
+
+def test_crawl_task_fails_when_the_site_is_down(tmp_path, monkeypatch):
+    """The demo source pointed at a loopback port nothing listens on (a real crawl child): the
+    `crawl` task raises, saying the site is unreachable, and `runs` records `site_down`."""
+    import socket
+
+    from newsflow.airflow.params import Plan
+    from newsflow.airflow.tasks import SiteUnreachable, crawl_step
+    from storage.runs import latest_runs
+    from tests.conftest import write_registry
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: connection refused
+    registry = write_registry(tmp_path / "sources.yaml", f"http://127.0.0.1:{port}")
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("NEWSFLOW_SOURCES_FILE", str(registry))
+    monkeypatch.setenv("NEWSFLOW_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("NEWSFLOW_CRAWL__DOWNLOAD_DELAY", "0")
+    monkeypatch.setenv("NEWSFLOW_CRAWL__RETRY_TIMES", "0")
+    with pytest.raises(SiteUnreachable, match="demo: site unreachable: connection refused"):
+        crawl_step(Plan(sources=["demo"], run_id="down-1"))
+    engine = connect(f"sqlite:///{data_dir / 'newsflow.db'}")
+    (run,) = latest_runs(engine, "demo", 1)
+    engine.dispose()
+    assert run["crawl"].status == "site_down"
+    assert run["crawl"].stats["robots_failure"] == "connection"

@@ -8,6 +8,7 @@ anomalous by an earlier check), so a bad week does not become the new normal.
 from __future__ import annotations
 
 import statistics
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
@@ -17,6 +18,33 @@ from storage.runs import StageRecord, latest_runs
 
 CHECK_STAGE = "check"
 ANOMALY = "anomaly"
+# The kind of a crawl status, as the `check` rows and the health board name it.
+CRAWL_KINDS = {
+    "blocked": "blocked",
+    "challenge": "blocked",
+    "rate_limited": "blocked",
+    "site_down": "site_down",
+    "robots_error": "robots_unreachable",
+    "robots_denied": "robots_disallowed",
+}
+# Reasons other checks return (issue 11's drift rule) are strings; their prefix names the kind.
+REASON_PREFIXES = {"layout drift:": "layout_drift"}
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    """One reason a night is not fine: `kind` for machines and the board, `reason` for people."""
+
+    kind: str
+    reason: str
+
+
+def kind_of(reason: str) -> str:
+    """The kind of a reason string written without one (older rows, other rules)."""
+    for prefix, kind in REASON_PREFIXES.items():
+        if reason.startswith(prefix):
+            return kind
+    return "anomaly"
 
 
 def flag_rate(quality: dict | None) -> float | None:
@@ -47,26 +75,37 @@ def history(engine: Engine, source: str, cfg: AirflowSettings, run_id: str) -> l
 def find_anomalies(
     crawl: dict | None, quality: dict | None, history: list[dict], cfg: AirflowSettings
 ) -> list[str]:
-    """Why this source's run should not stay green: blocked, crawl failed (any status but ok), far
-    fewer articles, flags jump."""
-    reasons = []
+    """Why this source's run should not stay green, as sentences (see `find_anomaly_kinds`)."""
+    return [a.reason for a in find_anomaly_kinds(crawl, quality, history, cfg)]
+
+
+def find_anomaly_kinds(
+    crawl: dict | None, quality: dict | None, history: list[dict], cfg: AirflowSettings
+) -> list[Anomaly]:
+    """Why this source's run should not stay green: blocked, site down, robots.txt, crawl failed
+    (any status but ok), far fewer articles, flags jump."""
+    reasons: list[Anomaly] = []
     recent = history[-cfg.recent_runs :]
     if crawl is not None:
         report = CrawlReport.from_dict(crawl)
-        if report.is_blocked():
-            reasons.append(f"blocked: the site refused {report.blocked} requests")
-        elif report.status != "ok":
+        if report.status in CRAWL_KINDS:
+            reasons.append(Anomaly(CRAWL_KINDS[report.status], report.explain()))
+        elif report.is_blocked():
             reasons.append(
-                f"crawl {report.status}: {report.fetched} fetched, {report.error_count} errors "
-                f"({report.in_window} articles in the window)"
+                Anomaly("blocked", f"blocked: the site refused {report.blocked} requests")
             )
+        elif report.status != "ok":
+            reasons.append(Anomaly("crawl_failed", report.explain()))
         listed = [h["discovered"] for h in recent if h.get("discovered") is not None]
         if len(listed) >= cfg.min_history:
             usual = statistics.median(listed)
             if usual > 0 and report.discovered < cfg.min_article_ratio * usual:
                 reasons.append(
-                    f"far fewer articles: {report.discovered} listed, usually {usual:g} "
-                    f"(median of the last {len(listed)} runs)"
+                    Anomaly(
+                        "fewer_articles",
+                        f"far fewer articles: {report.discovered} listed, usually {usual:g} "
+                        f"(median of the last {len(listed)} runs)",
+                    )
                 )
     rate = flag_rate(quality)
     rates = [h["flag_rate"] for h in recent if h.get("flag_rate") is not None]
@@ -74,6 +113,10 @@ def find_anomalies(
         usual = statistics.median(rates)
         if rate - usual > cfg.max_flag_rate_jump:
             reasons.append(
-                f"quality flags jumped: {rate:.0%} of pages failed or flagged, usually {usual:.0%}"
+                Anomaly(
+                    "quality_jump",
+                    f"quality flags jumped: {rate:.0%} of pages failed or flagged, "
+                    f"usually {usual:.0%}",
+                )
             )
     return reasons

@@ -19,56 +19,68 @@ log = logging.getLogger(__name__)
 
 
 def crawl_line(crawl: dict, new: int | None = None) -> str:
-    """`demo: 24 fetched, 24 new, 0 blocked`, ending in `-- BLOCKED` (or the status) when not ok."""
+    """`demo: 24 fetched, 24 new, 0 blocked, 30 listed, 6 already stored`, ending in
+    `-- BLOCKED (blocked: the site refused ...)` (the status and what happened) when not ok."""
     report = CrawlReport.from_dict(crawl)
     parts = [f"{report.fetched} fetched"]
     if new is not None:
         parts.append(f"{new} new")
     parts.append(f"{report.blocked} blocked")
+    parts.append(f"{report.discovered} listed")
+    parts.append(f"{report.skipped_seen} already stored")
     if report.not_modified:
         parts.append(f"{report.not_modified} not modified")
     if report.robots_forbidden:
         parts.append(f"{report.robots_forbidden} disallowed by robots.txt")
-    return f"{report.source}: " + ", ".join(parts) + report.status_suffix()
+    line = f"{report.source}: " + ", ".join(parts) + report.status_suffix()
+    return line if report.status == "ok" else f"{line} ({report.explain()})"
 
 
 def run_note(summary: dict, anomalies: dict[str, list[str]], action: str) -> str:
-    """The DAG run note: one line per source, then the load totals and any anomalies."""
-    lines = []
-    if anomalies:
-        verdict = "ANOMALY, run failed" if action == "fail" else "anomaly marked, run kept green"
-        lines.append(f"{verdict}: {', '.join(sorted(anomalies))}")
+    """The DAG run note, in Markdown that renders line by line: the most important fact first
+    (the run header shows only that line), then a list: one item per source, the extract and load
+    totals, the anomalies."""
     load = summary.get("load") or {}
+    sources = []
     for crawl in summary.get("crawl") or []:
         new = None
         if load:
             counts = (load.get("by_source") or {}).get(crawl.get("source"), {})
             new = counts.get("new", 0)
-        lines.append(crawl_line(crawl, new))
+        sources.append(crawl_line(crawl, new))
+    items = list(sources)
     if summary.get("reextract"):
-        lines.append(f"re-extracted from the archive: {', '.join(summary.get('sources') or [])}")
+        items.append(f"re-extracted from the archive: {', '.join(summary.get('sources') or [])}")
         if summary.get("damaged_archives"):
-            lines.append(f"{len(summary['damaged_archives'])} damaged archives skipped")
+            items.append(f"{len(summary['damaged_archives'])} damaged archives skipped")
     ext = summary.get("extract") or {}
-    lines.append(
+    items.append(
         f"extracted {ext.get('articles', 0)} articles from {ext.get('pages', 0)} pages "
         f"({ext.get('failed', 0)} failed)"
     )
     if summary.get("dry_run"):
-        lines.append("dry run: nothing stored")
+        items.append("dry run: nothing stored")
     elif load:
-        lines.append(
+        items.append(
             f"stored {load.get('stored', 0)}: {load.get('inserted', 0)} new, "
             f"{load.get('updated', 0)} updated, {load.get('unchanged', 0)} unchanged"
         )
     if summary.get("since") or summary.get("until"):
-        lines.append(
+        items.append(
             f"window {summary.get('since') or '-'} .. {summary.get('until') or '-'} "
             f"(from {summary.get('window_from')})"
         )
-    for source, reasons in sorted(anomalies.items()):
-        lines += [f"- {source}: {reason}" for reason in reasons]
-    return "\n".join(lines)[:1000]
+    items += [f"{source}: {r}" for source, reasons in sorted(anomalies.items()) for r in reasons]
+    if anomalies:
+        verdict = "ANOMALY, run failed" if action == "fail" else "anomaly marked, run kept green"
+        first = next(iter(sorted(anomalies.items())))
+        headline = f"{verdict}: {', '.join(sorted(anomalies))} ({first[1][0]})"
+    elif len(sources) == 1:
+        headline = items.pop(0)
+    else:
+        new = sum(int(c.get("new", 0)) for c in (load.get("by_source") or {}).values())
+        headline = f"{len(sources)} sources: {new} new articles"
+    return (headline + "\n\n" + "\n".join(f"- {item}" for item in items))[:1000]
 
 
 def _api_token(conn: Any) -> tuple[str, str]:

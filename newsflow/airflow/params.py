@@ -59,7 +59,8 @@ def build_params(sources: list[str] | None) -> dict[str, Any]:
     if sources is not None:
         params["sources"] = Param(
             [],
-            type="array",
+            # "null" in every optional type: the trigger form marks a field required without it
+            type=["null", "array"],
             items={"type": "string", "enum": sources},
             uniqueItems=True,
             title="Sources",
@@ -92,13 +93,13 @@ def build_params(sources: list[str] | None) -> dict[str, Any]:
     )
     params["reextract"] = Param(
         False,
-        type="boolean",
+        type=["null", "boolean"],
         title="Re-extract from the archive only",
         description="Fetch nothing: extract and load again from the archived WARC files.",
     )
     params["dry_run"] = Param(
         False,
-        type="boolean",
+        type=["null", "boolean"],
         title="Dry run",
         description="Crawl and extract into this run's files, but store nothing in the database.",
     )

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from newsflow.airflow.health import source_health
 from newsflow.airflow.params import run_day
 from newsflow.settings import load_settings
 
@@ -60,6 +62,14 @@ def report_step(context: Any) -> dict:
                 ).all()
                 counts[key] = {source: count for source, count in rows}
             reports.append({"day": day.isoformat(), **counts, "total": totals})
+        # failures and blocked sources too, not only loads: each source's last night
+        problems = {
+            row["source"]: {"status": row["status"], "reasons": row["reasons"]}
+            for row in source_health(engine, nights=1)
+            if row["status"] != "ok"
+        }
+        for report in reports:
+            report["problems"] = problems
     files = []
     for report in reports:
         report["triggered_by"] = [t for t in triggered_by if t.get("day") in (None, report["day"])]
@@ -67,6 +77,10 @@ def report_step(context: Any) -> dict:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report, indent=2), encoding="utf-8")
         files.append(str(out))
+        for source, problem in sorted(report["problems"].items()):
+            log.warning(
+                "%s %s: %s %s", report["day"], source, problem["status"], problem["reasons"]
+            )
         for source in sorted(totals):
             log.info(
                 "%s %s: %d new, %d published that day, %d in total",
@@ -77,3 +91,9 @@ def report_step(context: Any) -> dict:
                 totals[source],
             )
     return {"days": [r["day"] for r in reports], "reports": reports, "files": files}
+
+
+def latest_report(folder: Path) -> dict | None:
+    """The newest daily report (`<day>.json`), for the UI; None before the first."""
+    files = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    return json.loads(files[-1].read_text(encoding="utf-8")) if files else None

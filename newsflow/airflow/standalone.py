@@ -26,6 +26,7 @@ def airflow_env(home: Path, port: int, password_file: Path | None = None) -> dic
     import sys
 
     base_url = f"http://127.0.0.1:{port}"
+    unpause = load_settings(connections=False).airflow.unpause_dags
     bin_dir = str(Path(sys.executable).parent)
     env = {
         **os.environ,
@@ -34,6 +35,8 @@ def airflow_env(home: Path, port: int, password_file: Path | None = None) -> dic
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        # started means running: the source DAGs and newsflow_report run without a click
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False" if unpause else "True",
         "AIRFLOW__CORE__PARALLELISM": os.environ.get("AIRFLOW__CORE__PARALLELISM", "4"),
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"admin:admin,{API_USER}:user",

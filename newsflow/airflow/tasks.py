@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from newsflow import pipeline
-from newsflow.airflow.anomalies import ANOMALY, CHECK_STAGE, find_anomalies, history
+from newsflow.airflow.anomalies import ANOMALY, CHECK_STAGE, Anomaly, find_anomaly_kinds, history
 from newsflow.airflow.drift import layout_drift
 from newsflow.airflow.notes import crawl_line, run_note, set_run_note
 from newsflow.airflow.params import Plan
@@ -24,6 +24,10 @@ from storage import open_database
 from storage.runs import record_run
 
 log = logging.getLogger(__name__)
+
+
+class SiteUnreachable(RuntimeError):
+    """A source's site did not answer (connection refused, DNS, timeouts): the crawl failed."""
 
 
 def crawl_step(plan: Plan) -> dict:
@@ -47,6 +51,10 @@ def crawl_step(plan: Plan) -> dict:
     crawled = [r.to_dict() for r in reports]
     for report in crawled:
         log.info("crawl %s", crawl_line(report))
+    down = [r for r in reports if r.is_down()]
+    if down:
+        # the red square goes on the step that failed; retries try the site again
+        raise SiteUnreachable("; ".join(f"{r.source}: {r.explain()}" for r in down))
     return {**planned, "warcs": [r["warc"] for r in crawled if r.get("warc")], "crawl": crawled}
 
 
@@ -126,11 +134,13 @@ def check_step(summary: dict, context: Any | None = None) -> dict:
     started_at = datetime.now(UTC)
     with open_database(settings.database_url) as engine:
         for source in summary.get("sources") or []:
-            reasons = []
+            found = []
             if cfg.anomaly_action != "off":
                 past = history(engine, source, cfg, run_id)
-                reasons = find_anomalies(crawls.get(source), quality.get(source), past, cfg)
-                reasons += layout_drift(source, quality.get(source), past, cfg)
+                found = find_anomaly_kinds(crawls.get(source), quality.get(source), past, cfg)
+                drift = layout_drift(source, quality.get(source), past, cfg)
+                found += [Anomaly("layout_drift", reason) for reason in drift]
+            reasons = [a.reason for a in found]
             if reasons:
                 anomalies[source] = reasons
             if not summary.get("dry_run"):
@@ -141,7 +151,7 @@ def check_step(summary: dict, context: Any | None = None) -> dict:
                     stage=CHECK_STAGE,
                     started_at=started_at,
                     status=ANOMALY if reasons else "ok",
-                    stats={"reasons": reasons},
+                    stats={"reasons": reasons, "kinds": [a.kind for a in found]},
                 )
     note = run_note(summary, anomalies, cfg.anomaly_action)
     for line in note.splitlines():

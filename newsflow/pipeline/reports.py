@@ -23,6 +23,11 @@ def safe_run_id(run_id: str) -> str:
 
 # Statuses a refusal shows as when the crawl report predates the `blocked` count.
 _REFUSED_STATUSES = ("403", "429")
+# Request outcomes (spiders.classify) that mean the site did not answer at all.
+UNREACHABLE = {"connection": "connection refused or dropped", "dns_error": "DNS lookup failed"}
+UNREACHABLE["timeout"] = "timed out"
+# Crawl statuses a person reads as "the site will not let us in".
+BLOCKED_STATUSES = ("blocked", "challenge", "rate_limited")
 
 
 @dataclass
@@ -44,6 +49,9 @@ class CrawlReport:
     discovery_errors: int = 0
     robots_forbidden: int = 0
     robots_unreachable: int = 0
+    # why robots.txt was unreachable: a request outcome (`connection`, `http_503`, ...)
+    robots_failure: str = ""
+    challenges: int = 0
     archived: int = 0
     # feeds, sitemaps and sections requested; refused by the site (blocked) or failed otherwise
     listings: int = 0
@@ -83,30 +91,97 @@ class CrawlReport:
         """Article requests the site refused (listings refused are counted apart)."""
         return self.blocked - self.listings_blocked
 
+    def _unreachable_kinds(self) -> dict[str, int]:
+        """Errors that mean no answer (`connection`, `feed_dns_error`, ...) by outcome."""
+        found: dict[str, int] = {}
+        for key, count in self.errors.items():
+            for kind in UNREACHABLE:
+                if key == kind or key.endswith("_" + kind):
+                    found[kind] = found.get(kind, 0) + count
+        return found
+
+    def _unreachable_errors(self) -> int:
+        return sum(self._unreachable_kinds().values())
+
+    def _rate_limited(self) -> int:
+        return sum(n for k, n in self.errors.items() if k.endswith("rate_limited"))
+
     def judge(self) -> str:
-        """Say "blocked" when nothing came back because the site refused us, not "0 new".
+        """The night's outcome, from the facts the spider recorded (at most 16 characters, the
+        `runs.status` column): `site_down` (no answer at all), `robots_error` (robots.txt
+        unreachable), `robots_denied` (it disallows the listings), `blocked` (401/403/451),
+        `challenge`, `rate_limited`, `failed` or `ok` (which may be "nothing new").
 
         A few article paths disallowed by robots.txt are the site's rule, not a refusal: only an
-        unreachable robots.txt or a listing it disallows counts as blocked.
+        unreachable robots.txt or a listing it disallows stops the night.
         """
         robots_refused_listing = any(k.endswith("_robots_disallowed") for k in self.errors)
         # every feed, sitemap and section gave nothing: blocked if the site refused any of them
         listings_dead = 0 < self.listings <= self.listings_blocked + self.listings_failed
-        if listings_dead and self.listings_blocked:
-            return "blocked"
-        if self.fetched == 0 and (
-            self.refused_pages or self.robots_unreachable or robots_refused_listing
+        if self.fetched == 0 and self.robots_unreachable:
+            return "site_down" if self.robots_failure in UNREACHABLE else "robots_error"
+        refused = listings_dead and self.listings_blocked
+        if refused or (self.fetched == 0 and self.refused_pages):
+            return (
+                "challenge"
+                if self.challenges >= max(1, self.blocked - self.challenges)
+                else "blocked"
+            )
+        if self.fetched == 0 and robots_refused_listing:
+            return "robots_denied"
+        nothing_came = listings_dead or (self.fetched == 0 and self.in_window and self.error_count)
+        if (
+            nothing_came
+            and self._rate_limited()
+            and self._rate_limited() >= self._unreachable_errors()
         ):
-            return "blocked"
-        if listings_dead or (self.fetched == 0 and self.in_window and self.error_count):
+            return "rate_limited"
+        if nothing_came and self._unreachable_errors() >= max(
+            1, self.error_count - self._rate_limited()
+        ):
+            return "site_down"
+        if nothing_came:
             return "failed"
         return "ok"
+
+    def explain(self) -> str:
+        """What happened, in the words a person watching the site needs (one home for them)."""
+        status = self.status
+        if status == "site_down":
+            kinds = [self.robots_failure] if self.robots_failure in UNREACHABLE else []
+            why = ", ".join(UNREACHABLE[k] for k in kinds or sorted(self._unreachable_kinds()))
+            return f"site unreachable: {why or 'no answer'}; nothing fetched"
+        if status == "robots_error":
+            return (
+                f"robots.txt unreachable ({self.robots_failure or 'error'}): nothing may be "
+                "fetched (RFC 9309)"
+            )
+        if status == "robots_denied":
+            return "robots.txt disallows the feeds, sitemaps or sections: nothing fetched"
+        if status == "challenge":
+            return f"challenge page: {self.challenges} requests got a bot check instead of content"
+        if status == "blocked":
+            return f"blocked: the site refused {self.blocked} requests (401/403/451)"
+        if status == "rate_limited":
+            return f"rate-limited: {self._rate_limited()} requests answered 429"
+        if status != "ok":
+            return (
+                f"crawl {status}: {self.fetched} fetched, {self.error_count} errors "
+                f"({self.in_window} articles in the window)"
+            )
+        if self.fetched == 0:
+            return f"nothing new: {self.discovered} listed, {self.skipped_seen} already stored"
+        return f"ok: {self.fetched} fetched of {self.discovered} listed"
+
+    def is_down(self) -> bool:
+        """The site did not answer at all: the crawl step itself should fail (and retry)."""
+        return self.status == "site_down"
 
     def is_blocked(self) -> bool:
         """Blocked as a person watching the site means it: the crawl said so, or its articles
         were refused at least as often as fetched. A feed refused night after night while the
         others work is not."""
-        return self.status == "blocked" or (
+        return self.status in BLOCKED_STATUSES or (
             self.refused_pages > 0 and self.refused_pages >= max(1, self.fetched)
         )
 

@@ -1,0 +1,78 @@
+"""Health board: the "News sources" rows for S sources x N nights of runs (default 100 x 365, a
+year; `NEWSFLOW_BENCH_HEALTH=SxN` for another size), in SQLite.
+
+Baseline in the same run: one `storage.runs.latest_runs` query per source (how the anomaly checks
+read one source's history), 14 nights each. The board is `newsflow.airflow.health.source_health`
+(one windowed query for every source, one for the last successes). Each charged its fastest of
+three turns.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from newsflow.airflow.health import source_health
+from storage import open_database
+from storage.runs import latest_runs
+from storage.schema import runs
+
+NIGHTS = 14
+START = datetime(2026, 1, 1, 2, tzinfo=UTC)
+
+
+def _rows(sources: int, nights: int) -> list[dict]:
+    rows = []
+    stages = {
+        "crawl": {"discovered": 12, "fetched": 5, "skipped_seen": 7},
+        "extract": {"pages": 5, "failed": 0, "flagged": 1},
+        "load": {"new": 5, "articles": 5},
+        "check": {"reasons": [], "kinds": []},
+    }
+    for s in range(sources):
+        for n in range(nights):
+            at = START + timedelta(days=n)
+            for stage, stats in stages.items():
+                rows.append(
+                    {
+                        "run_id": f"newsflow_s{s:03d}__{n:04d}",
+                        "source": f"s{s:03d}",
+                        "stage": stage,
+                        "status": "ok",
+                        "stats": stats,
+                        "started_at": at,
+                        "finished_at": at,
+                    }
+                )
+    return rows
+
+
+def _fastest(action) -> float:
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        action()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def main() -> None:
+    sources, _, nights = os.environ.get("NEWSFLOW_BENCH_HEALTH", "100x365").partition("x")
+    sources, nights = int(sources), int(nights)
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'health.db'}"
+        with open_database(url) as engine:
+            rows = _rows(sources, nights)
+            with engine.begin() as conn:
+                conn.execute(insert(runs), rows)
+            names = [f"s{s:03d}" for s in range(sources)]
+            baseline = _fastest(lambda: [latest_runs(engine, n, NIGHTS) for n in names])
+            board = _fastest(lambda: source_health(engine, NIGHTS))
+    print(f"{sources} sources x {nights} nights ({len(rows)} runs rows), {NIGHTS} nights shown")
+    print(f"  baseline, latest_runs per source: {baseline:.3f} s")
+    print(f"  board, source_health:             {board:.3f} s  ({baseline / board:.1f}x)")

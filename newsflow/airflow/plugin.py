@@ -1,0 +1,177 @@
+"""The "News sources" page inside the Airflow UI: an Airflow 3 plugin (`fastapi_apps` for the
+page and its JSON, `external_views` for the navigation entry and a tab on every DAG).
+
+Registered through the `airflow.plugins` entry point (pyproject.toml), so every Airflow process
+of this venv loads it. Plugin endpoints are not protected by Airflow: each one depends on
+`authenticated` (Airflow's own token check), so a request without a valid session cookie or JWT
+gets 401/403 like the rest of the UI.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+from airflow.plugins_manager import AirflowPlugin
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse
+
+URL_PREFIX = "/newsflow"
+NIGHTS = 14
+
+
+# Every Airflow process loads plugins (the DAG processor on each parse): the project's modules are
+# imported on the first request, not here.
+
+
+def board_rows(dag_id: str | None = None) -> list[dict]:
+    """The board's rows from the project database (one source's with `dag_id`)."""
+    from newsflow.airflow.health import source_health
+    from newsflow.settings import load_settings
+    from storage import open_database
+
+    settings = load_settings()
+    with open_database(settings.database_url) as engine:
+        rows = source_health(engine, NIGHTS)
+    return [r for r in rows if dag_id in (None, "", r["dag_id"])]
+
+
+def _latest_report() -> dict | None:
+    from newsflow.airflow.report import latest_report
+    from newsflow.settings import load_settings
+
+    return latest_report(load_settings().data_dir / "reports")
+
+
+async def authenticated(request: Request) -> None:
+    """Airflow's own check, as its `get_user` does it: the bearer token, else the UI's session
+    cookie; 401 without either, 403 for a token that does not verify. Airflow's security module
+    is imported here, on the first request: it costs seconds, and every Airflow process (the DAG
+    processor's parsing ones too) loads the plugins."""
+    from airflow.api_fastapi.auth.managers.base_auth_manager import COOKIE_NAME_JWT_TOKEN
+    from airflow.api_fastapi.core_api.security import resolve_user_from_token
+
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials:
+        await resolve_user_from_token(credentials)
+    else:
+        await resolve_user_from_token(request.cookies.get(COOKIE_NAME_JWT_TOKEN))
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="newsflow sources", dependencies=[Depends(authenticated)])
+
+    @app.get("/api/sources")
+    def sources(dag: str | None = None) -> list[dict]:
+        return board_rows(dag)
+
+    @app.get("/api/report")
+    def report() -> dict:
+        return _latest_report() or {}
+
+    @app.get("/", response_class=HTMLResponse)
+    def page(dag: str | None = None) -> str:
+        rows = board_rows(dag)
+        daily = None if dag else _latest_report()
+        return render_page(rows, daily)
+
+    return app
+
+
+def _spark(values: list[float | None], width: int = 112, height: int = 22) -> str:
+    """A 14-night trend as an inline SVG polyline (gaps where a night has no value)."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return ""
+    top = max(known) or 1
+    step = width / max(1, len(values) - 1)
+    xy = [
+        (i * step, height - 2 - (v / top) * (height - 4))
+        for i, v in enumerate(values)
+        if v is not None
+    ]
+    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="1.8" fill="#3b82f6"/>' for x, y in xy)
+    return (
+        f'<svg width="{width}" height="{height}" role="img"><polyline fill="none" '
+        f'stroke="#3b82f6" stroke-width="1.5" points="{points}"/>{dots}</svg>'
+    )
+
+
+_COLOURS = {"ok": "#16a34a", "running": "#6b7280", "fewer_articles": "#d97706"}
+_COLOURS |= {"quality_jump": "#d97706", "layout_drift": "#d97706"}
+
+
+def _row(r: dict[str, Any]) -> str:
+    e = html.escape
+    colour = _COLOURS.get(r["status"], "#dc2626")
+    rate = "-" if r["flag_rate"] is None else f"{r['flag_rate']:.0%}"
+    reasons = "<br>".join(e(x) for x in r["reasons"]) or "-"
+    return (
+        f'<tr data-source="{e(r["source"])}" data-status="{e(r["status"])}">'
+        f'<td><a href="../{e(r["dag_url"])}" target="_top">{e(r["source"])}</a></td>'
+        f'<td><span class="badge" style="background:{colour}">{e(r["label"])}</span></td>'
+        f"<td>{r['new']}</td><td>{_spark(r['new_trend'])}</td>"
+        f"<td>{r['listed']} / {r['fetched']} / {r['stored']}</td>"
+        f"<td>{rate} {_spark(r['flag_trend'])}</td>"
+        f"<td>{reasons}</td>"
+        f"<td>{e((r['last_success_at'] or '-')[:16].replace('T', ' '))}</td>"
+        f'<td><a href="../{e(r["runs_url"])}" target="_top">{e(r["run_id"] or "-")}</a></td></tr>'
+    )
+
+
+def render_page(rows: list[dict], daily: dict | None) -> str:
+    """The board as one HTML page (no scripts, no assets: it renders in the UI's iframe)."""
+    head = (
+        "<tr><th>source</th><th>last night</th><th>new</th><th>14 nights</th>"
+        "<th>listed / fetched / stored</th><th>quality flags</th><th>why</th>"
+        "<th>last success (UTC)</th><th>last run</th></tr>"
+    )
+    body = "".join(_row(r) for r in rows) or '<tr><td colspan="9">no runs yet</td></tr>'
+    report = ""
+    if daily:
+        problems = [r for r in rows if r["status"] != "ok"]
+        lines = "".join(
+            f"<li>{html.escape(s)}: {daily.get('new', {}).get(s, 0)} new</li>"
+            for s in sorted(daily.get("total") or {})
+        )
+        failing = "".join(
+            f"<li>{html.escape(r['source'])}: {html.escape(r['label'])}</li>" for r in problems
+        )
+        report = (
+            f"<h2>Daily report {html.escape(str(daily.get('day')))}</h2><ul>{lines}</ul>"
+            f"<h3>Failing or blocked</h3><ul>{failing or '<li>none</li>'}</ul>"
+        )
+    style = (
+        "body{font-family:system-ui,sans-serif;margin:16px;color:#111}"
+        "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:4px 8px;"
+        "text-align:left;font-size:13px;vertical-align:top}"
+        ".badge{color:#fff;border-radius:4px;padding:1px 6px;white-space:nowrap}"
+    )
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>News sources</title>"
+        f"<style>{style}</style></head><body><h1>News sources</h1>"
+        f"<table id='sources'>{head}{body}</table>{report}"
+        f"<script type='application/json' id='data'>{html.escape(json.dumps(rows))}</script>"
+        "</body></html>"
+    )
+
+
+class NewsflowPlugin(AirflowPlugin):
+    name = "newsflow"
+    fastapi_apps = [{"app": create_app(), "url_prefix": URL_PREFIX, "name": "News sources"}]
+    external_views = [
+        {
+            "name": "News sources",
+            "href": URL_PREFIX.lstrip("/") + "/",
+            "destination": "nav",
+            "url_route": "news-sources",
+        },
+        {
+            "name": "Source health",
+            "href": URL_PREFIX.lstrip("/") + "/?dag={DAG_ID}",
+            "destination": "dag",
+            "url_route": "source-health",
+        },
+    ]

@@ -1,0 +1,163 @@
+"""The "News sources" board: its query over the `runs` table, its rows worst first, and the
+plugin's endpoints behind Airflow's authentication (a real SQLite database, the real FastAPI app
+and Airflow's own JWTs)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import insert
+
+from storage import open_database
+from storage.schema import runs
+
+NIGHT0 = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+
+
+def _night(source: str, n: int, crawl: tuple[str, dict], check: dict | None, new: int = 5):
+    """The rows one run of `source` leaves: crawl, extract, load, check (None: no check)."""
+    run_id = f"newsflow_{source}__night{n:04d}"
+    at = NIGHT0 + timedelta(days=n)
+    status, crawl_stats = crawl
+    rows = [dict(stage="crawl", status=status, stats=crawl_stats)]
+    if status == "ok":
+        rows.append(dict(stage="extract", status="ok", stats={"pages": 10, "failed": 1}))
+        rows.append(dict(stage="load", status="ok", stats={"new": new, "articles": new}))
+    if check is not None:
+        rows.append(
+            dict(stage="check", status="anomaly" if check["reasons"] else "ok", stats=check)
+        )
+    return [
+        {**r, "run_id": run_id, "source": source, "started_at": at, "finished_at": at} for r in rows
+    ]
+
+
+OK = ("ok", {"discovered": 12, "fetched": 5, "skipped_seen": 7})
+BLOCKED = ("blocked", {"discovered": 12, "fetched": 0, "blocked": 12, "status_counts": {"403": 12}})
+DOWN = (
+    "site_down",
+    {"robots_unreachable": 1, "robots_failure": "connection", "listings": 2, "listings_failed": 2},
+)
+
+
+@pytest.fixture
+def board_db(tmp_path):
+    """Four sources over three nights: one fine, one blocked last night, one down last night
+    (the crawl task failed, so no check row), one whose layout drifted (a reason string only)."""
+    url = f"sqlite:///{tmp_path / 'board.db'}"
+    rows = []
+    for n in range(3):
+        rows += _night("fine", n, OK, {"reasons": [], "kinds": []}, new=n + 1)
+        last = n == 2
+        reason = "blocked: the site refused 12 requests (401/403/451)"
+        rows += _night(
+            "refusing",
+            n,
+            BLOCKED if last else OK,
+            {"reasons": [reason], "kinds": ["blocked"]} if last else {"reasons": [], "kinds": []},
+        )
+        rows += _night("gone", n, DOWN if last else OK, None if last else {"reasons": []})
+        drift = {"reasons": ["layout drift: no article body on 9 of 10 pages"]} if last else None
+        rows += _night("drifting", n, OK, drift or {"reasons": [], "kinds": []})
+    with open_database(url) as engine, engine.begin() as conn:
+        conn.execute(insert(runs), rows)
+    return url
+
+
+def test_board_rows_say_what_happened_worst_first(board_db):
+    from newsflow.airflow.health import source_health
+
+    with open_database(board_db) as engine:
+        rows = source_health(engine, nights=14)
+    by_source = {r["source"]: r for r in rows}
+    assert [r["source"] for r in rows] == ["gone", "refusing", "drifting", "fine"]
+    assert [r["status"] for r in rows] == ["site_down", "blocked", "layout_drift", "ok"]
+    assert by_source["gone"]["label"] == "site down"
+    assert by_source["gone"]["reasons"] == [
+        "site unreachable: connection refused or dropped; nothing fetched"
+    ]
+    fine = by_source["fine"]
+    assert fine["new_trend"] == [1, 2, 3] and fine["new"] == 3
+    assert (fine["listed"], fine["fetched"], fine["stored"]) == (12, 5, 3)
+    assert fine["flag_rate"] == pytest.approx(0.1)
+    assert fine["dag_url"] == "dags/newsflow_fine"
+    assert fine["last_success_at"].startswith("2026-11-03")
+    # the down source's last success is the night before it went down
+    assert by_source["gone"]["last_success_at"].startswith("2026-11-02")
+
+
+def test_board_shows_the_last_fourteen_nights_of_many_sources(tmp_path):
+    """Many sources with more nights than shown: each row keeps its own 14 latest, newest last
+    in the trend (its speed with a year of runs is measured in `benchmarks/bench_health.py`)."""
+    from newsflow.airflow.health import source_health
+
+    url = f"sqlite:///{tmp_path / 'many.db'}"
+    rows = []
+    for s in range(20):
+        for n in range(30):
+            rows += _night(f"s{s:03d}", n, OK, {"reasons": [], "kinds": []}, new=n)
+    with open_database(url) as engine:
+        with engine.begin() as conn:
+            conn.execute(insert(runs), rows)
+        board = source_health(engine, nights=14)
+    assert len(board) == 20
+    assert all(r["new_trend"] == list(range(16, 30)) for r in board)
+    assert all(r["run_id"].endswith("night0029") for r in board)
+
+
+@pytest.fixture(scope="module")
+def airflow_db() -> None:
+    """Airflow's metadata database (token checks look up revoked tokens there)."""
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture
+def client(board_db, monkeypatch, airflow_db):
+    from airflow.api_fastapi.app import init_auth_manager
+    from fastapi.testclient import TestClient
+
+    from newsflow.airflow.plugin import create_app
+
+    monkeypatch.setenv("NEWSFLOW_DATABASE_URL", board_db)
+    app = create_app()
+    init_auth_manager(app)
+    return TestClient(app)
+
+
+def _token() -> str:
+    from airflow.api_fastapi.app import get_auth_manager
+    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+
+    return get_auth_manager().generate_jwt(SimpleAuthManagerUser(username="admin", role="admin"))
+
+
+def test_plugin_endpoints_need_a_session_or_token(client):
+    for path in ("/", "/api/sources", "/api/report"):
+        assert client.get(path).status_code == 401
+        assert client.get(path, headers={"Authorization": "Bearer forged"}).status_code == 403
+        assert client.get(path, cookies={"_token": "forged"}).status_code == 403
+
+
+def test_plugin_data_endpoint_and_page(client):
+    token = _token()
+    rows = client.get("/api/sources", headers={"Authorization": f"Bearer {token}"}).json()
+    assert {r["source"]: r["status"] for r in rows} == {
+        "gone": "site_down",
+        "refusing": "blocked",
+        "drifting": "layout_drift",
+        "fine": "ok",
+    }
+    one = client.get("/api/sources?dag=newsflow_gone", cookies={"_token": token}).json()
+    assert [r["source"] for r in one] == ["gone"]
+    page = client.get("/", cookies={"_token": token})
+    assert page.status_code == 200
+    for source, label in [("gone", "site down"), ("refusing", "blocked"), ("fine", "ok")]:
+        assert f'data-source="{source}"' in page.text and label in page.text
