@@ -123,8 +123,8 @@ class CrawlReport:
         refused = listings_dead and self.listings_blocked
         if refused or (self.fetched == 0 and self.refused_pages):
             return (
-                "challenge"
-                if self.challenges >= max(1, self.blocked - self.challenges)
+                "challenge"  # mostly bot-check pages: more of them than plain refusals
+                if self.challenges > self.blocked - self.challenges
                 else "blocked"
             )
         if self.fetched == 0 and robots_refused_listing:
