@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import os
 import re
+import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -68,7 +69,9 @@ class WarcArchive:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._partial = self.path.with_name(self.path.name + ".part")
+        # one temporary name per writer: two crawls given one run id never write into one file
+        unique = f"{os.getpid()}-{secrets.token_hex(4)}"
+        self._partial = self.path.with_name(f"{self.path.name}.{unique}.part")
         self._file = open(self._partial, "wb")  # noqa: SIM115 - closed in close()
         self._writer = WARCWriter(self._file, gzip=True)
         self.records = 0
@@ -241,7 +244,7 @@ def remove_stale_parts(folder: Path, older_than_seconds: float) -> list[Path]:
     if not Path(folder).is_dir():
         return []
     cutoff = time.time() - older_than_seconds
-    stale = [p for p in Path(folder).glob(f"*{SUFFIX}.part") if p.stat().st_mtime < cutoff]
+    stale = [p for p in Path(folder).glob(f"*{SUFFIX}*.part") if p.stat().st_mtime < cutoff]
     for path in stale:
         path.unlink(missing_ok=True)
     return stale

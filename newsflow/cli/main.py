@@ -143,6 +143,8 @@ def _print_summary(summary: pipeline.RunSummary) -> None:
         f"  extracted {extracted.articles} articles from {extracted.pages} pages "
         f"({extracted.failed} failed), {extracted.entities} entities"
     )
+    for path, reason in sorted(extracted.damaged.items()):
+        print(f"    skipped damaged archive {path}: {reason}")
     for reason, count in sorted(extracted.failures.items()):
         print(f"    failed: {reason}: {count}")
     for source, flags in extracted.quality_flags.items():

@@ -67,10 +67,15 @@ def _charset(content_type: str) -> str | None:
 
 
 def _archived_pages(
-    settings: Settings, warc_files: list[str], sources: list[str], run_id: str
+    settings: Settings,
+    warc_files: list[str],
+    sources: list[str],
+    run_id: str,
+    damaged: dict[str, str],
 ) -> Iterator[ArchivedPage]:
     """The given files and every WARC of the run for these sources (a retried crawl adds one),
-    then what earlier runs archived but never stored."""
+    then what earlier runs archived but never stored. A file that cannot be read to its end is
+    checked before any of its pages is used, then skipped and named in `damaged`."""
     files = [Path(w) for w in warc_files]
     for name in sources:
         files += run_archives(settings.warc_dir, name, run_id)
@@ -80,6 +85,12 @@ def _archived_pages(
         if path.resolve() in read:
             continue
         read.add(path.resolve())
+        try:
+            verify_archive(path)
+        except ArchiveError as exc:
+            log.warning("skipping a damaged archive: %s", exc)
+            damaged[str(path)] = str(exc)
+            continue
         for page in read_pages(path):
             seen.setdefault(page.source, set()).add(normalize_url(page.request_url or page.url))
             yield page
@@ -165,7 +176,7 @@ def extract(
         names = []
     failed_pages: dict[str, list[str]] = {}
     with BoundedExtractor(extraction_bounds(settings)) as extractor:
-        for page in _archived_pages(settings, warc_files, names, run_id):
+        for page in _archived_pages(settings, warc_files, names, run_id, report.damaged):
             report.pages += 1
             article = extractor.extract(
                 page.body,
