@@ -12,6 +12,7 @@ marked with its role in `WARC-X-Newsflow-Role`; extraction reads only the `artic
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import re
@@ -114,8 +115,20 @@ class WarcArchive:
             http_headers=http_headers,
             warc_headers_dict=warc_headers,
         )
-        self._writer.write_record(record)
+        try:
+            self._writer.write_record(record)
+        except OSError as exc:
+            raise self._abandon(exc) from exc
         self.records += 1
+
+    def _abandon(self, exc: OSError) -> ArchiveError:
+        """A write failed (disk full, I/O error): drop the unfinished file, so no half-archive
+        is ever taken for complete and the space is given back; the error names the path."""
+        partial = self._partial
+        with contextlib.suppress(OSError):
+            self._file.close()
+        partial.unlink(missing_ok=True)
+        return ArchiveError(f"cannot write the WARC archive {partial}: {exc}")
 
     def close(self) -> Path | None:
         """Finish the file; an archive with no records is removed rather than kept empty.
@@ -123,6 +136,12 @@ class WarcArchive:
         An existing archive is never replaced (a retried task reuses its run id): the file goes
         to the next free attempt name, `<run>~1.warc.gz`, `<run>~2.warc.gz`, ...
         """
+        try:
+            return self._finish()
+        except OSError as exc:
+            raise self._abandon(exc) from exc
+
+    def _finish(self) -> Path | None:
         self._writer.write_record(
             self._writer.create_warc_record(
                 self.path.name,
