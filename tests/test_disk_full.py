@@ -78,3 +78,41 @@ def test_disk_full_while_archiving_fails_clearly_and_the_next_run_recovers(
         ) == total
     finally:
         engine.dispose()
+
+
+def test_disk_full_while_writing_the_extract_file_loses_nothing(
+    tmp_path: Path, demo_site, small_disk: Path
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        sources_file=write_registry(tmp_path / "sources.yaml", demo_site.url),
+        crawl=CrawlSettings(download_delay=0, timeout_seconds=5),
+    )
+    settings.data_dir.mkdir(parents=True)
+    (settings.data_dir / "extracted").symlink_to(small_disk)
+    sources = select_sources(load_registry(settings.sources_file), ["demo"])
+    crawled = pipeline.crawl(settings, sources, run_id="night")
+    with pytest.raises(pipeline.ExtractError) as failure:
+        pipeline.extract(settings, [crawled[0].warc], run_id="night", sources=["demo"])
+    part = settings.extracted_dir / "night.jsonl.part"
+    assert str(failure.value).startswith(f"cannot write the extract file {part}: [Errno 28]")
+    assert not list(small_disk.iterdir())  # no half file left, taken for complete or not
+    total = len(demo_articles())
+    engine = connect(settings.database_url)
+    try:
+        pages = [o for o in outcomes(engine, "demo").values() if not o.startswith("listing:")]
+        assert pages.count("archived") == total  # nothing marked done by the failed extract
+    finally:
+        engine.dispose()
+
+    subprocess.run(["umount", "-l", str(small_disk)], check=True)
+    summary = pipeline.run(settings, sources, run_id="next")
+    assert summary.crawl[0].fetched == 0  # already archived: read from the archive, not fetched
+    assert summary.load.inserted == total
+    engine = connect(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            urls = [r.canonical_url for r in conn.execute(select(articles.c.canonical_url))]
+        assert len(urls) == len(set(urls)) == total
+    finally:
+        engine.dispose()

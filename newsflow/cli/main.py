@@ -235,7 +235,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return dispatch(args)
-    except (RegistryError, DatabaseError, pipeline.CrawlError, FileNotFoundError) as exc:
+    except (
+        RegistryError,
+        DatabaseError,
+        pipeline.CrawlError,
+        pipeline.ExtractError,
+        FileNotFoundError,
+    ) as exc:
         print(f"newsflow: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

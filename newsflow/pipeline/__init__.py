@@ -7,7 +7,12 @@ what they say.
 """
 
 from newsflow.pipeline.crawling import CrawlError, crawl
-from newsflow.pipeline.extracting import complete_archives, extract, extraction_bounds
+from newsflow.pipeline.extracting import (
+    ExtractError,
+    complete_archives,
+    extract,
+    extraction_bounds,
+)
 from newsflow.pipeline.loading import load, read_articles
 from newsflow.pipeline.reports import (
     CrawlReport,
@@ -23,6 +28,7 @@ from newsflow.pipeline.running import reextract, run
 __all__ = [
     "CrawlError",
     "CrawlReport",
+    "ExtractError",
     "ExtractReport",
     "ReextractReport",
     "RunSummary",

@@ -131,6 +131,24 @@ def _unstored_pages(
             crawl_state.mark_extracted(engine, name, redirected, crawl_state.STORED)
 
 
+class ExtractError(RuntimeError):
+    """The extract file could not be written (disk full, I/O error); the message names it."""
+
+
+def _write_records(output: Path, records: list[Article]) -> None:
+    """JSON lines under a `.part` name, renamed when complete; on a failed write the part is
+    removed and nothing is marked in crawl state, so the next extract reads the pages again."""
+    partial = output.with_name(output.name + ".part")
+    try:
+        with open(partial, "w", encoding="utf-8") as stream:
+            for article in records:
+                stream.write(json.dumps(article.to_dict(), ensure_ascii=False) + "\n")
+        partial.replace(output)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise ExtractError(f"cannot write the extract file {partial}: {exc}") from exc
+
+
 def quality_by_source(records: list[Article]) -> dict[str, SourceQuality]:
     """Per source: pages, pages without an article, and articles with quality flags."""
     out: dict[str, SourceQuality] = {}
@@ -208,11 +226,7 @@ def extract(
             report.failures[reason] = report.failures.get(reason, 0) + 1
     report.articles = len(good)
     report.entities = sum(len(a.entities) for a in good)
-    partial = output.with_name(output.name + ".part")
-    with open(partial, "w", encoding="utf-8") as stream:
-        for article in records:
-            stream.write(json.dumps(article.to_dict(), ensure_ascii=False) + "\n")
-    partial.replace(output)
+    _write_records(output, records)
     if not dry_run:
         with open_database(settings.database_url) as engine:
             for name, urls in failed_pages.items():
