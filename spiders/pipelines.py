@@ -10,7 +10,10 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from spiders.items import PageItem
-from storage.archive import ARTICLE, WarcArchive
+from storage.archive import ARTICLE, ArchiveError, WarcArchive
+
+# Stats key holding why the archive could not be written (the crawl then fails, naming it).
+ARCHIVE_FAILURE = "newsflow/archive_failure"
 
 
 def _headers(response: Response) -> list[tuple[str, str]]:
@@ -42,7 +45,22 @@ class WarcArchivePipeline:
     def open_spider(self, spider: Spider | None = None) -> None:
         self.archive = WarcArchive(self.path)
 
+    def _failed(self, exc: ArchiveError) -> None:
+        """Stop archiving (the file is gone): the pages stay `fetched`, so the next run fetches
+        them again, and the child exits with the error."""
+        self.archive = None
+        self.crawler.stats.set_value(ARCHIVE_FAILURE, str(exc))
+
     def process_item(self, item: PageItem, spider: Spider | None = None) -> PageItem:
+        if self.archive is None:
+            return item
+        try:
+            self._write_item(item)
+        except ArchiveError as exc:
+            self._failed(exc)
+        return item
+
+    def _write_item(self, item: PageItem) -> None:
         assert self.archive is not None
         self.archive.write(
             url=item.url,
@@ -60,25 +78,31 @@ class WarcArchivePipeline:
         self.crawler.stats.inc_value("newsflow/archived")
         if item.role == ARTICLE:
             self.article_urls.append(item.request_url or item.url)
-        return item
 
     def write_response(self, response: Response, role: str) -> None:
         if self.archive is None:
             return
         spider = self.crawler.spider
-        self.archive.write(
-            url=response.url,
-            status=response.status,
-            reason="",
-            headers=_headers(response),
-            body=response.body,
-            fetched_at=datetime.now(UTC),
-            source=getattr(getattr(spider, "source", None), "name", ""),
-            role=role,
-        )
+        try:
+            self.archive.write(
+                url=response.url,
+                status=response.status,
+                reason="",
+                headers=_headers(response),
+                body=response.body,
+                fetched_at=datetime.now(UTC),
+                source=getattr(getattr(spider, "source", None), "name", ""),
+                role=role,
+            )
+        except ArchiveError as exc:
+            self._failed(exc)
+            return
         self.crawler.stats.inc_value("newsflow/archived")
 
     def close_spider(self, spider: Spider | None = None) -> None:
         if self.archive is not None:
-            self.completed = self.archive.close()
+            try:
+                self.completed = self.archive.close()
+            except ArchiveError as exc:
+                self._failed(exc)
             self.crawler.stats.set_value("newsflow/warc", str(self.completed or ""))

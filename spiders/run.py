@@ -18,6 +18,7 @@ from scrapy.settings import Settings
 from spiders import settings as project_settings
 from spiders.job import DATABASE_URL_ENV, CrawlJob
 from spiders.news import NewsSpider
+from spiders.pipelines import ARCHIVE_FAILURE
 
 
 def scrapy_settings(job: CrawlJob) -> Settings:
@@ -84,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     report_file = Path(job.report)
     report_file.parent.mkdir(parents=True, exist_ok=True)
     report_file.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    failure = stats.get(ARCHIVE_FAILURE)
+    if failure:  # the last line of the log, which the parent's error quotes
+        print(f"crawl failed: {failure}", file=sys.stderr)
+        return 3
     return 0
 
 

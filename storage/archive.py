@@ -12,9 +12,11 @@ marked with its role in `WARC-X-Newsflow-Role`; extraction reads only the `artic
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import re
+import secrets
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -99,7 +101,9 @@ class WarcArchive:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._partial = self.path.with_name(self.path.name + ".part")
+        # one temporary name per writer: two crawls given one run id never write into one file
+        unique = f"{os.getpid()}-{secrets.token_hex(4)}"
+        self._partial = self.path.with_name(f"{self.path.name}.{unique}.part")
         self._file = open(self._partial, "wb")  # noqa: SIM115 - closed in close()
         self._writer = _Writer(self._file, gzip=False)
         self.records = 0
@@ -142,8 +146,20 @@ class WarcArchive:
             http_headers=http_headers,
             warc_headers_dict=warc_headers,
         )
-        self._writer.write_record(record)
+        try:
+            self._writer.write_record(record)
+        except OSError as exc:
+            raise self._abandon(exc) from exc
         self.records += 1
+
+    def _abandon(self, exc: OSError) -> ArchiveError:
+        """A write failed (disk full, I/O error): drop the unfinished file, so no half-archive
+        is ever taken for complete and the space is given back; the error names the path."""
+        partial = self._partial
+        with contextlib.suppress(OSError):
+            self._file.close()
+        partial.unlink(missing_ok=True)
+        return ArchiveError(f"cannot write the WARC archive {partial}: {exc}")
 
     def close(self) -> Path | None:
         """Finish the file; an archive with no records is removed rather than kept empty.
@@ -151,6 +167,12 @@ class WarcArchive:
         An existing archive is never replaced (a retried task reuses its run id): the file goes
         to the next free attempt name, `<run>~1.warc.gz`, `<run>~2.warc.gz`, ...
         """
+        try:
+            return self._finish()
+        except OSError as exc:
+            raise self._abandon(exc) from exc
+
+    def _finish(self) -> Path | None:
         self._writer.write_record(
             self._writer.create_warc_record(
                 self.path.name,
@@ -354,7 +376,7 @@ def remove_stale_parts(folder: Path, older_than_seconds: float) -> list[Path]:
     if not Path(folder).is_dir():
         return []
     cutoff = time.time() - older_than_seconds
-    stale = [p for p in Path(folder).glob(f"*{SUFFIX}.part") if p.stat().st_mtime < cutoff]
+    stale = [p for p in Path(folder).glob(f"*{SUFFIX}*.part") if p.stat().st_mtime < cutoff]
     for path in stale:
         path.unlink(missing_ok=True)
     return stale

@@ -159,6 +159,19 @@ runs = Table(
     UniqueConstraint("run_id", "source", "stage", name="uq_runs_run_source_stage"),
 )
 
+# One row per source being crawled: the holder (host:pid) and run, so that two runs of one source
+# (the nightly DAG and the manual one, two CLI runs) never crawl it at once. A row whose holder
+# died is taken over once it expires, or at once when the holder was a dead process on this host.
+source_locks = Table(
+    "source_locks",
+    metadata,
+    Column("source", String(63), primary_key=True),
+    Column("run_id", String(255), nullable=False),
+    Column("holder", String(255), nullable=False),
+    Column("acquired_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
 
 def upsert(bind: Engine | Connection, table: Table):
     """INSERT with `on_conflict_do_update`/`on_conflict_do_nothing`, in the bind's dialect."""

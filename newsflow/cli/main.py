@@ -155,6 +155,8 @@ def _print_summary(summary: pipeline.RunSummary) -> None:
         f"  extracted {extracted.articles} articles from {extracted.pages} pages "
         f"({extracted.failed} failed), {extracted.entities} entities"
     )
+    for path, reason in sorted(extracted.damaged.items()):
+        print(f"    skipped damaged archive {path}: {reason}")
     for reason, count in sorted(extracted.failures.items()):
         print(f"    failed: {reason}: {count}")
     for source, flags in extracted.quality_flags.items():
@@ -256,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         DatabaseError,
         pipeline.CrawlError,
         pipeline.NerWorkerError,
+        pipeline.ExtractError,
         FileNotFoundError,
     ) as exc:
         print(f"newsflow: error: {exc}", file=sys.stderr)

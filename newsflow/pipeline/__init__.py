@@ -9,7 +9,12 @@ what they say, `progress` for what a person watching them sees.
 from extraction.ner_workers import NerWorkerError
 from newsflow.pipeline.backfilling import BackfillReport, FileScan, FileTask, backfill
 from newsflow.pipeline.crawling import CrawlError, crawl
-from newsflow.pipeline.extracting import complete_archives, extract, extraction_bounds
+from newsflow.pipeline.extracting import (
+    ExtractError,
+    complete_archives,
+    extract,
+    extraction_bounds,
+)
 from newsflow.pipeline.loading import load, read_articles
 from newsflow.pipeline.reports import (
     CrawlReport,
@@ -29,6 +34,7 @@ __all__ = [
     "backfill",
     "CrawlError",
     "CrawlReport",
+    "ExtractError",
     "ExtractReport",
     "NerWorkerError",
     "ReextractReport",

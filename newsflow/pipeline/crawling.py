@@ -8,6 +8,7 @@ child's report back and stores it in `runs`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -26,10 +27,13 @@ from spiders.window import CrawlWindow
 from storage import known_urls, open_database
 from storage.archive import remove_stale_parts
 from storage.crawl_state import activity_since
+from storage.locks import SourceBusy, crawl_lock
 from storage.runs import record_run
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
+# The status of a source refused because another run holds its crawl lock.
+BUSY = "busy"
 
 
 class CrawlError(RuntimeError):
@@ -61,25 +65,14 @@ def crawl(
         stored = {s.name: known_urls(engine, s.name) for s in sources}
     reports = []
     for source in sources:
-        run_dir = settings.data_dir / "runs" / run_id / source.name
-        run_dir.mkdir(parents=True, exist_ok=True)
-        known_file = run_dir / "known-urls.txt"
-        known_file.write_text("\n".join(sorted(stored[source.name])), encoding="utf-8")
-        warc = (run_dir if dry_run else settings.warc_dir / source.name) / f"{run_id}.warc.gz"
-        for part in remove_stale_parts(warc.parent, settings.crawl.subprocess_timeout_seconds):
-            log.info("%s: removed the unfinished archive of a killed crawl: %s", source.name, part)
-        crawl_settings = source.crawl_settings(settings.crawl)
-        job = CrawlJob(
-            site=source.site(),
-            crawl=crawl_settings,
-            warc=str(warc),
-            report=str(run_dir / "crawl-report.json"),
-            known_urls=str(known_file),
-            window=window,
-            max_pages=max_pages or crawl_settings.max_pages,
-        )
-        started_at = datetime.now(UTC)
-        report = _run_child(settings, source, job, run_dir, dry_run)
+        try:
+            report, started_at = _crawl_locked(
+                settings, source, run_id, window, max_pages, dry_run, stored[source.name]
+            )
+        except SourceBusy as exc:  # raised below with the other failures; said once
+            log.info("%s", exc)
+            reports.append(CrawlReport(source=source.name, status=BUSY, error=str(exc)))
+            continue
         if not dry_run:
             with open_database(settings.database_url) as engine:
                 record_run(
@@ -134,6 +127,44 @@ def _watch(
             with open_database(state.database_url) as engine:
                 listed, fetched = activity_since(engine, source, started)
             meter.advance(to=fetched, note=f"{listed} new URLs listed")
+
+
+def _crawl_locked(
+    settings: Settings,
+    source: Source,
+    run_id: str,
+    window: CrawlWindow,
+    max_pages: int | None,
+    dry_run: bool,
+    stored: set[str],
+) -> tuple[CrawlReport, datetime]:
+    """One source's crawl under its lock (`storage.locks`): a second run of the source, from
+    any DAG or command, is refused with `SourceBusy` naming this one. A dry run takes no lock:
+    it writes neither crawl state nor the archive."""
+    run_dir = settings.data_dir / "runs" / run_id / source.name
+    run_dir.mkdir(parents=True, exist_ok=True)
+    timeout = settings.crawl.subprocess_timeout_seconds
+    with contextlib.ExitStack() as held:
+        if not dry_run:
+            engine = held.enter_context(open_database(settings.database_url))
+            held.enter_context(crawl_lock(engine, source.name, run_id, timeout + 60))
+        known_file = run_dir / "known-urls.txt"
+        known_file.write_text("\n".join(sorted(stored)), encoding="utf-8")
+        warc = (run_dir if dry_run else settings.warc_dir / source.name) / f"{run_id}.warc.gz"
+        for part in remove_stale_parts(warc.parent, timeout):
+            log.info("%s: removed the unfinished archive of a killed crawl: %s", source.name, part)
+        crawl_settings = source.crawl_settings(settings.crawl)
+        job = CrawlJob(
+            site=source.site(),
+            crawl=crawl_settings,
+            warc=str(warc),
+            report=str(run_dir / "crawl-report.json"),
+            known_urls=str(known_file),
+            window=window,
+            max_pages=max_pages or crawl_settings.max_pages,
+        )
+        started_at = datetime.now(UTC)
+        return _run_child(settings, source, job, run_dir, dry_run), started_at
 
 
 def _run_child(

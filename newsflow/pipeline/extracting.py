@@ -72,10 +72,15 @@ def _charset(content_type: str) -> str | None:
 
 
 def _archived_pages(
-    settings: Settings, warc_files: list[str], sources: list[str], run_id: str
+    settings: Settings,
+    warc_files: list[str],
+    sources: list[str],
+    run_id: str,
+    damaged: dict[str, str],
 ) -> Iterator[ArchivedPage]:
     """The given files and every WARC of the run for these sources (a retried crawl adds one),
-    then what earlier runs archived but never stored."""
+    then what earlier runs archived but never stored. A file that cannot be read to its end is
+    checked before any of its pages is used, then skipped and named in `damaged`."""
     files = [Path(w) for w in warc_files]
     for name in sources:
         files += run_archives(settings.warc_dir, name, run_id)
@@ -85,6 +90,12 @@ def _archived_pages(
         if path.resolve() in read:
             continue
         read.add(path.resolve())
+        try:
+            verify_archive(path)
+        except ArchiveError as exc:
+            log.warning("skipping a damaged archive: %s", exc)
+            damaged[str(path)] = str(exc)
+            continue
         for page in read_pages(path):
             seen.setdefault(page.source, set()).add(normalize_url(page.request_url or page.url))
             yield page
@@ -123,6 +134,17 @@ def _unstored_pages(
                 if not waiting:
                     break
             crawl_state.mark_extracted(engine, name, redirected, crawl_state.STORED)
+
+
+class ExtractError(RuntimeError):
+    """The extract file could not be written (disk full, I/O error); the message names it."""
+
+
+def _write_failed(partial: Path, exc: OSError) -> ExtractError:
+    """On a failed write the part is removed and nothing is marked in crawl state, so the next
+    extract reads the pages again."""
+    partial.unlink(missing_ok=True)
+    return ExtractError(f"cannot write the extract file {partial}: {exc}")
 
 
 def _tally(report: ExtractReport, article: Article) -> None:
@@ -204,16 +226,24 @@ def extract_pages(
     def write_oldest() -> None:
         done, records = pending.popleft()
         done.result()
-        for article in records:
-            report.entities += len(article.entities)
-            stream.write(json.dumps(article.to_dict(), ensure_ascii=False) + "\n")
+        try:
+            for article in records:
+                report.entities += len(article.entities)
+                stream.write(json.dumps(article.to_dict(), ensure_ascii=False) + "\n")
+            stream.flush()
+        except OSError as exc:
+            raise _write_failed(partial, exc) from exc
         written[0] += len(records)
         meter.advance(0, note=f"with entities and written: {written[0]}")
 
+    try:
+        stream = open(partial, "w", encoding="utf-8")  # noqa: SIM115 (closed by the with below)
+    except OSError as exc:
+        raise _write_failed(partial, exc) from exc
     with (
         BoundedExtractor(extraction_bounds(settings)) as extractor,
         NerWorkers(ner_config(settings), settings.ner_workers) as ner,
-        open(partial, "w", encoding="utf-8") as stream,
+        stream,
         stage("extract", settings.progress_seconds, total=expected_pages) as meter,
     ):
         for chunk, only in _chunks(pages, settings.extract_chunk_size):
@@ -235,7 +265,10 @@ def extract_pages(
         for source, flags in sorted(report.quality_flags.items())
         if flags
     }
-    partial.replace(output)
+    try:
+        partial.replace(output)
+    except OSError as exc:
+        raise _write_failed(partial, exc) from exc
     return report, failed_pages
 
 
@@ -262,12 +295,14 @@ def extract(
     names = sorted({Path(w).parent.name for w in warc_files}) if sources is None else sources
     if dry_run:
         names = []
+    damaged: dict[str, str] = {}
     report, failed_pages = extract_pages(
         settings,
-        _archived_pages(settings, warc_files, names, run_id),
+        _archived_pages(settings, warc_files, names, run_id, damaged),
         output,
         expected_pages=expected_pages,
     )
+    report.damaged = damaged
     if not dry_run:
         with open_database(settings.database_url) as engine:
             for name, urls in failed_pages.items():

@@ -4,6 +4,7 @@ read by the CLI summary, the Airflow checks and notes, and the `runs` table."""
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +14,10 @@ from storage import LoadReport
 
 
 def new_run_id(now: datetime | None = None) -> str:
-    return (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    """The start time to the second plus a random suffix: two runs started in the same second
+    (or on machines whose clocks disagree) never share a run id, an archive or an extract file."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{secrets.token_hex(3)}"
 
 
 def safe_run_id(run_id: str) -> str:
@@ -242,6 +246,8 @@ class ExtractReport:
     failed: int = 0
     entities: int = 0
     failures: dict[str, int] = field(default_factory=dict)
+    # archives that could not be read to their end: path -> reason (skipped, never half-read)
+    damaged: dict[str, str] = field(default_factory=dict)
     quality_flags: dict[str, dict[str, int]] = field(default_factory=dict)
     by_source: dict[str, SourceQuality] = field(default_factory=dict)
 

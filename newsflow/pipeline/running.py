@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from newsflow.pipeline.crawling import CrawlError, crawl
+from newsflow.pipeline.crawling import BUSY, CrawlError, crawl
 from newsflow.pipeline.extracting import complete_archives, extract
 from newsflow.pipeline.loading import load
 from newsflow.pipeline.reports import ReextractReport, RunSummary, new_run_id
@@ -24,7 +24,8 @@ def run(
     """Crawl, extract and load, in order, for the given sources.
 
     A source whose crawl failed does not stop the others: they are extracted and loaded, then
-    the crawl error is raised.
+    the crawl error is raised. A source another run is crawling (`busy`) is left to that run:
+    neither crawled nor extracted here.
     """
     run_id = run_id or new_run_id()
     failure = None
@@ -33,10 +34,10 @@ def run(
     except CrawlError as exc:
         crawled, failure = exc.reports, exc
     warcs = [r.warc for r in crawled if r.warc]
+    busy = {r.source for r in crawled if r.status == BUSY}
+    names = [s.name for s in sources if s.name not in busy]
     fetched = sum(r.fetched for r in crawled)
-    extracted = extract(
-        settings, warcs, run_id=run_id, sources=[s.name for s in sources], expected_pages=fetched
-    )
+    extracted = extract(settings, warcs, run_id=run_id, sources=names, expected_pages=fetched)
     loaded = load(settings, extracted.output, sources)
     if failure is not None:
         raise failure
