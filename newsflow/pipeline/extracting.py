@@ -9,6 +9,7 @@ checks compare a night with.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -232,6 +233,8 @@ def extract_pages(
                 stream.write(json.dumps(article.to_dict(), ensure_ascii=False) + "\n")
             stream.flush()
         except OSError as exc:
+            with contextlib.suppress(OSError):  # closed now: its unwritten buffer is dropped
+                stream.close()
             raise _write_failed(partial, exc) from exc
         written[0] += len(records)
         meter.advance(0, note=f"with entities and written: {written[0]}")
