@@ -27,6 +27,7 @@ with DAG(
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
+    on_failure_callback=on_task_failure,
     default_args={
         "owner": "newsflow",
         "retries": 2,
