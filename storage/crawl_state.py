@@ -241,8 +241,9 @@ def outcomes(engine: Engine, source: str) -> dict[str, str]:
 
 
 def activity_since(engine: Engine, source: str, since: datetime) -> tuple[int, int]:
-    """(URLs first seen, URLs fetched) for one source since a moment: a running crawl's
-    progress, as far as its child has flushed its state."""
+    """(article URLs first seen, article URLs fetched) for one source since a moment: a running
+    crawl's progress, as far as its child has flushed its state. Feeds, sitemaps and sections
+    are not counted, so the meter ends where the run's summary does."""
     seen = crawl_state.c.first_seen >= since
     fetched = crawl_state.c.last_fetched >= since
     with engine.connect() as conn:
@@ -250,6 +251,6 @@ def activity_since(engine: Engine, source: str, since: datetime) -> tuple[int, i
             select(
                 func.count().filter(seen).label("listed"),
                 func.count().filter(fetched).label("fetched"),
-            ).where(crawl_state.c.source == source)
+            ).where(crawl_state.c.source == source, ~crawl_state.c.outcome.startswith(LISTING))
         ).one()
     return row.listed, row.fetched
