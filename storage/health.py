@@ -1,7 +1,8 @@
 """The health board's query over the `runs` table: each source's last nights, stage by stage.
 
-One query for every source (a window function picks each source's latest runs), plus one for the
-last successful crawl, so the board stays fast with a hundred sources and a year of runs.
+One query for every source (a window function picks each source's latest runs, with the Airflow
+DAG run behind each where Airflow started it), plus one for the last successful crawl, so the
+board stays fast with a hundred sources and a year of runs.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, func, select
 
-from storage.schema import runs, utc
+from storage.schema import airflow_runs, runs, utc
 
 
 @dataclass
@@ -21,6 +22,9 @@ class Night:
 
     run_id: str
     started_at: datetime
+    # the Airflow DAG run that made it (None: a CLI run, or one recorded before migration 0009)
+    dag_id: str | None = None
+    dag_run_id: str | None = None
     statuses: dict[str, str] = field(default_factory=dict)
     crawl: dict[str, Any] = field(default_factory=dict)
     quality: dict[str, Any] = field(default_factory=dict)
@@ -55,7 +59,9 @@ def source_nights(engine: Engine, nights: int = 14) -> dict[str, SourceNights]:
     statement = (
         select(runs.c.source, runs.c.run_id, runs.c.stage, runs.c.status, runs.c.stats)
         .add_columns(runs.c.started_at, per_run.c.rank)
+        .add_columns(airflow_runs.c.dag_id, airflow_runs.c.dag_run_id)
         .join(per_run, and_(per_run.c.source == runs.c.source, per_run.c.run_id == runs.c.run_id))
+        .outerjoin(airflow_runs, airflow_runs.c.run_id == runs.c.run_id)
         .where(per_run.c.rank <= nights)
         .order_by(runs.c.source, per_run.c.rank, runs.c.started_at)
     )
@@ -69,7 +75,7 @@ def source_nights(engine: Engine, nights: int = 14) -> dict[str, SourceNights]:
         for row in conn.execute(statement):
             night = found.setdefault(row.source, {}).get(row.run_id)
             if night is None:
-                night = Night(row.run_id, utc(row.started_at))
+                night = Night(row.run_id, utc(row.started_at), row.dag_id, row.dag_run_id)
                 found[row.source][row.run_id] = night
             _add_stage(night, row.stage, row.status, row.stats or {})
         successes = {source: utc(when) for source, when in conn.execute(last_ok)}

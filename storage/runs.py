@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, func, select, update
 
 from storage.database import write_transaction
-from storage.schema import runs, upsert
+from storage.schema import airflow_runs, runs, upsert
 
 LOAD_STAGE = "load"
 # Counted per source in `runs.stats` for the load stage; bumped once per article event.
@@ -62,6 +62,19 @@ def record_run(
     statement = statement.on_conflict_do_update(
         index_elements=[runs.c.run_id, runs.c.source, runs.c.stage],
         set_={k: statement.excluded[k] for k in ("started_at", "finished_at", "status", "stats")},
+    )
+    with write_transaction(engine) as conn:
+        conn.execute(statement)
+
+
+def record_airflow_run(engine: Engine, run_id: str, dag_id: str, dag_run_id: str) -> None:
+    """Remember which Airflow DAG run a pipeline run id belongs to (a retried task keeps it)."""
+    statement = upsert(engine, airflow_runs).values(
+        run_id=run_id, dag_id=dag_id, dag_run_id=dag_run_id
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[airflow_runs.c.run_id],
+        set_={"dag_id": statement.excluded.dag_id, "dag_run_id": statement.excluded.dag_run_id},
     )
     with write_transaction(engine) as conn:
         conn.execute(statement)

@@ -159,6 +159,17 @@ runs = Table(
     UniqueConstraint("run_id", "source", "stage", name="uq_runs_run_source_stage"),
 )
 
+# The Airflow DAG run behind a pipeline run id, for runs Airflow started: `runs.run_id` is made
+# file-safe (':' and '+' replaced), so the exact run a link opens cannot be read back from it.
+# CLI runs have no row here.
+airflow_runs = Table(
+    "airflow_runs",
+    metadata,
+    Column("run_id", String(255), primary_key=True),
+    Column("dag_id", String(250), nullable=False),
+    Column("dag_run_id", String(250), nullable=False),
+)
+
 # One row per source being crawled: the holder (host:pid) and run, so that two runs of one source
 # (the nightly DAG and the manual one, two CLI runs) never crawl it at once. A row whose holder
 # died is taken over once it expires, or at once when the holder was a dead process on this host.

@@ -13,11 +13,13 @@ import threading
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import func, select
 
 from newsflow.airflow.anomalies import history
+from newsflow.airflow.health import source_health
 from newsflow.demo_site import load_articles as demo_articles
 from newsflow.pipeline import safe_run_id
 from newsflow.settings import AirflowSettings, load_settings
@@ -519,6 +521,9 @@ def test_demo_dag_runs_end_to_end(
     load = _xcom(again, "load")
     assert load["crawl"] == [] and load["load"]["inserted"] == 0
     assert load["load"]["unchanged"] == stored
+    # the board links the source's last night to that Airflow run, not to the runs list
+    (board,) = source_health(engine)
+    assert board["run_url"] == f"dags/newsflow_demo/runs/{quote(again.run_id, safe='')}"
 
     # a dry run stores nothing and says so
     dry = dag.test(run_conf={"reextract": True, "dry_run": True})
@@ -730,10 +735,15 @@ def test_crawl_task_fails_when_the_site_is_down(tmp_path, monkeypatch):
     monkeypatch.setenv("NEWSFLOW_DATA_DIR", str(data_dir))
     monkeypatch.setenv("NEWSFLOW_CRAWL__DOWNLOAD_DELAY", "0")
     monkeypatch.setenv("NEWSFLOW_CRAWL__RETRY_TIMES", "0")
+    airflow_run = "manual__2026-12-03T01:02:03+00:00"
+    plan = Plan(sources=["demo"], run_id="down-1", dag_id="newsflow_demo", dag_run_id=airflow_run)
     with pytest.raises(SiteUnreachable, match="demo: site unreachable: connection refused"):
-        crawl_step(Plan(sources=["demo"], run_id="down-1"))
+        crawl_step(plan)
     engine = connect(f"sqlite:///{data_dir / 'newsflow.db'}")
     (run,) = latest_runs(engine, "demo", 1)
+    (board,) = source_health(engine)
     engine.dispose()
     assert run["crawl"].status == "site_down"
     assert run["crawl"].stats["robots_failure"] == "connection"
+    # the board's last-run link opens this very run, although its crawl failed
+    assert board["run_url"] == "dags/newsflow_demo/runs/manual__2026-12-03T01%3A02%3A03%2B00%3A00"

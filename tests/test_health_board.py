@@ -4,14 +4,18 @@ and Airflow's own JWTs)."""
 
 from __future__ import annotations
 
+import html
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import insert
 
+from newsflow.airflow.params import pipeline_run_id
 from storage import open_database
+from storage.runs import record_airflow_run
 from storage.schema import runs
 
 NIGHT0 = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
@@ -43,12 +47,18 @@ DOWN = (
 )
 
 
+# The down source's last night was started by Airflow (its scheduled run, as `crawl_step`
+# records it); the others' by the CLI.
+DOWN_RUN = "scheduled__2026-11-03T02:00:00+00:00"
+
+
 @pytest.fixture
 def board_db(tmp_path):
     """Four sources over three nights: one fine, one blocked last night, one down last night
     (the crawl task failed, so no check row), one whose layout drifted (a reason string only)."""
     url = f"sqlite:///{tmp_path / 'board.db'}"
     rows = []
+    down_run_id = pipeline_run_id("newsflow_gone", DOWN_RUN)
     for n in range(3):
         rows += _night("fine", n, OK, {"reasons": [], "kinds": []}, new=n + 1)
         last = n == 2
@@ -59,11 +69,14 @@ def board_db(tmp_path):
             BLOCKED if last else OK,
             {"reasons": [reason], "kinds": ["blocked"]} if last else {"reasons": [], "kinds": []},
         )
-        rows += _night("gone", n, DOWN if last else OK, None if last else {"reasons": []})
+        gone = _night("gone", n, DOWN if last else OK, None if last else {"reasons": []})
+        rows += [{**r, "run_id": down_run_id} for r in gone] if last else gone
         drift = {"reasons": ["layout drift: no article body on 9 of 10 pages"]} if last else None
         rows += _night("drifting", n, OK, drift or {"reasons": [], "kinds": []})
-    with open_database(url) as engine, engine.begin() as conn:
-        conn.execute(insert(runs), rows)
+    with open_database(url) as engine:
+        with engine.begin() as conn:
+            conn.execute(insert(runs), rows)
+        record_airflow_run(engine, down_run_id, "newsflow_gone", DOWN_RUN)
     return url
 
 
@@ -87,6 +100,13 @@ def test_board_rows_say_what_happened_worst_first(board_db):
     assert fine["last_success_at"].startswith("2026-11-03")
     # the down source's last success is the night before it went down
     assert by_source["gone"]["last_success_at"].startswith("2026-11-02")
+    # its last run links to that very run in the UI (the run id quoted whole: ':' and '+');
+    # a CLI run has no Airflow run to open
+    assert by_source["gone"]["dag_run_id"] == DOWN_RUN
+    assert by_source["gone"]["run_url"] == (
+        "dags/newsflow_gone/runs/scheduled__2026-11-03T02%3A00%3A00%2B00%3A00"
+    )
+    assert (fine["dag_run_id"], fine["run_url"]) == (None, None)
 
 
 def test_board_shows_the_last_fourteen_nights_of_many_sources(tmp_path):
@@ -157,7 +177,18 @@ def test_plugin_data_endpoint_and_page(client):
     }
     one = client.get("/api/sources?dag=newsflow_gone", cookies={"_token": token}).json()
     assert [r["source"] for r in one] == ["gone"]
+    assert one[0]["run_url"] == f"dags/newsflow_gone/runs/{quote(DOWN_RUN, safe='')}"
+    assert {r["source"]: r["run_url"] for r in rows if r["source"] != "gone"} == {
+        "refusing": None,
+        "drifting": None,
+        "fine": None,
+    }
     page = client.get("/", cookies={"_token": token})
     assert page.status_code == 200
     for source, label in [("gone", "site down"), ("refusing", "blocked"), ("fine", "ok")]:
         assert f'data-source="{source}"' in page.text and label in page.text
+    # the last-run cell opens the exact run (from the iframe, one level below the UI's root);
+    # a CLI run's id is plain text
+    link = f'<a href="../{one[0]["run_url"]}" target="_top">{html.escape(DOWN_RUN)}</a>'
+    assert link in page.text
+    assert "<td>newsflow_fine__night0002</td></tr>" in page.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine
 
@@ -60,7 +61,10 @@ class SourceHealth:
     flag_trend: list[float | None]
     dag_id: str
     dag_url: str
-    runs_url: str
+    # the last night's Airflow run (its DAG may be newsflow_manual) and its page in the UI; None
+    # for a run the CLI started
+    dag_run_id: str | None
+    run_url: str | None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -77,6 +81,14 @@ def night_kinds(night: Night) -> tuple[list[str], list[str]]:
         return [], []  # a re-extract (no crawl), or a night still running or failed later
     report = CrawlReport.from_dict({"source": "?", **night.crawl, "status": status})
     return [CRAWL_KINDS.get(status, "crawl_failed")], [report.explain()]
+
+
+def run_url(dag_id: str | None, dag_run_id: str | None) -> str | None:
+    """The Airflow 3 UI's page of one DAG run (its route `dags/:dagId/runs/:runId`), relative to
+    the UI's root; the run id quoted whole, since Airflow's hold ':' and '+'."""
+    if not (dag_id and dag_run_id):
+        return None
+    return f"dags/{quote(dag_id, safe='')}/runs/{quote(dag_run_id, safe='')}"
 
 
 def worst(kinds: list[str]) -> str:
@@ -115,7 +127,8 @@ def source_health(engine: Engine, nights: int = 14, dag_prefix: str = "newsflow_
                 flag_trend=[flag_rate(n.quality) if n.quality else None for n in oldest_first],
                 dag_id=dag_id,
                 dag_url=f"dags/{dag_id}",
-                runs_url=f"dags/{dag_id}/runs",
+                dag_run_id=last.dag_run_id if last else None,
+                run_url=run_url(last.dag_id, last.dag_run_id) if last else None,
             )
         )
     rows.sort(key=lambda r: (SEVERITY.index(r.status), r.source))

@@ -37,6 +37,9 @@ class Plan:
     dry_run: bool = False
     run_id: str = ""
     day: str = ""
+    # Airflow's own ids of the run, for the link to it (`run_id` is file-safe, not Airflow's)
+    dag_id: str = ""
+    dag_run_id: str = ""
 
     def to_xcom(self) -> dict[str, Any]:
         return {
@@ -214,5 +217,9 @@ def plan_from_context(context: Any, fixed_source: str | None = None) -> Plan:
         raise AirflowFailException(f"bad params: {exc}") from None
     dag_id = getattr(dag_run, "dag_id", None) or context["dag"].dag_id
     return replace(
-        plan, run_id=pipeline_run_id(dag_id, context["run_id"]), day=run_day(dag_run).isoformat()
+        plan,
+        run_id=pipeline_run_id(dag_id, context["run_id"]),
+        day=run_day(dag_run).isoformat(),
+        dag_id=dag_id,
+        dag_run_id=context["run_id"],
     )

@@ -117,8 +117,17 @@ def _row(r: dict[str, Any]) -> str:
         f"<td>{rate} {_spark(r['flag_trend'])}</td>"
         f"<td>{reasons}</td>"
         f"<td>{e((r['last_success_at'] or '-')[:16].replace('T', ' '))}</td>"
-        f'<td><a href="../{e(r["runs_url"])}" target="_top">{e(r["run_id"] or "-")}</a></td></tr>'
+        f"<td>{_run_link(r)}</td></tr>"
     )
+
+
+def _run_link(r: dict[str, Any]) -> str:
+    """The last run's Airflow run id, linked to that run's page in the UI; a CLI run has none:
+    its pipeline run id, unlinked."""
+    if not r["run_url"]:
+        return html.escape(r["run_id"] or "-")
+    name = html.escape(r["dag_run_id"])
+    return f'<a href="../{html.escape(r["run_url"])}" target="_top">{name}</a>'
 
 
 def render_page(rows: list[dict], daily: dict | None) -> str:

@@ -21,7 +21,7 @@ from newsflow.airflow.schedule import articles_asset
 from newsflow.settings import load_settings
 from newsflow.sources import load_registry, select_sources
 from storage import open_database
-from storage.runs import record_run
+from storage.runs import record_airflow_run, record_run
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,10 @@ class SiteUnreachable(RuntimeError):
 def crawl_step(plan: Plan) -> dict:
     settings = load_settings()
     planned = plan.to_xcom()
+    if plan.dag_run_id and not plan.dry_run:
+        # first, so even a crawl that fails here links to its run (a dry run records nothing)
+        with open_database(settings.database_url) as engine:
+            record_airflow_run(engine, plan.run_id, plan.dag_id, plan.dag_run_id)
     if plan.reextract:
         warcs, damaged = pipeline.complete_archives(settings, plan.sources)
         log.info("reextract: %d archived WARC files, nothing fetched", len(warcs))
