@@ -568,6 +568,39 @@ def test_demo_dag_runs_end_to_end(
     assert states == dict(crawl="success", extract="success", load="success", check="failed")
     assert [(p["task_id"], p["sources"]) for p in received] == [("check", ["demo"])]
     assert "far fewer articles" in received[0]["reason"]
+    # ... and the Home page counts the DAG among its "Failed Dags"
+    assert _home_failed_dags("newsflow_demo") == 1
+
+
+def _home_failed_dags(dag_id: str) -> int:
+    """The Home page's "Failed Dags" for one DAG: the UI's own endpoint, on this metadata DB."""
+    from types import SimpleNamespace
+
+    from airflow.api_fastapi.core_api.routes.ui.dashboard import dag_stats
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        return dag_stats(session, SimpleNamespace(value={dag_id})).failed_dag_count
+
+
+def test_home_counts_a_failed_run_only_with_a_logical_date(
+    airflow_db, dagbag, demo_registry, monkeypatch
+):
+    """Airflow's Home counts a DAG as failed when its latest run *by logical date* failed: a
+    run triggered with `"logical_date": null` (REST) is left out, one with a date counts (what
+    docs/airflow.md says; the REST example passes one)."""
+    import runpy
+
+    monkeypatch.setenv("NEWSFLOW_SOURCES_FILE", str(demo_registry))
+    # a DAG object of its own: dag.test() leaves the conf it ran in its tasks' params
+    dag = runpy.run_path(str(DAGS / "newsflow_sources.py"))["build_dag"](None)
+    bad = {"sources": ["demo"], "since": "2026-12-02", "until": "2026-12-01"}  # fails at crawl
+    undated = dag.test(logical_date=None, run_conf=bad)
+    assert undated.state == "failed" and undated.logical_date is None
+    assert _home_failed_dags("newsflow_manual") == 0
+    dated = dag.test(run_conf=bad)
+    assert dated.state == "failed" and dated.logical_date is not None
+    assert _home_failed_dags("newsflow_manual") == 1
 
 
 def _rows(engine, table) -> int:
