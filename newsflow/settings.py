@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     database_conn_id: str | None = None
     database_retries: int = Field(3, ge=0)
     database_retry_backoff_seconds: float = Field(1.0, ge=0)
+    # A PostgreSQL server that keeps the connection open and answers nothing (hung, frozen host):
+    # after this long without an answer the load closes the connection and retries the batch
+    # (storage.stall; keepalives cannot see it), and a new connection gives up (connect_timeout).
+    # Above the slowest statement of a load batch, which takes a few seconds.
+    database_answer_timeout_seconds: float = Field(60.0, gt=0)
     sources_file: Path = PROJECT_ROOT / "sources.yaml"
     # Saved real pages and their expected records, per source (`newsflow check`).
     saved_pages_dir: Path = PROJECT_ROOT / "tests" / "sources"

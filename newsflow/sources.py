@@ -16,8 +16,9 @@ from spiders.job import CrawlSettings, Site
 
 SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 # Crawl settings a source cannot override: the floor between requests to real sites is a global
-# promise, and the parent process enforces the crawl's time limit.
-GLOBAL_ONLY = {"min_delay_real_sources", "subprocess_timeout_seconds"}
+# promise, the parent process enforces the crawl's time limit, and the DNS resolver the address
+# guard trusts is the machine's, not a site's.
+GLOBAL_ONLY = {"min_delay_real_sources", "subprocess_timeout_seconds", "dns_resolver"}
 
 
 class RegistryError(ValueError):

@@ -40,6 +40,10 @@ class CrawlSettings(BaseModel):
     max_url_attempts: int = Field(5, ge=1)
     max_pages: int | None = Field(None, ge=1)
     subprocess_timeout_seconds: float = Field(3600.0, gt=0)
+    # Import path of the crawl's DNS resolver class (Scrapy's TWISTED_DNS_RESOLVER, used by the
+    # download and the address guard alike); None: Scrapy's caching resolver over the system's.
+    # The tests name one that answers from a table, so no query leaves the machine.
+    dns_resolver: str | None = None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet import reactor, task
+from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
 from spiders.addresses import is_private_host
@@ -53,11 +54,20 @@ def _archive(crawler: Crawler, response: Response, role: str) -> None:
 
 
 class AddressGuard:
-    """Only http(s); no loopback, private or link-local addresses unless the source is local."""
+    """Only http(s); no loopback, private or link-local addresses unless the source is local.
+
+    Every host is resolved here, through the crawl's resolver (Scrapy's `TWISTED_DNS_RESOLVER`,
+    installed on the reactor, which the download then asks too: its cache gives the download the
+    address checked here). A name that does not resolve is refused here with the DNS failure, never
+    handed on: a second lookup by the download could answer differently (a rebinding name server
+    failing the first query and pointing the second at 10.0.0.1). Redirect targets come back
+    through here, so a public name redirecting to one that resolves privately is refused too.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self._resolved: dict[str, bool] = {}
+        # host -> the private address it resolves to, or None for a public one
+        self._resolved: dict[str, str | None] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AddressGuard:
@@ -70,29 +80,31 @@ class AddressGuard:
         if _source_is_local(self.crawler):
             return
         host = parts.hostname or ""
-        private = self._resolved.get(host)
-        if private is None:
-            private = await self._private(host)
-        if private is None:
-            return  # not resolved: the download reports the DNS failure; asked again next time
-        self._resolved[host] = private
-        if private:
-            raise Refused("private_address", f"{host} is a loopback/private address")
+        if host not in self._resolved:
+            # DNSLookupError when it does not resolve: the request fails as `dns_error`, like a
+            # failed download (robots.txt unreachable, retried); asked again next time
+            self._resolved[host] = await self._private_address(host)
+        address = self._resolved[host]
+        if address is not None:
+            where = host if address == host else f"{host} resolves to {address}, which"
+            raise Refused("private_address", f"{where} is a loopback/private address")
 
-    async def _private(self, host: str) -> bool | None:
-        """True/False for where the host points; None when it cannot be resolved now."""
+    async def _private_address(self, host: str) -> str | None:
+        """The loopback/private address the host is or resolves to; None for a public one."""
         if is_private_host(host):
-            return True
+            return host
         try:
             ipaddress.ip_address(host)
-            return False
+            return None
         except ValueError:
             pass
         try:
             address = await maybe_deferred_to_future(reactor.resolve(host))
-        except Exception:  # noqa: BLE001 - the download itself will report the DNS failure
-            return None
-        return is_private_host(address)
+        except DNSLookupError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a resolver timeout or error: not resolved
+            raise DNSLookupError(f"{host}: {exc}") from exc
+        return address if is_private_host(address) else None
 
 
 class StrictRobotsTxt(RobotsTxtMiddleware):
@@ -267,7 +279,8 @@ class PoliteRetry(RetryMiddleware):
 
 
 class RedirectGuard:
-    """Stop self-redirect loops (reported, not silently dropped) and unsafe redirect targets."""
+    """Stop self-redirect loops and redirects off the source's domains (both reported, not
+    silently dropped) and unsafe redirect targets."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -289,7 +302,18 @@ class RedirectGuard:
         chain = [*request.meta.get("redirect_urls", []), request.url]
         if _exact_url(target) in {_exact_url(u) for u in chain}:
             raise Refused("redirect_loop", f"redirect loop: {' -> '.join([*chain, target])}")
+        # Scrapy would drop a redirect off the source's domains without a word: say so instead
+        domains = getattr(self.crawler.spider, "allowed_domains", None)
+        offsite_ok = request.dont_filter or request.meta.get("allow_offsite")
+        if domains and not offsite_ok and not _on_domains(target, domains):
+            raise Refused("offsite_redirect", f"redirect off the site: {request.url} -> {target}")
         return response
+
+
+def _on_domains(url: str, domains: list[str]) -> bool:
+    """Scrapy's offsite rule (the host, any port): one of the domains or a subdomain of one."""
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == d or host.endswith("." + d) for d in map(str.lower, domains))
 
 
 def _exact_url(url: str) -> str:

@@ -352,7 +352,8 @@ class NewsSpider(scrapy.Spider):
             self._record(UrlState(url, outcome, status, fetched=outcome not in NOT_SENT))
         else:
             self._listing_failed(role, url, outcome, response.status if response else None)
-        self.logger.warning("%s %s: %s", role, url, outcome)
+        # the reason with the outcome: which name did not resolve, where a redirect pointed
+        self.logger.warning("%s %s: %s (%s)", role, url, outcome, failure.getErrorMessage())
         if response is not None:
             yield self._item(response, "blocked" if outcome == "blocked" else "error", None, role)
 

@@ -44,6 +44,8 @@ def scrapy_settings(job: CrawlJob) -> Settings:
         },
         priority="cmdline",
     )
+    if crawl.dns_resolver:
+        settings.set("TWISTED_DNS_RESOLVER", crawl.dns_resolver, priority="cmdline")
     return settings
 
 

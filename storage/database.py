@@ -10,6 +10,7 @@ tries to write.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import time
 from collections.abc import Callable
@@ -70,11 +71,13 @@ class DatabaseError(RuntimeError):
 
 @dataclass(frozen=True)
 class Retry:
-    """How often to try again when the database is unreachable, waiting longer each time."""
+    """How often to try again when the database is unreachable, waiting longer each time, and
+    how long a silent server is waited for (None: for ever) before an attempt counts as failed."""
 
     retries: int = 3
     backoff_seconds: float = 1.0
     backoff_factor: float = 2.0
+    answer_timeout: float | None = None
 
     def delays(self) -> list[float]:
         return [self.backoff_seconds * self.backoff_factor**i for i in range(self.retries)]
@@ -157,12 +160,20 @@ def write_transaction(engine: Engine) -> AbstractContextManager[Connection]:
     return engine.execution_options(**{WRITE_OPTION: True}).begin()
 
 
-def create_database_engine(url: str) -> Engine:
-    """An engine for `url` without touching the database yet; bad URLs fail here."""
+def create_database_engine(url: str, connect_timeout: float | None = None) -> Engine:
+    """An engine for `url` without touching the database yet; bad URLs fail here.
+
+    `connect_timeout` bounds a new PostgreSQL connection (libpq's own, whole seconds, at least 2)
+    unless the URL sets one: a server that accepts the TCP connection and then says nothing.
+    """
     url = sqlalchemy_url(url)
     try:
         parsed = make_url(url)
-        engine = create_engine(parsed, pool_pre_ping=True)
+        connect_args = {}
+        postgresql = parsed.get_backend_name() == "postgresql"
+        if connect_timeout and postgresql and "connect_timeout" not in parsed.query:
+            connect_args["connect_timeout"] = max(2, math.ceil(connect_timeout))
+        engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
     except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
         raise DatabaseError(f"invalid database URL {redact_url(url)}: {exc}") from exc
     if engine.dialect.name == "sqlite" and parsed.database and parsed.database != ":memory:":

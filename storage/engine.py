@@ -21,9 +21,10 @@ def connect(url: str, retry: Retry | None = None) -> Engine:
     # must stay cheap.
     from storage.migrate import upgrade
 
-    engine = create_database_engine(url)
+    retry = retry or Retry()
+    engine = create_database_engine(url, retry.answer_timeout)
     try:
-        with_retries(lambda: upgrade(engine), retry or Retry(), f"connecting to {redact_url(url)}")
+        with_retries(lambda: upgrade(engine), retry, f"connecting to {redact_url(url)}")
     except DBAPIError as exc:
         engine.dispose()
         raise database_error(url, exc) from exc

@@ -24,6 +24,7 @@ from storage.database import Retry, database_error, with_retries, write_transact
 from storage.near_duplicates import duplicate_targets, simhash_bands_of
 from storage.runs import bump_load_counts, finish_load
 from storage.schema import article_versions, articles, entities, simhash_bands, sources, upsert, utc
+from storage.stall import with_answer_timeout
 from storage.urls import normalize_url
 
 
@@ -121,8 +122,9 @@ def load_articles(
     With `keep_stored` (a backfill from an older archive), articles already stored are left
     exactly as they are and count as unchanged; only new ones are inserted.
 
-    A batch that fails on a transient error (server gone, deadlock) is retried whole with backoff;
-    if it still fails, `DatabaseError` names the database and nothing later is attempted.
+    A batch that fails on a transient error (server gone, deadlock, or silent for
+    `retry.answer_timeout`) is retried whole with backoff; if it still fails, `DatabaseError`
+    names the database and nothing later is attempted.
     """
     retry = retry or Retry()
     report = LoadReport()
@@ -130,8 +132,11 @@ def load_articles(
     seen: dict[str, Counter] = {}
 
     def attempt(action, what: str):
+        def watched():
+            return with_answer_timeout(engine, retry.answer_timeout, action)
+
         try:
-            return with_retries(action, retry, what)
+            return with_retries(watched, retry, what)
         except DBAPIError as exc:
             raise database_error(url, exc, "load into") from exc
 

@@ -185,6 +185,33 @@ MUTATIONS = [
         "MAX_DISTANCE = 6",
         ("tests/test_dedup.py", STORAGE + "test_copies_point_to_the_first_seen_article"),
     ),
+    Mutation(
+        "silent-server-waited-for",
+        "a server that stops answering mid-load is given up on after database_answer_timeout",
+        "storage/stall.py",
+        '    if seconds is None or engine.dialect.name == "sqlite":',
+        "    if True:",
+        (
+            "tests/test_database_faults.py::"
+            "test_load_into_a_server_that_stops_answering_fails_in_time_then_a_rerun_finishes",
+        ),
+    ),
+    Mutation(
+        "unresolved-name-handed-on",
+        "a name that does not resolve is refused before anything is sent",
+        "spiders/middlewares.py",
+        "        except DNSLookupError:\n            raise",
+        "        except DNSLookupError:\n            return None",
+        ("tests/test_address_guard.py",),
+    ),
+    Mutation(
+        "offsite-redirect-silent",
+        "a redirect off the source's domains is refused and recorded",
+        "spiders/middlewares.py",
+        "        if domains and not offsite_ok and not _on_domains(target, domains):",
+        "        if False:",
+        ("tests/test_address_guard.py",),
+    ),
 ]
 
 

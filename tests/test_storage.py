@@ -492,8 +492,8 @@ KILLER = textwrap.dedent(
     from storage import engine as opening
     original = opening.create_database_engine
 
-    def engine_with_killer(url):
-        engine = original(url)
+    def engine_with_killer(url, *args):
+        engine = original(url, *args)
         event.listen(engine, "after_cursor_execute", kill_in_third_batch)
         return engine
 

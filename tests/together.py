@@ -53,8 +53,8 @@ PRELUDE = textwrap.dedent(
 
     _original = _opening.create_database_engine
 
-    def _traced(url):
-        engine = _original(url)
+    def _traced(url, *args, **kwargs):
+        engine = _original(url, *args, **kwargs)
         event.listen(engine, "begin", _begin)
         event.listen(engine, "before_cursor_execute", _statement("asked"))
         event.listen(engine, "after_cursor_execute", _statement("held"))

@@ -104,7 +104,11 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "search" and not args.query.split() and not args.entity:
         print("newsflow: error: search needs words to look for, or --entity", file=sys.stderr)
         return 2
-    retry = Retry(settings.database_retries, settings.database_retry_backoff_seconds)
+    retry = Retry(
+        settings.database_retries,
+        settings.database_retry_backoff_seconds,
+        answer_timeout=settings.database_answer_timeout_seconds,
+    )
     with open_database(settings.database_url, retry) as engine:
         if args.command == "db":
             revision = upgrade(engine)

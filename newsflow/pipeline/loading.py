@@ -42,7 +42,11 @@ def load(
     `keep_stored` (a backfill), articles already stored are left as they are.
     """
     run_id = Path(articles_file).stem
-    retry = Retry(settings.database_retries, settings.database_retry_backoff_seconds)
+    retry = Retry(
+        settings.database_retries,
+        settings.database_retry_backoff_seconds,
+        answer_timeout=settings.database_answer_timeout_seconds,
+    )
     total = _count_lines(articles_file)
     try:
         with (
