@@ -226,3 +226,45 @@ def test_a_story_split_over_chunks_of_one_class_is_read_to_its_end() -> None:
     assert "cranes were moving again" in article.text
     assert "last of them had been unloaded" in article.text
     assert "Cement prices in Basra" not in article.text
+
+
+STANDFIRST_PAGE = """<html><head><title>Ferry service to the islands resumes</title>
+<meta property="og:type" content="article">
+<meta name="description" content="{description}"></head><body>
+<article><header><h1>Ferry service to the islands resumes</h1>
+<p class="intro">{shown}</p></header>
+<div class="story-text">
+<p>The first ferry left the harbour at six on Monday morning with forty passengers and a lorry
+of building supplies, the operator said, ending a stoppage that had lasted since January.</p>
+<p>Repairs to the pier on the largest island took longer than planned after a winter storm
+washed away part of the new concrete, and the work had to start again in March.</p>
+<p>Islanders said the weeks without a boat had emptied the shop shelves, and that the school
+had moved its lessons online until the teachers could cross again.</p>
+</div></article>
+<aside><ul><li><a href="/other">{teaser}</a></li></ul></aside>
+</body></html>"""
+SUMMARY = "After four months without a boat, the islands are connected to the mainland again."
+
+
+@pytest.mark.parametrize(
+    ("shown", "teaser", "expected"),
+    [
+        (SUMMARY, "Other news", True),
+        ("Photographs by the harbour office.", SUMMARY, False),
+        ("Photographs by the harbour office.", "Other news", False),
+    ],
+    ids=["shown under the headline", "shown only in a teaser link", "not shown"],
+)
+def test_the_summary_the_page_shows_under_its_headline_leads_the_body(
+    shown: str, teaser: str, expected: bool
+) -> None:
+    """A standfirst outside the body's container is the article's first paragraph when it shows
+    the page's description; a description shown nowhere, or only in a link to another story,
+    is not added."""
+    page = STANDFIRST_PAGE.format(description=SUMMARY, shown=shown, teaser=teaser)
+    article = extract_article(page.encode(), URL)
+    assert article.ok, article.error
+    first = article.text.split(PARAGRAPH_SEPARATOR)[0]
+    assert (first == SUMMARY) is expected, first
+    assert article.text.count("four months without a boat") == int(expected)
+    assert "ending a stoppage" in article.text
