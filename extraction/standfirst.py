@@ -24,17 +24,23 @@ MIN_SUMMARY_CHARS = 40
 # at most this share plus this many characters.
 MAX_EXTRA_SHARE = 0.3
 MAX_EXTRA_CHARS = 40
+# A description cut short ("...") may stand for an element up to twice as long.
+MAX_EXTRA_SHARE_CUT = 1.0
 # Where the description's first characters are looked for, and how far up from that text node.
 KEY_CHARS = 16
 MAX_LEVELS = 4
 # Compared with the body on this many normalised characters of the summary.
 SEEN_CHARS = 60
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*$")
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b"))
 _SKIPPED = frozenset({"script", "style", "noscript", "template"})
 
 
 def _normal(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+    """NFKC, spaces collapsed, case folded, without soft hyphens and zero-width spaces (the page
+    shows ``be&shy;lieb&shy;te`` where its description says ``beliebte``)."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    return " ".join(text.split()).casefold()
 
 
 def _teaser(element: HtmlElement) -> bool:
@@ -49,14 +55,16 @@ def shown_summary(tree: HtmlElement, description: str | None) -> str | None:
     """
     if not description:
         return None
-    summary = _normal(_ELLIPSIS.sub("", description))
+    cut = _ELLIPSIS.sub("", description)
+    summary = _normal(cut)
     key = " ".join(description.split())[:KEY_CHARS]
     if len(summary) < MIN_SUMMARY_CHARS or not key:
         return None
     body = tree.find(".//body")
     if body is None:
         return None
-    limit = (1 + MAX_EXTRA_SHARE) * len(summary) + MAX_EXTRA_CHARS
+    share = MAX_EXTRA_SHARE_CUT if cut != description else MAX_EXTRA_SHARE
+    limit = (1 + share) * len(summary) + MAX_EXTRA_CHARS
     for element in body.iter():
         if not isinstance(element.tag, str) or element.tag in _SKIPPED:
             continue

@@ -268,3 +268,26 @@ def test_the_summary_the_page_shows_under_its_headline_leads_the_body(
     assert (first == SUMMARY) is expected, first
     assert article.text.count("four months without a boat") == int(expected)
     assert "ending a stoppage" in article.text
+
+
+def test_a_description_cut_short_still_finds_the_standfirst_it_stands_for() -> None:
+    """Descriptions are often cut ("...") and pages hyphenate softly (``&shy;``): the element
+    that starts with the description and is up to twice as long is still the standfirst."""
+    shown = (
+        "After four months without a boat, the is&shy;lands are connected to the mainland "
+        "again, and the operator promises two crossings a day from the first of May, with a "
+        "third in the summer weeks when the visitors come back to the beaches."
+    )
+    page = STANDFIRST_PAGE.format(
+        description=(
+            "After four months without a boat, the islands are connected to the mainland "
+            "again, and the operator promises two ..."
+        ),
+        shown=shown,
+        teaser="Other news",
+    )
+    article = extract_article(page.encode(), URL)
+    assert article.ok, article.error
+    first = article.text.split(PARAGRAPH_SEPARATOR)[0]
+    assert first.startswith("After four months without a boat"), first
+    assert first.endswith("back to the beaches."), first
