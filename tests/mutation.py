@@ -170,6 +170,22 @@ MUTATIONS = [
         ("tests/test_extraction_body.py", "tests/test_extraction.py"),
     ),
     Mutation(
+        "standfirst-from-a-teaser-link",
+        "a description shown only in a link or list item does not lead the body",
+        "extraction/standfirst.py",
+        "return None if _teaser(node) else",
+        "return None if False else",
+        ("tests/test_extraction_body.py",),
+    ),
+    Mutation(
+        "standfirst-cut-description",
+        "a description cut short stands for an element up to twice as long",
+        "extraction/standfirst.py",
+        "MAX_EXTRA_SHARE_CUT = 1.0",
+        "MAX_EXTRA_SHARE_CUT = 0.3",
+        ("tests/test_extraction_body.py",),
+    ),
+    Mutation(
         "near-duplicate-threshold-8",
         "near-duplicates are within 7 bits (not 8)",
         "extraction/dedup.py",
