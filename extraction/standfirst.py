@@ -5,7 +5,8 @@ outside the container trafilatura takes the body from, so it is lost. The page s
 element it is: the one that shows the page's own description (``meta description``,
 ``og:description``, JSON-LD) and not much more. A description the page does not show (written
 for search engines only) adds nothing, and neither does one shown only in a link or a list item
-(a teaser of another story that happens to share the wording).
+(a teaser of another story that happens to share the wording). When trafilatura did take the
+standfirst, the short lines it read before it (the header: kicker, headline, byline) are cut.
 
 Conventions differ here: the metadata-dev truth (Fundus) counts the summary as body, the
 extraction-dev truth (ScrapingHub) mostly does not; both measured in README's Benchmarks.
@@ -17,6 +18,8 @@ import re
 import unicodedata
 
 from lxml.html import HtmlElement
+
+from extraction.body import MIN_PROSE_LINE_CHARS, weighted_len
 
 # A description shorter than this is a label, not a summary.
 MIN_SUMMARY_CHARS = 40
@@ -85,9 +88,22 @@ def shown_summary(tree: HtmlElement, description: str | None) -> str | None:
 
 
 def with_standfirst(text: str, standfirst: str | None, separator: str) -> str:
-    """``text`` with the standfirst as its first paragraph, unless the body already holds it."""
+    """``text`` with the standfirst as its first paragraph.
+
+    When the body already holds it, what comes before it there is the article's header (a
+    kicker, the headline again, a byline, a date line): dropped, so long as none of it is
+    running text (a line of :data:`~extraction.body.MIN_PROSE_LINE_CHARS`).
+    """
     if not standfirst or not text:
         return text
-    if _normal(standfirst)[:SEEN_CHARS] in _normal(text):
-        return text
-    return f"{standfirst}{separator}{text}"
+    key = _normal(standfirst)[:SEEN_CHARS]
+    if key not in _normal(text):
+        return f"{standfirst}{separator}{text}"
+    paragraphs = text.split(separator)
+    for i, paragraph in enumerate(paragraphs):
+        if key in _normal(paragraph):
+            header = paragraphs[:i]
+            if header and all(weighted_len(p) < MIN_PROSE_LINE_CHARS for p in header):
+                return separator.join(paragraphs[i:])
+            break
+    return text

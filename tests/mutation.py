@@ -186,6 +186,14 @@ MUTATIONS = [
         ("tests/test_extraction_body.py",),
     ),
     Mutation(
+        "standfirst-header-kept",
+        "the short header lines read before the standfirst are cut",
+        "extraction/standfirst.py",
+        "if header and all(",
+        "if False and all(",
+        ("tests/test_extraction_body.py",),
+    ),
+    Mutation(
         "near-duplicate-threshold-8",
         "near-duplicates are within 7 bits (not 8)",
         "extraction/dedup.py",

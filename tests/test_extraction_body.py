@@ -291,3 +291,41 @@ def test_a_description_cut_short_still_finds_the_standfirst_it_stands_for() -> N
     first = article.text.split(PARAGRAPH_SEPARATOR)[0]
     assert first.startswith("After four months without a boat"), first
     assert first.endswith("back to the beaches."), first
+
+
+HEADER_IN_BODY_PAGE = """<html><head><title>Ferry service to the islands resumes</title>
+<meta property="og:type" content="article">
+<meta name="description" content="{summary}"></head><body>
+<article><div class="story-text">
+<p>Explainer</p>
+<p>{header}</p>
+<p>{summary}</p>
+<p>The first ferry left the harbour at six on Monday morning with forty passengers and a lorry
+of building supplies, the operator said, ending a stoppage that had lasted since January.</p>
+<p>Repairs to the pier on the largest island took longer than planned after a winter storm
+washed away part of the new concrete, and the work had to start again in March.</p>
+</div></article></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("header", "kept"),
+    [
+        ("By Mara Lind, islands correspondent", False),
+        (
+            "The islands lost their only ferry in January when a storm broke the pier, and the"
+            " operator had no second boat to send while the repairs went on.",
+            True,
+        ),
+    ],
+    ids=["short header lines", "running text"],
+)
+def test_the_header_read_before_the_standfirst_is_cut(header: str, kept: bool) -> None:
+    """When the body holds the standfirst, the short lines before it are the article's header
+    (kicker, byline); running text before it is kept."""
+    page = HEADER_IN_BODY_PAGE.format(summary=SUMMARY, header=header)
+    article = extract_article(page.encode(), URL)
+    assert article.ok, article.error
+    assert ("Explainer" in article.text) is kept
+    assert (header in article.text) is kept
+    assert SUMMARY in article.text
+    assert "ending a stoppage" in article.text
