@@ -194,6 +194,14 @@ MUTATIONS = [
         ("tests/test_extraction_body.py",),
     ),
     Mutation(
+        "body-ends-anywhere",
+        "a short last sentence stays; only lines that end no sentence are cut",
+        "extraction/body.py",
+        "and not _SENTENCE_END.search(paragraphs[-1].strip())",
+        "and bool(paragraphs[-1])",
+        ("tests/test_extraction_body.py",),
+    ),
+    Mutation(
         "near-duplicate-threshold-8",
         "near-duplicates are within 7 bits (not 8)",
         "extraction/dedup.py",

@@ -329,3 +329,34 @@ def test_the_header_read_before_the_standfirst_is_cut(header: str, kept: bool) -
     assert (header in article.text) is kept
     assert SUMMARY in article.text
     assert "ending a stoppage" in article.text
+
+
+ENDING_PAGE = """<html><head><title>Ferry service to the islands resumes</title>
+<meta property="og:type" content="article"></head><body>
+<article><h1>Ferry service to the islands resumes</h1><div class="story-text">
+<p>The first ferry left the harbour at six on Monday morning with forty passengers and a lorry
+of building supplies, the operator said, ending a stoppage that had lasted since January.</p>
+<p>Repairs to the pier on the largest island took longer than planned after a winter storm
+washed away part of the new concrete, and the work had to start again in March.</p>
+<p>{last}</p>
+<p>With reporting by Mara Lind</p>
+<p>Read more:</p>
+</div></article></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("last", "ends_with"),
+    [
+        ("Two crossings a day are planned from May", "to start again in March."),
+        ("The operator plans two crossings a day from May.", "two crossings a day from May."),
+    ],
+    ids=["short lines after the last sentence", "a last short sentence"],
+)
+def test_the_body_ends_at_its_last_sentence(last: str, ends_with: str) -> None:
+    """Short lines that end no sentence after the story's last one (a credit line, "Read
+    more:") are furniture, not body; a short sentence that closes the story stays."""
+    article = extract_article(ENDING_PAGE.format(last=last).encode(), URL)
+    assert article.ok, article.error
+    assert article.text.endswith(ends_with), article.text[-120:]
+    assert "Read more" not in article.text
+    assert "With reporting by" not in article.text
