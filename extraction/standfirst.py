@@ -32,8 +32,13 @@ MAX_EXTRA_SHARE_CUT = 1.0
 # Where the description's first characters are looked for, and how far up from that text node.
 KEY_CHARS = 16
 MAX_LEVELS = 4
+# The element starts like the description and holds this share of its words, and is at least
+# this share of its length.
+MIN_SHOWN_WORDS = 0.8
+MIN_SHOWN_SHARE = 0.7
 # Compared with the body on this many normalised characters of the summary.
 SEEN_CHARS = 60
+_WORD = re.compile(r"\w+")
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*$")
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b"))
 _SKIPPED = frozenset({"script", "style", "noscript", "template"})
@@ -46,6 +51,15 @@ def _normal(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def _shows(shown: str, summary: str, words: list[str]) -> bool:
+    """True when ``shown`` (normalised) is the summary, give or take a few words: descriptions
+    are often the shown standfirst lightly edited ("sei wichtigster" / "sei der wichtigste")."""
+    if len(shown) < MIN_SHOWN_SHARE * len(summary):
+        return False
+    have = set(_WORD.findall(shown))
+    return sum(word in have for word in words) >= MIN_SHOWN_WORDS * len(words)
+
+
 def _teaser(element: HtmlElement) -> bool:
     return any(a.tag in ("a", "li") for a in (element, *element.iterancestors()))
 
@@ -54,7 +68,7 @@ def shown_summary(tree: HtmlElement, description: str | None) -> str | None:
     """The text of the element that shows the page's description, or None.
 
     Found from the text nodes that hold the description's first characters, going up a few
-    levels to the first element holding all of it; linear in the page's size.
+    levels to the first element that shows it (:func:`_shows`); linear in the page's size.
     """
     if not description:
         return None
@@ -68,6 +82,7 @@ def shown_summary(tree: HtmlElement, description: str | None) -> str | None:
         return None
     share = MAX_EXTRA_SHARE_CUT if cut != description else MAX_EXTRA_SHARE
     limit = (1 + share) * len(summary) + MAX_EXTRA_CHARS
+    words = _WORD.findall(summary)
     for element in body.iter():
         if not isinstance(element.tag, str) or element.tag in _SKIPPED:
             continue
@@ -81,7 +96,7 @@ def shown_summary(tree: HtmlElement, description: str | None) -> str | None:
                 shown = _normal(node.text_content())
                 if len(shown) > limit:
                     break
-                if summary in shown:
+                if _shows(shown, summary, words):
                     return None if _teaser(node) else " ".join(node.text_content().split())
                 node = node.getparent()
     return None

@@ -202,6 +202,14 @@ MUTATIONS = [
         ("tests/test_extraction_body.py",),
     ),
     Mutation(
+        "standfirst-exact-description",
+        "a standfirst that is the description lightly edited is still found",
+        "extraction/standfirst.py",
+        "MIN_SHOWN_WORDS = 0.8",
+        "MIN_SHOWN_WORDS = 1.0",
+        ("tests/test_extraction_body.py",),
+    ),
+    Mutation(
         "near-duplicate-threshold-8",
         "near-duplicates are within 7 bits (not 8)",
         "extraction/dedup.py",

@@ -360,3 +360,13 @@ def test_the_body_ends_at_its_last_sentence(last: str, ends_with: str) -> None:
     assert article.text.endswith(ends_with), article.text[-120:]
     assert "Read more" not in article.text
     assert "With reporting by" not in article.text
+
+
+def test_a_lightly_edited_description_still_finds_the_standfirst() -> None:
+    """Descriptions are often the shown standfirst with a word or two changed: the element that
+    starts like it and holds most of its words is the standfirst, as the page shows it."""
+    shown = "After four months without a ferry, the islands are linked to the mainland again."
+    page = STANDFIRST_PAGE.format(description=SUMMARY, shown=shown, teaser="Other news")
+    article = extract_article(page.encode(), URL)
+    assert article.ok, article.error
+    assert article.text.split(PARAGRAPH_SEPARATOR)[0] == shown
