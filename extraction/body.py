@@ -2,7 +2,8 @@
 containers of one class, :mod:`extraction.chunks`), the article gate, and a safety net.
 
 Paragraphs in the text are separated by a blank line (:data:`PARAGRAPH_SEPARATOR`); a single
-``"\\n"`` only occurs inside a block (line breaks, list items, table rows).
+``"\\n"`` only occurs inside a block (line breaks, list items, table rows). The text ends at its
+last sentence (:func:`ends_at_last_sentence`).
 
 The gate: an article holds running text, one line of :data:`MIN_PROSE_LINE_CHARS`, or
 :data:`MIN_PROSE_CHARS` in lines of at least :data:`MIN_SENTENCE_CHARS` (a story told in short
@@ -48,6 +49,8 @@ LISTING_MIN_TEASERS = 3
 LISTING_TEXT_SHARE = 0.5
 TEASER_MAX_WORDS = 200
 _TEASER_HEADINGS = ("h1", "h2", "h3", "h4")
+# A sentence ends in one of these, or in a closing quote after one.
+_SENTENCE_END = re.compile(r"[.!?。！？…\"'»”’“]$")
 # Safety net thresholds (see the module docstring); measured on both benchmark sets, where our
 # body is under a quarter of trafilatura's only on pages where pruning lost the article.
 SUSPECT_SHARE = 0.25
@@ -157,6 +160,20 @@ def _text(body: lxml.etree._Element | None, title: str | None) -> str:
     return drop_boilerplate_paragraphs(text, PARAGRAPH_SEPARATOR)
 
 
+def ends_at_last_sentence(text: str) -> str:
+    """``text`` without the lines after its last sentence: short lines that end no sentence
+    (under :data:`MIN_PROSE_LINE_CHARS`, no closing punctuation) at the very end of a body are
+    furniture: "Read more:", "mit dpa", a credit or copyright line, a related-links label."""
+    paragraphs = text.split(PARAGRAPH_SEPARATOR)
+    while (
+        len(paragraphs) > 1
+        and weighted_len(paragraphs[-1].strip()) < MIN_PROSE_LINE_CHARS
+        and not _SENTENCE_END.search(paragraphs[-1].strip())
+    ):
+        paragraphs.pop()
+    return PARAGRAPH_SEPARATOR.join(paragraphs)
+
+
 def _mostly_teasers(text: str, teasers: list[str]) -> bool:
     """True when most of ``text`` is found in the listing's teasers."""
     blob = "\n".join(teasers)
@@ -176,7 +193,7 @@ def _ours(page: Page, title: str | None) -> tuple[str, bool]:
     text = _text(body, title)
     passed = bool(text) and has_prose(body, declared)
     more = later_chunks(page.tree, text, PARAGRAPH_SEPARATOR) if passed else []
-    return PARAGRAPH_SEPARATOR.join([text, *more]), passed
+    return ends_at_last_sentence(PARAGRAPH_SEPARATOR.join([text, *more])), passed
 
 
 def extract_body(
@@ -201,7 +218,7 @@ def extract_body(
         return Body(text)
     tree = unpruned()
     body = _trafilatura(tree, page.url, favor_precision=False) if tree is not None else None
-    theirs = _text(body, title)
+    theirs = ends_at_last_sentence(_text(body, title))
     better = has_prose(body, page.declares_article) and (
         not passed or weighted_len(text) < FALLBACK_SHARE * weighted_len(theirs)
     )

@@ -4,7 +4,8 @@ The page is parsed once with lxml into a :class:`~extraction.page.Page` (tree, m
 JSON-LD) that every reader shares: title, bylines, dates, paywall and the other metadata are read
 from the full tree, then captions and page furniture are pruned (see
 :mod:`extraction.boilerplate`) and trafilatura extracts the body from what is left, with a safety
-net (see :mod:`extraction.body`). Paragraphs in ``Article.text`` are separated by a blank line
+net (see :mod:`extraction.body`); the summary the page shows under its headline leads the body
+(see :mod:`extraction.standfirst`). Paragraphs in ``Article.text`` are separated by a blank line
 (``"\\n\\n"``).
 
 Bad input never raises: the record comes back with ``error`` set and empty text, so one broken
@@ -38,6 +39,7 @@ from extraction.paywall import free_access
 from extraction.profiles import Profile, ProfiledSource
 from extraction.quality import quality_flags
 from extraction.record import Article
+from extraction.standfirst import shown_summary, with_standfirst
 from extraction.titles import headline
 
 __all__ = ["EXTRACTOR", "PARAGRAPH_SEPARATOR", "extract_article"]
@@ -171,6 +173,7 @@ def _extract(
     text = profiles.body_text(tree, profile.body) if profile and profile.body else ""
     fallback = False
     if not text:
+        standfirst = shown_summary(tree, article.description)
         prune_boilerplate(tree)
         body = extract_body(
             page,
@@ -181,7 +184,8 @@ def _extract(
         )
         if body.error:
             return _failed(article, body.error)
-        text, fallback = body.text, body.fallback
+        text = with_standfirst(body.text, standfirst, PARAGRAPH_SEPARATOR)
+        fallback = body.fallback
     article.text = text
     article.language = article_language(article.language, article.text)
     article.agencies = list(

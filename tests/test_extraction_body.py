@@ -226,3 +226,147 @@ def test_a_story_split_over_chunks_of_one_class_is_read_to_its_end() -> None:
     assert "cranes were moving again" in article.text
     assert "last of them had been unloaded" in article.text
     assert "Cement prices in Basra" not in article.text
+
+
+STANDFIRST_PAGE = """<html><head><title>Ferry service to the islands resumes</title>
+<meta property="og:type" content="article">
+<meta name="description" content="{description}"></head><body>
+<article><header><h1>Ferry service to the islands resumes</h1>
+<p class="intro">{shown}</p></header>
+<div class="story-text">
+<p>The first ferry left the harbour at six on Monday morning with forty passengers and a lorry
+of building supplies, the operator said, ending a stoppage that had lasted since January.</p>
+<p>Repairs to the pier on the largest island took longer than planned after a winter storm
+washed away part of the new concrete, and the work had to start again in March.</p>
+<p>Islanders said the weeks without a boat had emptied the shop shelves, and that the school
+had moved its lessons online until the teachers could cross again.</p>
+</div></article>
+<aside><ul><li><a href="/other">{teaser}</a></li></ul></aside>
+</body></html>"""
+SUMMARY = "After four months without a boat, the islands are connected to the mainland again."
+
+
+@pytest.mark.parametrize(
+    ("shown", "teaser", "expected"),
+    [
+        (SUMMARY, "Other news", True),
+        ("Photographs by the harbour office.", SUMMARY, False),
+        ("Photographs by the harbour office.", "Other news", False),
+    ],
+    ids=["shown under the headline", "shown only in a teaser link", "not shown"],
+)
+def test_the_summary_the_page_shows_under_its_headline_leads_the_body(
+    shown: str, teaser: str, expected: bool
+) -> None:
+    """A standfirst outside the body's container is the article's first paragraph when it shows
+    the page's description; a description shown nowhere, or only in a link to another story,
+    is not added."""
+    page = STANDFIRST_PAGE.format(description=SUMMARY, shown=shown, teaser=teaser)
+    article = extract_article(page.encode(), URL)
+    assert article.ok, article.error
+    first = article.text.split(PARAGRAPH_SEPARATOR)[0]
+    assert (first == SUMMARY) is expected, first
+    assert article.text.count("four months without a boat") == int(expected)
+    assert "ending a stoppage" in article.text
+
+
+def test_a_description_cut_short_still_finds_the_standfirst_it_stands_for() -> None:
+    """Descriptions are often cut ("...") and pages hyphenate softly (``&shy;``): the element
+    that starts with the description and is up to twice as long is still the standfirst."""
+    shown = (
+        "After four months without a boat, the is&shy;lands are connected to the mainland "
+        "again, and the operator promises two crossings a day from the first of May, with a "
+        "third in the summer weeks when the visitors come back to the beaches."
+    )
+    page = STANDFIRST_PAGE.format(
+        description=(
+            "After four months without a boat, the islands are connected to the mainland "
+            "again, and the operator promises two ..."
+        ),
+        shown=shown,
+        teaser="Other news",
+    )
+    article = extract_article(page.encode(), URL)
+    assert article.ok, article.error
+    first = article.text.split(PARAGRAPH_SEPARATOR)[0]
+    assert first.startswith("After four months without a boat"), first
+    assert first.endswith("back to the beaches."), first
+
+
+HEADER_IN_BODY_PAGE = """<html><head><title>Ferry service to the islands resumes</title>
+<meta property="og:type" content="article">
+<meta name="description" content="{summary}"></head><body>
+<article><div class="story-text">
+<p>Explainer</p>
+<p>{header}</p>
+<p>{summary}</p>
+<p>The first ferry left the harbour at six on Monday morning with forty passengers and a lorry
+of building supplies, the operator said, ending a stoppage that had lasted since January.</p>
+<p>Repairs to the pier on the largest island took longer than planned after a winter storm
+washed away part of the new concrete, and the work had to start again in March.</p>
+</div></article></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("header", "kept"),
+    [
+        ("By Mara Lind, islands correspondent", False),
+        (
+            "The islands lost their only ferry in January when a storm broke the pier, and the"
+            " operator had no second boat to send while the repairs went on.",
+            True,
+        ),
+    ],
+    ids=["short header lines", "running text"],
+)
+def test_the_header_read_before_the_standfirst_is_cut(header: str, kept: bool) -> None:
+    """When the body holds the standfirst, the short lines before it are the article's header
+    (kicker, byline); running text before it is kept."""
+    page = HEADER_IN_BODY_PAGE.format(summary=SUMMARY, header=header)
+    article = extract_article(page.encode(), URL)
+    assert article.ok, article.error
+    assert ("Explainer" in article.text) is kept
+    assert (header in article.text) is kept
+    assert SUMMARY in article.text
+    assert "ending a stoppage" in article.text
+
+
+ENDING_PAGE = """<html><head><title>Ferry service to the islands resumes</title>
+<meta property="og:type" content="article"></head><body>
+<article><h1>Ferry service to the islands resumes</h1><div class="story-text">
+<p>The first ferry left the harbour at six on Monday morning with forty passengers and a lorry
+of building supplies, the operator said, ending a stoppage that had lasted since January.</p>
+<p>Repairs to the pier on the largest island took longer than planned after a winter storm
+washed away part of the new concrete, and the work had to start again in March.</p>
+<p>{last}</p>
+<p>With reporting by Mara Lind</p>
+<p>Read more:</p>
+</div></article></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("last", "ends_with"),
+    [
+        ("Two crossings a day are planned from May", "to start again in March."),
+        ("The operator plans two crossings a day from May.", "two crossings a day from May."),
+    ],
+    ids=["short lines after the last sentence", "a last short sentence"],
+)
+def test_the_body_ends_at_its_last_sentence(last: str, ends_with: str) -> None:
+    """Short lines that end no sentence after the story's last one (a credit line, "Read
+    more:") are furniture, not body; a short sentence that closes the story stays."""
+    article = extract_article(ENDING_PAGE.format(last=last).encode(), URL)
+    assert article.ok, article.error
+    assert article.text.endswith(ends_with), article.text[-120:]
+    assert "Read more" not in article.text
+    assert "With reporting by" not in article.text
+
+
+def test_a_lightly_edited_description_still_finds_the_standfirst() -> None:
+    """Descriptions are often the shown standfirst with a word or two changed: the element that
+    starts like it and holds most of its words is the standfirst, as the page shows it."""
+    shown = "After four months without a ferry, the islands are linked to the mainland again."
+    page = STANDFIRST_PAGE.format(description=SUMMARY, shown=shown, teaser="Other news")
+    article = extract_article(page.encode(), URL)
+    assert article.ok, article.error
+    assert article.text.split(PARAGRAPH_SEPARATOR)[0] == shown
