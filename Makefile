@@ -29,11 +29,13 @@ system-deps:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
 # The layer contracts (pyproject.toml [tool.importlinter], docs/architecture.md) first, then every
-# source's saved pages against their expected records (`newsflow check`): seconds.
+# source's saved pages against their expected records (`newsflow check`): seconds. pytest runs
+# on every core (pytest-xdist): each test has its own folders, database and ports.
+TEST_WORKERS ?= auto
 test: install system-deps
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/newsflow check
-	$(PY) -m pytest -ra
+	$(PY) -m pytest -ra -n $(TEST_WORKERS)
 
 lint: install
 	$(VENV)/bin/ruff check .
