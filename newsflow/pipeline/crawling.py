@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
 # The status of a source refused because another run holds its crawl lock.
 BUSY = "busy"
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class CrawlError(RuntimeError):
@@ -111,7 +113,9 @@ def _watch(
     dry run keeps no state: only the time moves)."""
     started = datetime.now(UTC)
     deadline = time.monotonic() + timeout
-    with stage(f"crawl {source}", settings.progress_seconds, unit="fetched") as meter:
+    with stage(
+        f"crawl {source}", settings.progress_seconds, unit="fetched", pause_dir=settings.pause_dir
+    ) as meter:
         while True:
             try:
                 child.wait(timeout=min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
@@ -167,6 +171,15 @@ def _crawl_locked(
         return _run_child(settings, source, job, run_dir, dry_run), started_at
 
 
+def _die_with_parent() -> None:
+    """In the crawl child before exec: Linux sends it SIGKILL when the process that started it
+    dies (an Airflow task process killed with SIGKILL runs no cleanup of its own)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def _run_child(
     settings: Settings, source: Source, job: CrawlJob, run_dir: Path, dry_run: bool
 ) -> CrawlReport:
@@ -186,7 +199,12 @@ def _run_child(
     failure = None
     with open(log_file, "wb") as log_stream:
         child = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=env, stdout=log_stream, stderr=subprocess.STDOUT
+            command,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log_stream,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only a prctl call, no locks taken
         )
         try:
             _watch(settings, source.name, child, timeout, None if dry_run else settings)
@@ -194,6 +212,12 @@ def _run_child(
             child.kill()
             child.wait()
             failure = f"timed out after {timeout:g} s"
+        except BaseException:
+            # the task was stopped (Airflow's SIGTERM at a timeout, Ctrl-C): no crawl goes on
+            # writing crawl state and an archive behind the next try's back
+            child.kill()
+            child.wait()
+            raise
     if failure is None and (child.returncode != 0 or not report_file.exists()):
         failure = f"failed (exit {child.returncode})"
     if failure is None:
