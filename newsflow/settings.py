@@ -45,7 +45,8 @@ class AirflowSettings(BaseModel):
     drift_min_pages: int = Field(5, ge=1)
     # A scheduled or backfill run's crawl window opens this long before its data interval: an
     # article published just before the previous run may be listed only after that run crawled.
-    # Stored articles are never fetched again, so the overlap costs only reading the listings.
+    # Stored articles are not fetched again (unless their sitemap <lastmod> says they changed
+    # since), so the overlap costs only reading the listings.
     window_lookback_hours: float = Field(24.0, ge=0)
     # Airflow's wait before a failed task's next try, doubled each try up to the maximum
     retry_delay_seconds: float = Field(120.0, ge=0)

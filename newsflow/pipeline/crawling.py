@@ -25,7 +25,7 @@ from newsflow.settings import PROJECT_ROOT, Settings
 from newsflow.sources import Source
 from spiders.job import DATABASE_URL_ENV, CrawlJob
 from spiders.window import CrawlWindow
-from storage import known_urls, open_database
+from storage import last_fetched, open_database
 from storage.archive import remove_stale_parts
 from storage.crawl_state import activity_since
 from storage.locks import SourceBusy, crawl_lock
@@ -64,7 +64,7 @@ def crawl(
     run_id = safe_run_id(run_id)
     window = window or CrawlWindow()
     with open_database(settings.database_url) as engine:
-        stored = {s.name: known_urls(engine, s.name) for s in sources}
+        stored = {s.name: last_fetched(engine, s.name) for s in sources}
     reports = []
     for source in sources:
         try:
@@ -140,7 +140,7 @@ def _crawl_locked(
     window: CrawlWindow,
     max_pages: int | None,
     dry_run: bool,
-    stored: set[str],
+    stored: dict[str, datetime],
 ) -> tuple[CrawlReport, datetime]:
     """One source's crawl under its lock (`storage.locks`): a second run of the source, from
     any DAG or command, is refused with `SourceBusy` naming this one. A dry run takes no lock:
@@ -153,7 +153,8 @@ def _crawl_locked(
             engine = held.enter_context(open_database(settings.database_url))
             held.enter_context(crawl_lock(engine, source.name, run_id, timeout + 60))
         known_file = run_dir / "known-urls.txt"
-        known_file.write_text("\n".join(sorted(stored)), encoding="utf-8")
+        lines = [f"{url}\t{when.isoformat()}" for url, when in sorted(stored.items())]
+        known_file.write_text("\n".join(lines), encoding="utf-8")
         warc = (run_dir if dry_run else settings.warc_dir / source.name) / f"{run_id}.warc.gz"
         for part in remove_stale_parts(warc.parent, timeout):
             log.info("%s: removed the unfinished archive of a killed crawl: %s", source.name, part)
