@@ -319,9 +319,15 @@ def main(argv: list[str] | None = None) -> int:
                 for path in edits:
                     edit_article(truth, rng, night, path)
                     tally["edited"] += 1
-                stale = [p for p in storable if p not in edits]
-                if stale and rng.random() < 0.3:
-                    path = rng.choice(stale)
+                # a deleted article was stored as the site last showed it: an edit the site took
+                # down before any night could fetch it is not the pipeline's to keep
+                current = [
+                    p
+                    for p in storable
+                    if p not in edits and have[_url(port, p)][0] == served_titles.get(p)
+                ]
+                if current and rng.random() < 0.3:
+                    path = rng.choice(current)
                     truth.deleted[path] = truth.live.pop(path)
                     tally["deleted"] += 1
             fault = None if last else schedule.get(night)
