@@ -276,6 +276,8 @@ class NewsSpider(scrapy.Spider):
             return
         if revisit:
             self._count("revisited")
+            if again:  # an earlier listing counted it as already stored: it is not
+                self.crawler.stats.inc_value("newsflow/skipped_seen", -1)
         # a retry was in the window of the run that listed it (or is now): a failure must not
         # turn into outside_window the next night and be dropped
         listed = listing.modified if revisit else listing.published
