@@ -10,7 +10,7 @@ export AIRFLOW_HOME ?= $(CURDIR)/.airflow
 AIRFLOW_PORT ?= 8080
 DEMO_PORT ?= 8765
 
-.PHONY: install run test lint format bench mutation airflow airflow-stop lock clean system-deps
+.PHONY: install run test lint format bench mutation soak airflow airflow-stop lock clean system-deps
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -53,6 +53,13 @@ bench: install
 # exits 1 if a mutation survives (tests/mutation.py).
 mutation: install
 	$(PY) tests/mutation.py
+
+# Not part of `test`: NIGHTS nights of the demo site changing under faults, then the database
+# compared with the site's ground truth (tests/soak.py); exits 1 if anything is off.
+NIGHTS ?= 30
+SEED ?= 1
+soak: install
+	$(PY) tests/soak.py --nights $(NIGHTS) --seed $(SEED)
 
 # Standalone (scheduler, DAG processor, triggerer, API server) on 127.0.0.1:$(AIRFLOW_PORT) with SQLite
 # metadata, plus the demo site the `newsflow_demo` DAG crawls. `env --default-signal=INT` undoes the

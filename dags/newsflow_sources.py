@@ -28,9 +28,9 @@ ENABLED = [s.name for s in REGISTRY if s.enabled]
 DEFAULT_ARGS = {
     "owner": "newsflow",
     "retries": 2,
-    "retry_delay": timedelta(minutes=2),
+    "retry_delay": timedelta(seconds=SETTINGS.airflow.retry_delay_seconds),
     "retry_exponential_backoff": 2.0,
-    "max_retry_delay": timedelta(minutes=30),
+    "max_retry_delay": timedelta(seconds=SETTINGS.airflow.max_retry_delay_seconds),
     "on_failure_callback": on_task_failure,
 }
 TASK_TIMEOUTS = {
@@ -54,6 +54,13 @@ backfill runs crawl their data interval; max pages caps fetched articles; *reext
 extract and load from every archived WARC file without fetching (not with since/until); *dry run*
 stores nothing, not even crawl state, so the next run fetches everything again.
 """
+
+
+def run_timeout(source: Source | None) -> timedelta:
+    """The source's own limit (`run_timeout_minutes` in the registry), else the worst case."""
+    if source is not None and source.run_timeout_minutes:
+        return timedelta(minutes=source.run_timeout_minutes)
+    return DAGRUN_TIMEOUT
 
 
 def build_dag(source: Source | None) -> DAG:
@@ -83,7 +90,7 @@ def build_dag(source: Source | None) -> DAG:
         start_date=pendulum.datetime(2026, 1, 1, tz=source.timezone if source else "UTC"),
         catchup=False,
         max_active_runs=1,
-        dagrun_timeout=DAGRUN_TIMEOUT,
+        dagrun_timeout=run_timeout(source),
         on_failure_callback=on_task_failure,
         default_args=DEFAULT_ARGS,
         tags=tags,

@@ -45,8 +45,12 @@ class AirflowSettings(BaseModel):
     drift_min_pages: int = Field(5, ge=1)
     # A scheduled or backfill run's crawl window opens this long before its data interval: an
     # article published just before the previous run may be listed only after that run crawled.
-    # Stored articles are never fetched again, so the overlap costs only reading the listings.
+    # Stored articles are not fetched again (unless their sitemap <lastmod> says they changed
+    # since), so the overlap costs only reading the listings.
     window_lookback_hours: float = Field(24.0, ge=0)
+    # Airflow's wait before a failed task's next try, doubled each try up to the maximum
+    retry_delay_seconds: float = Field(120.0, ge=0)
+    max_retry_delay_seconds: float = Field(1800.0, ge=0)
     webhook_url: str | None = None
     webhook_timeout_seconds: float = Field(10.0, gt=0)
     api_conn_id: str = "newsflow_airflow_api"
@@ -104,6 +108,9 @@ class Settings(BaseSettings):
     # Where CC-NEWS is read: the public HTTPS endpoint, s3://commoncrawl/ (read over that same
     # endpoint), another s3:// bucket (needs s3fs) or a local folder with the same layout.
     ccnews_base: str = "https://data.commoncrawl.org/"
+    # Test hook (newsflow.pipeline.progress.PausePoint): a folder whose `<stage>.at` files stop a
+    # crawl, extract or load at a count, so a test can kill it there. Never set in production.
+    pause_dir: Path | None = None
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     airflow: AirflowSettings = Field(default_factory=AirflowSettings)
 

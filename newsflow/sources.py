@@ -45,6 +45,9 @@ class Source(BaseModel):
     # CC-NEWS by host: "news.example.org", "example-news.com"
     hosts: list[str] = Field(default_factory=list)
     download_delay: float | None = Field(None, ge=0)
+    # Airflow fails a run of this source's DAG that lasts longer (dagrun_timeout); unset: the
+    # worst case of its tasks' tries, so a timeout never cuts a run a retry could still save
+    run_timeout_minutes: float | None = Field(None, gt=0)
     # politeness and safety settings for this site, laid over the global [crawl] settings
     crawl: dict[str, Any] = Field(default_factory=dict)
     # extraction profiles (selectors for this site's layouts), tried in order; see

@@ -24,6 +24,8 @@ class Listing:
     url: str
     published: datetime | None = None
     title: str | None = None
+    # when the listing says the page last changed (a sitemap's <lastmod>)
+    modified: datetime | None = None
 
 
 class DiscoveryError(ValueError):
@@ -146,6 +148,7 @@ def parse_sitemap(body: bytes, base_url: str) -> tuple[str, list[Listing]]:
                 url=urljoin(base_url, loc),
                 published=parse_date(date),
                 title=_child_text(element, "title"),
+                modified=parse_date(_child_text(element, "lastmod")),
             )
         )
     return ("index" if kind == "sitemapindex" else "urlset"), listings

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -65,7 +66,8 @@ class CrawlJob:
     crawl: CrawlSettings
     warc: str
     report: str
-    # a file of the normalised URLs already stored for the site, one per line
+    # a file of the normalised URLs already stored for the site, one per line, each optionally
+    # followed by a tab and when it was last fetched (ISO 8601)
     known_urls: str = ""
     window: CrawlWindow = field(default_factory=CrawlWindow)
     max_pages: int | None = None
@@ -97,7 +99,13 @@ class CrawlJob:
             max_pages=data.get("max_pages"),
         )
 
-    def known(self) -> set[str]:
+    def known(self) -> dict[str, datetime | None]:
+        """Stored URL -> when it was last fetched (None: not said)."""
         if not self.known_urls:
-            return set()
-        return set(Path(self.known_urls).read_text(encoding="utf-8").split())
+            return {}
+        known: dict[str, datetime | None] = {}
+        for line in Path(self.known_urls).read_text(encoding="utf-8").splitlines():
+            url, _, when = line.strip().partition("\t")
+            if url:
+                known[url] = datetime.fromisoformat(when) if when else None
+        return known

@@ -51,7 +51,9 @@ class NewsSpider(scrapy.Spider):
     def __init__(self, job: CrawlJob, database_url: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.source = job.site
-        self.known: set[str] = job.known()
+        self.known: dict[str, datetime | None] = job.known()
+        # stored URLs a listing named unchanged; a later listing may still say they changed
+        self.passed: set[str] = set()
         self.window = job.window
         self.max_pages = job.max_pages
         # The site's host plus any host a configured feed, sitemap or section lives on; links
@@ -80,7 +82,8 @@ class NewsSpider(scrapy.Spider):
                 self.settings.getint("NEWSFLOW_MAX_URL_ATTEMPTS"),
                 in_window=self.window.contains,
             )
-            self.known |= {normalize_url(u) for u in self.state.done}
+            for url in self.state.done:
+                self.known.setdefault(normalize_url(url), None)
         for url in self.source.feed_urls:
             yield self._listing_request(url, "feed", self.parse_feed, 30)
         for url in self.source.sitemap_urls:
@@ -244,9 +247,19 @@ class NewsSpider(scrapy.Spider):
         retry = via in (RETRY, RETRY_CANDIDATE)
         # one request per article: a feed's `?utm_source=rss` link and the sitemap's plain one
         # are the same page
-        if normalize_url(url) in self.scheduled:
+        key = normalize_url(url)
+        if key in self.scheduled:
             return
-        self.scheduled.add(normalize_url(url))
+        known = key in self.known
+        # a stored article is fetched again only when a listing says it changed since
+        revisit = known and _changed_since(listing.modified, self.known[key])
+        again = key in self.passed  # counted as listed (and stored) by an earlier listing
+        if known and not revisit:
+            if again:
+                return
+            self.passed.add(key)
+        else:
+            self.scheduled.add(key)
         patterns = self.source.article_url_patterns
         if not candidate and patterns and not looks_like_article(url, patterns):
             # feed and sitemap items are declared articles, unless the registry says what an
@@ -256,14 +269,19 @@ class NewsSpider(scrapy.Spider):
         if not self._on_site(url):
             self._count("offsite")
             return
-        if not retry:
+        if not retry and not again:
             self._count("discovered")
-        if normalize_url(url) in self.known:
+        if known and not revisit:
             self._count("skipped_seen")
             return
+        if revisit:
+            self._count("revisited")
+            if again:  # an earlier listing counted it as already stored: it is not
+                self.crawler.stats.inc_value("newsflow/skipped_seen", -1)
         # a retry was in the window of the run that listed it (or is now): a failure must not
         # turn into outside_window the next night and be dropped
-        if not retry and not self.window.contains(listing.published):
+        listed = listing.modified if revisit else listing.published
+        if not retry and not self.window.contains(listed):
             self._count("outside_window")
             self._record(
                 UrlState(
@@ -414,3 +432,8 @@ class NewsSpider(scrapy.Spider):
 def _header(response: Response, name: str) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
+
+
+def _changed_since(modified: datetime | None, fetched: datetime | None) -> bool:
+    """True when a listing's last-changed date is after the stored copy was fetched."""
+    return modified is not None and fetched is not None and modified > fetched

@@ -4,7 +4,7 @@ crawl state, run records) and the raw WARC archive."""
 from storage.database import DatabaseError, Retry, redact_url
 from storage.engine import connect, open_database
 from storage.load import LoadReport, load_articles
-from storage.query import known_urls
+from storage.query import known_urls, last_fetched
 
 __all__ = [
     "DatabaseError",
@@ -12,6 +12,7 @@ __all__ = [
     "Retry",
     "connect",
     "known_urls",
+    "last_fetched",
     "load_articles",
     "open_database",
     "redact_url",

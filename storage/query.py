@@ -195,6 +195,25 @@ def iter_export_rows(
                 yield {**row, "entities": found[row["id"]]}
 
 
+def last_fetched(engine: Engine, source: str) -> dict[str, datetime]:
+    """Normalised URL (as fetched and canonical) -> when the stored article was last fetched
+    (`last_seen`): a listing that says the page changed later has an edit to fetch."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(articles.c.url, articles.c.canonical_url, articles.c.last_seen).where(
+                articles.c.source == source
+            )
+        ).all()
+    seen: dict[str, datetime] = {}
+    for row in rows:
+        for url in (row.url, row.canonical_url):
+            key = normalize_url(url)
+            moment = utc(row.last_seen)
+            if key not in seen or moment > seen[key]:
+                seen[key] = moment
+    return seen
+
+
 def known_urls(engine: Engine, source: str) -> set[str]:
     """Normalised URLs (as fetched and canonical) of the articles already stored for a source."""
     with engine.connect() as conn:

@@ -20,6 +20,9 @@ os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 from newsflow.demo_site import DemoSite, start_demo_site  # noqa: E402
 from newsflow.settings import CrawlSettings, Settings  # noqa: E402
 
+# One Airflow standalone for every live case (tests/airflow_processes.py).
+from tests.airflow_processes import live_airflow  # noqa: E402, F401 - a session fixture
+
 # PostgreSQL and Redis must answer when a selected test needs them (tests/services.py).
 from tests.services import (  # noqa: E402, F401 - pytest hooks, registered by being here
     pytest_addoption,

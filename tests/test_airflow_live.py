@@ -13,144 +13,32 @@ import base64
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 import uuid
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from newsflow.airflow.standalone import airflow_env, ensure_password_file, prepare_airflow
 from newsflow.demo_site import load_articles as demo_articles
+from tests.airflow_processes import (
+    AIRFLOW,
+    free_port,
+    http,
+    process,
+    tail,
+    token_for,
+    trigger_and_wait,
+    wait_for,
+)
 from tests.services import REDIS_URL, postgres_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOT = ROOT / "docs" / "airflow-grid.png"
 BOARD_SCREENSHOT = ROOT / "docs" / "airflow-news-sources.png"
-PYTHON = sys.executable
-AIRFLOW = str(Path(PYTHON).with_name("airflow"))
-
-
-_GIVEN: set[int] = set()
-
-
-def free_port() -> int:
-    """A free loopback port; inside NEWSFLOW_TEST_PORTS (`18300-18399`) when a shared machine
-    gives each person a range (each handed out once: the first caller may not bind it yet)."""
-    low, _, high = os.environ.get("NEWSFLOW_TEST_PORTS", "0-0").partition("-")
-    for candidate in range(int(low), int(high or low) + 1):
-        if candidate and candidate in _GIVEN:
-            continue
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", candidate))
-            except OSError:
-                continue
-            _GIVEN.add(sock.getsockname()[1])
-            return sock.getsockname()[1]
-    pytest.fail(f"no free port in NEWSFLOW_TEST_PORTS={low}-{high}")
-
-
-@contextmanager
-def process(command: list[str], env: dict, log: Path):
-    """A child in its own session, started so SIGINT works, and always stopped."""
-    with open(log, "wb") as stream:
-        proc = subprocess.Popen(
-            ["env", "--default-signal=INT", *command],
-            env=env,
-            stdout=stream,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            cwd=ROOT,
-        )
-        try:
-            yield proc
-        finally:
-            stop(proc)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        with suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=45)
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(proc.pid, sig)  # the session's leftovers (workers, task processes)
-        except ProcessLookupError:
-            break
-        time.sleep(2)
-    proc.wait(timeout=10)
-
-
-def http(method: str, url: str, body: dict | None = None, token: str | None = None):
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"null")
-
-
-def wait_for(what: str, check, timeout: float, procs: list, logs: list[Path], every=2.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for proc, log in zip(procs, logs, strict=True):
-            if proc.poll() is not None:
-                pytest.fail(f"{what}: {log.name} exited {proc.returncode}:\n{tail(log)}")
-        try:
-            result = check()
-        except (OSError, urllib.error.URLError):
-            result = None
-        if result:
-            return result
-        time.sleep(every)
-    pytest.fail(f"{what}: not within {timeout:.0f} s\n" + "\n".join(tail(log) for log in logs))
-
-
-def tail(log: Path, n: int = 4000) -> str:
-    return log.read_text(errors="replace")[-n:] if log.exists() else ""
-
-
-def token_for(base: str, password: str) -> str:
-    status, body = http("POST", f"{base}/auth/token", {"username": "admin", "password": password})
-    assert status == 201, body
-    return body["access_token"]
-
-
-def trigger_and_wait(
-    base: str, token: str, dag_id: str, timeout: float, procs, logs, unpause: bool = True
-) -> dict:
-    if unpause:
-        status, body = http("PATCH", f"{base}/api/v2/dags/{dag_id}", {"is_paused": False}, token)
-        assert status == 200, body
-    runs = f"{base}/api/v2/dags/{dag_id}/dagRuns"
-    # with a logical date, as docs/airflow.md triggers: Home's "Failed Dags" skips runs without
-    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    status, run = http("POST", runs, {"logical_date": now, "conf": {}}, token)
-    assert status == 200, run
-    url = f"{runs}/{urllib.request.quote(run['dag_run_id'], safe='')}"
-
-    def finished():
-        _, current = http("GET", url, token=token)
-        return current if current["state"] in ("success", "failed") else None
-
-    final = wait_for(f"{dag_id} run", finished, timeout, procs, logs)
-    if final["state"] != "success":
-        _, tis = http("GET", f"{url}/taskInstances", token=token)
-        states = {t["task_id"]: t["state"] for t in tis["task_instances"]}
-        pytest.fail(f"{dag_id} run {final['state']}: {states}\n" + "\n".join(map(tail, logs)))
-    return final
 
 
 @pytest.fixture
@@ -174,62 +62,49 @@ def find_chromium() -> str | None:
 
 
 @pytest.mark.slow
-def test_standalone_rest_trigger_and_grid_screenshot(tmp_path, newsflow_env, monkeypatch):
+def test_standalone_rest_trigger_and_grid_screenshot(tmp_path, live_airflow):
     chromium = find_chromium()
     if chromium is None:
         pytest.skip("chromium not found: `make system-deps` installs Debian's chromium package")
-    for key, value in newsflow_env.items():
-        monkeypatch.setenv(key, value)
-    home, port = tmp_path / "airflow", free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = tmp_path / "standalone.log"
-    command = [PYTHON, "-m", "newsflow.airflow.standalone", "--home", str(home)]
-    with process([*command, "--port", str(port)], dict(os.environ), log) as proc:
-        wait_for(
-            "API server",
-            lambda: http("GET", f"{base}/api/v2/monitor/health")[0] == 200,
-            240,
-            [proc],
-            [log],
-        )
-        password = json.loads((home / "passwords.json").read_text())["admin"]
-        token = token_for(base, password)
-        # bad params are refused at trigger time with the field and the rule
-        status, body = http(
-            "POST",
-            f"{base}/api/v2/dags/newsflow_demo/dagRuns",
-            {"logical_date": None, "conf": {"max_pages": 0}},
-            token,
-        )
-        assert status == 400 and "Invalid input for param max_pages" in body["detail"]
-        # started means running: the source DAGs and the report DAG are not paused
-        for dag_id in ("newsflow_demo", "newsflow_report"):
-            status, dag = http("GET", f"{base}/api/v2/dags/{dag_id}", token=token)
-            assert status == 200 and dag["is_paused"] is False, dag
-        # the plugin's endpoints are behind Airflow's authentication
-        assert http("GET", f"{base}/newsflow/api/sources")[0] == 401
+    base, token = live_airflow.base, live_airflow.token
+    proc, log = live_airflow.proc, live_airflow.log
+    # bad params are refused at trigger time with the field and the rule
+    status, body = http(
+        "POST",
+        f"{base}/api/v2/dags/newsflow_demo/dagRuns",
+        {"logical_date": None, "conf": {"max_pages": 0}},
+        token,
+    )
+    assert status == 400 and "Invalid input for param max_pages" in body["detail"]
+    # started means running: the source DAGs and the report DAG are not paused
+    for dag_id in ("newsflow_demo", "newsflow_report"):
+        status, dag = http("GET", f"{base}/api/v2/dags/{dag_id}", token=token)
+        assert status == 200 and dag["is_paused"] is False, dag
+    # the plugin's endpoints are behind Airflow's authentication
+    assert http("GET", f"{base}/newsflow/api/sources")[0] == 401
 
-        run = trigger_and_wait(base, token, "newsflow_demo", 300, [proc], [log], unpause=False)
-        count = len(demo_articles())
-        assert run["note"].startswith(f"demo: {count} fetched, {count} new, 0 blocked")
-        status, board = http("GET", f"{base}/newsflow/api/sources", token=token)
-        assert status == 200 and [(r["source"], r["status"]) for r in board] == [("demo", "ok")]
-        assert board[0]["new"] == count
+    run = trigger_and_wait(base, token, "newsflow_demo", 300, [proc], [log], unpause=False)
+    count = len(demo_articles())
+    assert run["note"].startswith(f"demo: {count} fetched, {count} new, 0 blocked")
+    status, board = http("GET", f"{base}/newsflow/api/sources", token=token)
+    assert status == 200, board
+    demo_row = next(r for r in board if r["source"] == "demo")
+    assert demo_row["status"] == "ok" and demo_row["new"] == count
 
-        # the board's last-run link is this run's own page: the grid shot opens that link
-        run_id = urllib.request.quote(run["dag_run_id"], safe="")
-        assert board[0]["run_url"] == f"dags/{run['dag_id']}/runs/{run_id}"
-        grid_url = f"{base}/{board[0]['run_url']}"
-        png = screenshot(chromium, base, token, grid_url, [run["dag_id"], "fetched"], tmp_path)
-        board_png = screenshot(
-            chromium,
-            base,
-            token,
-            f"{base}/plugin/news-sources",
-            ["News sources", "demo", "ok"],
-            tmp_path,
-            "board",
-        )
+    # the board's last-run link is this run's own page: the grid shot opens that link
+    run_id = urllib.request.quote(run["dag_run_id"], safe="")
+    assert demo_row["run_url"] == f"dags/{run['dag_id']}/runs/{run_id}"
+    grid_url = f"{base}/{demo_row['run_url']}"
+    png = screenshot(chromium, base, token, grid_url, [run["dag_id"], "fetched"], tmp_path)
+    board_png = screenshot(
+        chromium,
+        base,
+        token,
+        f"{base}/plugin/news-sources",
+        ["News sources", "demo", "ok"],
+        tmp_path,
+        "board",
+    )
     for shot, name, target in ((png, "grid", SCREENSHOT), (board_png, "board", BOARD_SCREENSHOT)):
         assert shot.startswith(b"\x89PNG") and 20_000 < len(shot) < 600_000
         (tmp_path / f"{name}.png").write_bytes(shot)

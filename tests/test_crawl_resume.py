@@ -298,3 +298,51 @@ def test_one_source_failing_does_not_stop_the_others(tmp_path, site):
     assert "log " in rows["faults"].stats["error"]
     assert rows["demo"].status == "ok"
     assert _db_counts(settings)[0] == len(demo_articles())
+
+
+def test_a_run_killed_with_sigkill_takes_its_crawl_child_with_it(tmp_path, site):
+    """No orphan crawl goes on writing crawl state and an archive after its run was killed
+    (an Airflow task or `newsflow run` SIGKILLed: nothing of theirs runs to stop the child)."""
+    registry = write_registry(tmp_path / "sources.yaml", site.url)
+    site.set_delay(3)  # pages answered in parallel: a crawl of ~30 s, killed in its first
+    command = [sys.executable, "-m", "newsflow.cli", "crawl", "--only", "demo"]
+    command += ["--sources", str(registry), "--data-dir", str(tmp_path / "data")]
+    env = {**os.environ, "NEWSFLOW_CRAWL__DOWNLOAD_DELAY": "0"}
+    run = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        child = None
+        while time.monotonic() < deadline and (child is None or not _article_requests(site)):
+            child = child or _child_of(run.pid, b"spiders.run")
+            time.sleep(0.1)
+        assert child and _article_requests(site), "the crawl child never started fetching"
+        run.kill()
+        run.wait()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and _running(child):
+            time.sleep(0.1)
+        assert not _running(child), "the crawl child outlived its killed run"
+    finally:
+        site.set_delay(0)
+        run.kill()
+
+
+def _child_of(pid: int, word: bytes) -> int | None:
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
+                cmdline = (entry / "cmdline").read_bytes()
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid == pid and word in cmdline:
+                return int(entry.name)
+    return None
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

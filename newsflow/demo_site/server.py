@@ -15,6 +15,7 @@ import re
 import socket
 import struct
 import threading
+import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -180,6 +181,8 @@ class DemoHandler(BaseHTTPRequestHandler):
             body = render.not_found_page(base, self.server.articles).encode("utf-8")
             self._send(HTTPStatus.NOT_FOUND, HTML, body, with_body)
             return
+        if self.server.delay_seconds and route.content_type.startswith("text/html"):
+            time.sleep(self.server.delay_seconds)  # a slow site: a crawl a test can stop midway
         content = route.render(base)
         body = content.encode("utf-8") if isinstance(content, str) else content
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
@@ -265,6 +268,7 @@ class DemoHTTPServer(ThreadingHTTPServer):
         self.address_family = _address_family(address[0])
         self.articles = articles
         self.routes = build_routes(articles, check_layout(layout))
+        self.delay_seconds = 0.0
         self.requests: list[tuple[str, str]] = []
         self.request_log: list[RequestRecord] = []
         self._log_lock = threading.Lock()
@@ -347,6 +351,10 @@ class DemoSite:
     def set_layout(self, layout: str) -> None:
         """Serve the articles in another layout from now on (a theme shipped overnight)."""
         self._server.routes = build_routes(self._server.articles, check_layout(layout))
+
+    def set_delay(self, seconds: float) -> None:
+        """Wait this long before every HTML page from now on (0: full speed)."""
+        self._server.delay_seconds = seconds
 
     def url_for(self, path: str) -> str:
         return self.url + path

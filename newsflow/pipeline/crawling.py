@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -24,7 +25,7 @@ from newsflow.settings import PROJECT_ROOT, Settings
 from newsflow.sources import Source
 from spiders.job import DATABASE_URL_ENV, CrawlJob
 from spiders.window import CrawlWindow
-from storage import known_urls, open_database
+from storage import last_fetched, open_database
 from storage.archive import remove_stale_parts
 from storage.crawl_state import activity_since
 from storage.locks import SourceBusy, crawl_lock
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
 # The status of a source refused because another run holds its crawl lock.
 BUSY = "busy"
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class CrawlError(RuntimeError):
@@ -62,7 +64,7 @@ def crawl(
     run_id = safe_run_id(run_id)
     window = window or CrawlWindow()
     with open_database(settings.database_url) as engine:
-        stored = {s.name: known_urls(engine, s.name) for s in sources}
+        stored = {s.name: last_fetched(engine, s.name) for s in sources}
     reports = []
     for source in sources:
         try:
@@ -111,7 +113,9 @@ def _watch(
     dry run keeps no state: only the time moves)."""
     started = datetime.now(UTC)
     deadline = time.monotonic() + timeout
-    with stage(f"crawl {source}", settings.progress_seconds, unit="fetched") as meter:
+    with stage(
+        f"crawl {source}", settings.progress_seconds, unit="fetched", pause_dir=settings.pause_dir
+    ) as meter:
         while True:
             try:
                 child.wait(timeout=min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
@@ -136,7 +140,7 @@ def _crawl_locked(
     window: CrawlWindow,
     max_pages: int | None,
     dry_run: bool,
-    stored: set[str],
+    stored: dict[str, datetime],
 ) -> tuple[CrawlReport, datetime]:
     """One source's crawl under its lock (`storage.locks`): a second run of the source, from
     any DAG or command, is refused with `SourceBusy` naming this one. A dry run takes no lock:
@@ -149,7 +153,8 @@ def _crawl_locked(
             engine = held.enter_context(open_database(settings.database_url))
             held.enter_context(crawl_lock(engine, source.name, run_id, timeout + 60))
         known_file = run_dir / "known-urls.txt"
-        known_file.write_text("\n".join(sorted(stored)), encoding="utf-8")
+        lines = [f"{url}\t{when.isoformat()}" for url, when in sorted(stored.items())]
+        known_file.write_text("\n".join(lines), encoding="utf-8")
         warc = (run_dir if dry_run else settings.warc_dir / source.name) / f"{run_id}.warc.gz"
         for part in remove_stale_parts(warc.parent, timeout):
             log.info("%s: removed the unfinished archive of a killed crawl: %s", source.name, part)
@@ -165,6 +170,15 @@ def _crawl_locked(
         )
         started_at = datetime.now(UTC)
         return _run_child(settings, source, job, run_dir, dry_run), started_at
+
+
+def _die_with_parent() -> None:
+    """In the crawl child before exec: Linux sends it SIGKILL when the process that started it
+    dies (an Airflow task process killed with SIGKILL runs no cleanup of its own)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _run_child(
@@ -186,7 +200,12 @@ def _run_child(
     failure = None
     with open(log_file, "wb") as log_stream:
         child = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=env, stdout=log_stream, stderr=subprocess.STDOUT
+            command,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log_stream,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only a prctl call, no locks taken
         )
         try:
             _watch(settings, source.name, child, timeout, None if dry_run else settings)
@@ -194,6 +213,12 @@ def _run_child(
             child.kill()
             child.wait()
             failure = f"timed out after {timeout:g} s"
+        except BaseException:
+            # the task was stopped (Airflow's SIGTERM at a timeout, Ctrl-C): no crawl goes on
+            # writing crawl state and an archive behind the next try's back
+            child.kill()
+            child.wait()
+            raise
     if failure is None and (child.returncode != 0 or not report_file.exists()):
         failure = f"failed (exit {child.returncode})"
     if failure is None:

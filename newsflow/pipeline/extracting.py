@@ -247,7 +247,12 @@ def extract_pages(
         BoundedExtractor(extraction_bounds(settings)) as extractor,
         NerWorkers(ner_config(settings), settings.ner_workers) as ner,
         stream,
-        stage("extract", settings.progress_seconds, total=expected_pages) as meter,
+        stage(
+            "extract",
+            settings.progress_seconds,
+            total=expected_pages,
+            pause_dir=settings.pause_dir,
+        ) as meter,
     ):
         for chunk, only in _chunks(pages, settings.extract_chunk_size):
             records = []

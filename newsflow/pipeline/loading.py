@@ -51,7 +51,13 @@ def load(
     try:
         with (
             open_database(settings.database_url, retry) as engine,
-            stage("load", settings.progress_seconds, unit="records", total=total) as meter,
+            stage(
+                "load",
+                settings.progress_seconds,
+                unit="records",
+                total=total,
+                pause_dir=settings.pause_dir,
+            ) as meter,
         ):
             return load_articles(
                 engine,

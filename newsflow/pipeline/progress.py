@@ -10,10 +10,12 @@ command's result.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TextIO
 
 
@@ -21,11 +23,18 @@ class Meter:
     """One stage's counter; ``advance`` is cheap enough to call per page."""
 
     def __init__(
-        self, name: str, unit: str, total: int | None, stream: TextIO, interval: float
+        self,
+        name: str,
+        unit: str,
+        total: int | None,
+        stream: TextIO,
+        interval: float,
+        pause_dir: Path | None = None,
     ) -> None:
         self.name, self.unit, self.total = name, unit, total
         self.count = 0
         self.note = ""
+        self._pause = PausePoint.find(pause_dir, name)
         self._stream, self._interval = stream, interval
         self._started = self._shown = time.monotonic()
         self._bar = None
@@ -79,6 +88,9 @@ class Meter:
             self._bar.update(self._task, completed=self.count, rate=rate, note=self.note)
         elif self._interval > 0 and time.monotonic() - self._shown >= self._interval:
             self._show()
+        if self._pause is not None and self.count >= self._pause.at:
+            self._pause.wait()
+            self._pause = None
 
     def _show(self) -> None:
         self._shown = time.monotonic()
@@ -89,6 +101,30 @@ class Meter:
             self._bar.stop()
         elif self._interval > 0:
             self._show()
+
+
+class PausePoint:
+    """A test hook (settings `pause_dir`): a stage whose `<dir>/<stage>.at` file holds a count
+    stops once it reaches that count, writes its pid to `<dir>/<stage>.pid` and waits while the
+    `.at` file exists, so a test can kill the process in the middle of a crawl, extract or load."""
+
+    def __init__(self, hold: Path, at: int) -> None:
+        self.hold, self.at = hold, at
+
+    @classmethod
+    def find(cls, pause_dir: Path | None, stage_name: str) -> PausePoint | None:
+        if pause_dir is None:
+            return None
+        hold = Path(pause_dir) / (stage_name.replace(" ", "-") + ".at")
+        try:
+            return cls(hold, int(hold.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            return None
+
+    def wait(self) -> None:
+        self.hold.with_suffix(".pid").write_text(str(os.getpid()), encoding="utf-8")
+        while self.hold.exists():
+            time.sleep(0.1)
 
 
 def _duration(seconds: float) -> str:
@@ -107,10 +143,11 @@ def stage(
     unit: str = "pages",
     total: int | None = None,
     stream: TextIO | None = None,
+    pause_dir: Path | None = None,
 ) -> Iterator[Meter]:
     """A stage's meter, shown while the block runs and summed up when it ends; `interval` is
     the seconds between lines off a terminal, 0 for no output at all."""
-    meter = Meter(name, unit, total, stream or sys.stderr, interval)
+    meter = Meter(name, unit, total, stream or sys.stderr, interval, pause_dir)
     try:
         yield meter
     finally:

@@ -42,6 +42,8 @@ class CrawlReport:
     in_window: int = 0
     fetched: int = 0
     skipped_seen: int = 0
+    # stored articles fetched again because a listing said they changed since (edits)
+    revisited: int = 0
     not_modified: int = 0
     blocked: int = 0
     binary: int = 0
