@@ -30,12 +30,13 @@ system-deps:
 
 # The layer contracts (pyproject.toml [tool.importlinter], docs/architecture.md) first, then every
 # source's saved pages against their expected records (`newsflow check`): seconds. pytest runs
-# on every core (pytest-xdist): each test has its own folders, database and ports.
+# on every core (pytest-xdist): each test has its own folders, database and ports; the tests
+# sharing the session's Airflow standalone (xdist_group live_airflow) run on one worker.
 TEST_WORKERS ?= auto
 test: install system-deps
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/newsflow check
-	$(PY) -m pytest -ra -n $(TEST_WORKERS)
+	$(PY) -m pytest -ra -n $(TEST_WORKERS) --dist loadgroup
 
 lint: install
 	$(VENV)/bin/ruff check .

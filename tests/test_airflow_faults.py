@@ -20,7 +20,8 @@ from newsflow.airflow.params import pipeline_run_id
 from storage.schema import articles, source_locks
 from tests.airflow_processes import HANG_RUN_TIMEOUT_MINUTES, LiveAirflow, wait_for
 
-pytestmark = pytest.mark.slow
+# on the session's one standalone, which pytest-xdist starts once per worker: keep them on one
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("live_airflow")]
 
 
 def alive(pid: int) -> bool:

@@ -62,6 +62,7 @@ def find_chromium() -> str | None:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("live_airflow")  # one standalone per worker: keep its users on one
 def test_standalone_rest_trigger_and_grid_screenshot(tmp_path, live_airflow):
     chromium = find_chromium()
     if chromium is None:
