@@ -216,3 +216,33 @@ def test_cli_reports_a_bad_database_url_clearly(tmp_path, demo_registry):
     )
     assert result.returncode == 2
     assert "127.0.0.1:1" in result.stderr and "secret" not in result.stderr
+
+
+def test_cli_run_exits_3_when_a_site_does_not_answer(tmp_path):
+    """A night that reached nothing of a source's site is not a success for cron: exit 3 with
+    the same words the Airflow crawl task fails with, after the summary; nothing is stored."""
+    import socket
+
+    from tests.conftest import write_registry
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: connection refused
+    registry = write_registry(tmp_path / "sources.yaml", f"http://127.0.0.1:{port}")
+    env = {**os.environ, "NEWSFLOW_CRAWL__DOWNLOAD_DELAY": "0", "NEWSFLOW_CRAWL__RETRY_TIMES": "0"}
+    data_dir = tmp_path / "data"
+    command = [sys.executable, "-m", "newsflow.cli", "run", "--sources", str(registry)]
+    result = subprocess.run(
+        [*command, "--data-dir", str(data_dir), "--only", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+    )
+    assert result.returncode == 3, result.stderr
+    assert "newsflow: error: demo: site unreachable: connection refused" in result.stderr
+    assert "demo: 0 discovered, 0 fetched" in result.stdout
+    engine = connect(f"sqlite:///{data_dir / 'newsflow.db'}")
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(articles)).scalar() == 0
+    engine.dispose()

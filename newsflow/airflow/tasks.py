@@ -55,10 +55,10 @@ def crawl_step(plan: Plan) -> dict:
     crawled = [r.to_dict() for r in reports]
     for report in crawled:
         log.info("crawl %s", crawl_line(report))
-    down = [r for r in reports if r.is_down()]
+    down = pipeline.unreachable_sources(reports)
     if down:
         # the red square goes on the step that failed; retries try the site again
-        raise SiteUnreachable("; ".join(f"{r.source}: {r.explain()}" for r in down))
+        raise SiteUnreachable(down)
     return {**planned, "warcs": [r["warc"] for r in crawled if r.get("warc")], "crawl": crawled}
 
 

@@ -217,6 +217,11 @@ def dispatch(args: argparse.Namespace) -> int:
                 settings, selected, window=_crawl_window(args), max_pages=args.max_pages
             )
         _print_summary(summary)
+        down = pipeline.unreachable_sources(summary.crawl)
+        if down:
+            # cron and scripts see a night that fetched nothing from a dead site
+            print(f"newsflow: error: {down}", file=sys.stderr)
+            return 3
         return 0
     if args.command == "crawl":
         _, selected = _selected(args, settings)

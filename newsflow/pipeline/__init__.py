@@ -24,6 +24,7 @@ from newsflow.pipeline.reports import (
     SourceQuality,
     new_run_id,
     safe_run_id,
+    unreachable_sources,
 )
 from newsflow.pipeline.running import reextract, run
 
@@ -50,4 +51,5 @@ __all__ = [
     "reextract",
     "run",
     "safe_run_id",
+    "unreachable_sources",
 ]

@@ -254,6 +254,12 @@ class ExtractReport:
     by_source: dict[str, SourceQuality] = field(default_factory=dict)
 
 
+def unreachable_sources(reports: list[CrawlReport]) -> str:
+    """The sources whose site did not answer at all, said the same way by the CLI (exit 3) and
+    by Airflow (the `crawl` task fails); empty when every site answered."""
+    return "; ".join(f"{r.source}: {r.explain()}" for r in reports if r.is_down())
+
+
 @dataclass
 class RunSummary:
     run_id: str
