@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select
+from sqlalchemy.exc import OperationalError
 
 from newsflow.airflow.params import pipeline_run_id
 from storage.schema import articles, source_locks
@@ -137,9 +138,13 @@ def test_a_hanging_run_is_timed_out_reported_once_and_the_next_run_starts_clean(
         run_id = live.trigger(dag_id)
 
         def crawling(run_id=run_id):
-            # the crawl holds the source's lock: the run got past any stale one
-            with engine.connect() as conn:
-                holders = conn.execute(select(source_locks.c.run_id)).scalars().all()
+            # the crawl holds the source's lock: the run got past any stale one (run first in
+            # the session, its task makes the database: until then there is none to read)
+            try:
+                with engine.connect() as conn:
+                    holders = conn.execute(select(source_locks.c.run_id)).scalars().all()
+            except OperationalError:
+                return False
             return pipeline_run_id(dag_id, run_id) in holders
 
         wait_for("hang crawl started", crawling, 60, [live.proc], [live.log], every=0.5)
