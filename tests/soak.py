@@ -41,6 +41,7 @@ from sqlalchemy import create_engine, func, select  # noqa: E402
 from newsflow.demo_site import DemoArticle, DemoSite, load_articles  # noqa: E402
 from newsflow.demo_site.server import DemoHandler, DemoHTTPServer  # noqa: E402
 from storage.schema import article_versions, articles  # noqa: E402
+from tests.process_table import find  # noqa: E402
 from tests.services import postgres_url  # noqa: E402
 
 FAULTS = ("site_down", "5xx_burst", "crawl_killed", "run_killed", "backend_killed", "damaged")
@@ -136,21 +137,6 @@ def versions(database_url: str) -> dict[str, int]:
     return dict(rows)
 
 
-def children(pid: int, word: bytes) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            ppid = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
-            cmdline = (entry / "cmdline").read_bytes()
-        except (OSError, ValueError, IndexError):
-            continue
-        if ppid == pid and word in cmdline:
-            found.append(int(entry.name))
-    return found
-
-
 def terminate_backends(database_url: str) -> int:
     import psycopg2
 
@@ -185,7 +171,7 @@ def run_night(env: dict, args: list[str], fault: str | None, work: Path, site) -
         if fault == "crawl_killed":
             while proc.poll() is None and not any(r.path.count("/") >= 5 for r in site.request_log):
                 time.sleep(0.05)
-            for child in children(proc.pid, b"spiders.run"):
+            for child in find(b"spiders.run", parent=proc.pid):
                 os.kill(child, signal.SIGKILL)
                 struck = f"crawl child {child} killed"
         if stage:

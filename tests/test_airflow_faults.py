@@ -20,17 +20,10 @@ from sqlalchemy.exc import OperationalError
 from newsflow.airflow.params import pipeline_run_id
 from storage.schema import articles, source_locks
 from tests.airflow_processes import HANG_RUN_TIMEOUT_MINUTES, LiveAirflow, wait_for
+from tests.process_table import alive, find
 
 # on the session's one standalone, which pytest-xdist starts once per worker: keep them on one
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("live_airflow")]
-
-
-def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 def kill_when_paused(live: LiveAirflow, stage: str, at: int, dag_id: str, run_id: str) -> None:
@@ -51,16 +44,7 @@ def kill_when_paused(live: LiveAirflow, stage: str, at: int, dag_id: str, run_id
 
 def crawl_child(source: str) -> int | None:
     """The running crawl child of `source` (its job file is under `runs/<run>/<source>/`)."""
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
-            except OSError:
-                continue
-            wanted = b"spiders.run" in cmdline and f"/{source}/".encode() in cmdline
-            if wanted and alive(int(entry.name)):
-                return int(entry.name)
-    return None
+    return next(iter(find(b"spiders.run", f"/{source}/".encode())), None)
 
 
 def parent(pid: int) -> int:
@@ -180,13 +164,4 @@ def test_a_hanging_run_is_timed_out_reported_once_and_the_next_run_starts_clean(
 
 def hang_crawls() -> list[int]:
     """Crawl children of the `hang` source still running."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
-            except OSError:
-                continue
-            if b"spiders.run" in cmdline and b"/hang/" in cmdline and alive(int(entry.name)):
-                found.append(int(entry.name))
-    return found
+    return find(b"spiders.run", b"/hang/")

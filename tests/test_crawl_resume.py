@@ -32,6 +32,7 @@ from storage.crawl_state import DISCOVERED, FETCHED, outcomes
 from storage.schema import articles, crawl_state, runs
 from tests.conftest import ROOT, write_registry
 from tests.fault_server import start_fault_site
+from tests.process_table import alive, find
 
 ARTICLE_PATH = re.compile(r"/20\d\d/\d\d/")
 
@@ -313,36 +314,15 @@ def test_a_run_killed_with_sigkill_takes_its_crawl_child_with_it(tmp_path, site)
         deadline = time.monotonic() + 60
         child = None
         while time.monotonic() < deadline and (child is None or not _article_requests(site)):
-            child = child or _child_of(run.pid, b"spiders.run")
+            child = child or next(iter(find(b"spiders.run", parent=run.pid)), None)
             time.sleep(0.1)
         assert child and _article_requests(site), "the crawl child never started fetching"
         run.kill()
         run.wait()
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and _running(child):
+        while time.monotonic() < deadline and alive(child):
             time.sleep(0.1)
-        assert not _running(child), "the crawl child outlived its killed run"
+        assert not alive(child), "the crawl child outlived its killed run"
     finally:
         site.set_delay(0)
         run.kill()
-
-
-def _child_of(pid: int, word: bytes) -> int | None:
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
-                cmdline = (entry / "cmdline").read_bytes()
-            except (OSError, ValueError, IndexError):
-                continue
-            if ppid == pid and word in cmdline:
-                return int(entry.name)
-    return None
-
-
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
