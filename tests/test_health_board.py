@@ -192,3 +192,50 @@ def test_plugin_data_endpoint_and_page(client):
     link = f'<a href="../{one[0]["run_url"]}" target="_top">{html.escape(DOWN_RUN)}</a>'
     assert link in page.text
     assert "<td>newsflow_fine__night0002</td></tr>" in page.text
+
+
+SANDBOX = "allow-scripts allow-same-origin allow-forms allow-downloads"  # Airflow 3.3's iframe
+
+
+def test_board_links_leave_airflows_sandboxed_iframe(tmp_path):
+    """In the UI the board sits in an iframe sandboxed without `allow-top-navigation`, where the
+    browser refuses a plain `target="_top"` link: a click on the last-run link must still open
+    the run's page in the whole window (headless Chromium, the sandbox flags Airflow sets)."""
+    import functools
+    import http.server
+    import shutil
+    import threading
+
+    from newsflow.airflow.plugin import render_page
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium not found: `make system-deps` installs Debian's chromium package")
+    row = {
+        "source": "demo", "dag_url": "dags/newsflow_demo", "status": "ok", "label": "ok",
+        "new": 3, "new_trend": [3], "listed": 3, "fetched": 3, "stored": 3, "flag_rate": None,
+        "flag_trend": [], "reasons": [], "last_success_at": None, "run_id": "r1",
+        "run_url": "run-page.html", "dag_run_id": "manual__1",
+    }  # fmt: skip
+    (tmp_path / "plugin").mkdir()
+    (tmp_path / "plugin" / "board.html").write_text(render_page([row], None), encoding="utf-8")
+    (tmp_path / "run-page.html").write_text("<p id=reached>the run's page</p>", encoding="utf-8")
+    click = "document.querySelector('iframe').contentDocument.querySelector('td a[href*=run]')"
+    (tmp_path / "ui.html").write_text(
+        f'<iframe sandbox="{SANDBOX}" src="plugin/board.html" onload="{click}.click()"></iframe>',
+        encoding="utf-8",
+    )
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        dom = subprocess.run(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-background-networking", f"--user-data-dir={tmp_path / 'profile'}",
+             "--virtual-time-budget=5000", "--dump-dom",
+             f"http://127.0.0.1:{server.server_address[1]}/ui.html"],
+            capture_output=True, text=True, timeout=120,
+        ).stdout  # fmt: skip
+    finally:
+        server.shutdown()
+    assert 'id="reached"' in dom, dom[:500]

@@ -130,8 +130,20 @@ def _run_link(r: dict[str, Any]) -> str:
     return f'<a href="../{html.escape(r["run_url"])}" target="_top">{name}</a>'
 
 
+# Airflow shows the page in an iframe sandboxed without `allow-top-navigation`, so the browser
+# refuses a `target="_top"` link clicked inside it. The frame is same-origin (`allow-same-origin`):
+# the click is handed to a link made in the parent's document, which is not sandboxed.
+_TOP_LINKS = (
+    "<script>document.addEventListener('click',function(ev){"
+    "var a=ev.target.closest('a[target=_top]');if(!a||window.top===window)return;"
+    "try{var d=window.top.document,b=d.createElement('a');b.href=a.href;d.body.appendChild(b);"
+    "ev.preventDefault();b.click();b.remove();}catch(e){}});</script>"
+)
+
+
 def render_page(rows: list[dict], daily: dict | None) -> str:
-    """The board as one HTML page (no scripts, no assets: it renders in the UI's iframe)."""
+    """The board as one HTML page (no assets, one small script for its links: it renders in the
+    UI's iframe)."""
     head = (
         "<tr><th>source</th><th>last night</th><th>new</th><th>14 nights</th>"
         "<th>listed / fetched / stored</th><th>quality flags</th><th>why</th>"
@@ -163,7 +175,7 @@ def render_page(rows: list[dict], daily: dict | None) -> str:
         f"<style>{style}</style></head><body><h1>News sources</h1>"
         f"<table id='sources'>{head}{body}</table>{report}"
         f"<script type='application/json' id='data'>{html.escape(json.dumps(rows))}</script>"
-        "</body></html>"
+        f"{_TOP_LINKS}</body></html>"
     )
 
 
