@@ -57,13 +57,19 @@ def healthy(run: dict[str, StageRecord]) -> bool:
     return (crawl is None or crawl.status == "ok") and (check is None or check.status != ANOMALY)
 
 
+def _listed(stats: dict) -> int | None:
+    """What the night's listings named; unknown (None) when one answered 304 Not Modified, as
+    an unchanged feed or sitemap is not read again: its items are not "fewer articles"."""
+    return None if stats.get("not_modified") else stats.get("discovered")
+
+
 def history(engine: Engine, source: str, cfg: AirflowSettings, run_id: str) -> list[dict]:
     """The source's recent healthy runs before `run_id`, oldest first: what it listed, its
     flag rate and its extract stats (None where a stage did not run)."""
     runs = latest_runs(engine, source, 3 * cfg.recent_runs, exclude_run_id=run_id)
     return [
         {
-            "discovered": run["crawl"].stats.get("discovered") if "crawl" in run else None,
+            "discovered": _listed(run["crawl"].stats) if "crawl" in run else None,
             "flag_rate": flag_rate(run["extract"].stats) if "extract" in run else None,
             "extract": run["extract"].stats if "extract" in run else None,
         }
@@ -97,9 +103,10 @@ def find_anomaly_kinds(
         elif report.status != "ok":
             reasons.append(Anomaly("crawl_failed", report.explain()))
         listed = [h["discovered"] for h in recent if h.get("discovered") is not None]
-        if len(listed) >= cfg.min_history:
+        tonight = _listed(crawl)
+        if tonight is not None and len(listed) >= cfg.min_history:
             usual = statistics.median(listed)
-            if usual > 0 and report.discovered < cfg.min_article_ratio * usual:
+            if usual > 0 and tonight < cfg.min_article_ratio * usual:
                 reasons.append(
                     Anomaly(
                         "fewer_articles",
