@@ -214,8 +214,10 @@ def test_anomaly_checks():
     assert "refused 12" in find_anomalies(refused, None, history, cfg)[0]
     few = find_anomalies({**ok, "discovered": 5}, None, history, cfg)
     assert few and "far fewer articles: 5 listed, usually 40" in few[0]
-    # a listing that answered 304 Not Modified was not read again: not "fewer articles"
-    assert find_anomalies({**ok, "discovered": 0, "not_modified": 1}, None, history, cfg) == []
+    # listings that answered 304 Not Modified were not read again: not "fewer articles"; one
+    # unchanged listing beside a read one that lists few is still judged
+    assert find_anomalies({**ok, "discovered": 0, "not_modified": 2}, None, history, cfg) == []
+    assert find_anomalies({**ok, "discovered": 5, "not_modified": 1}, None, history, cfg)
     flags = find_anomalies(ok, {"pages": 10, "failed": 3, "flagged": 4}, history, cfg)
     assert flags and "quality flags jumped: 70%" in flags[0]
     # too little history: no judgement on counts or flags yet

@@ -58,9 +58,12 @@ def healthy(run: dict[str, StageRecord]) -> bool:
 
 
 def _listed(stats: dict) -> int | None:
-    """What the night's listings named; unknown (None) when one answered 304 Not Modified, as
-    an unchanged feed or sitemap is not read again: its items are not "fewer articles"."""
-    return None if stats.get("not_modified") else stats.get("discovered")
+    """What the night's listings named; unknown (None) when they named nothing because they
+    answered 304 Not Modified: an unchanged feed or sitemap is not read again, and its items are
+    not "fewer articles". (With one listing unchanged and another read, the read one counts.)"""
+    if stats.get("not_modified") and not stats.get("discovered"):
+        return None
+    return stats.get("discovered")
 
 
 def history(engine: Engine, source: str, cfg: AirflowSettings, run_id: str) -> list[dict]:
