@@ -135,6 +135,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
+        # relative paths mean the caller's folder: the crawl child runs in the project's own
+        self.data_dir = self.data_dir.expanduser().absolute()
+        self.sources_file = self.sources_file.expanduser().absolute()
         if self.database_url is None and self.database_conn_id is None:
             self.database_url = f"sqlite:///{(self.data_dir / 'newsflow.db').resolve()}"
         return self

@@ -169,6 +169,8 @@ def test_reloading_the_same_extract_adds_no_rows(first_run):
 
 
 def test_cli_run_prints_a_summary(tmp_path, demo_registry):
+    """Run from another folder with a relative data folder, which means that folder's (the
+    crawl child, which runs in the project's folder, is handed the absolute path)."""
     db = tmp_path / "cli.db"
     env = {**os.environ, "NEWSFLOW_CRAWL__DOWNLOAD_DELAY": "0"}
     result = subprocess.run(
@@ -182,7 +184,7 @@ def test_cli_run_prints_a_summary(tmp_path, demo_registry):
             "--database-url",
             f"sqlite:///{db}",
             "--data-dir",
-            str(tmp_path / "data"),
+            "data",
             "--max-pages",
             "3",
         ],
@@ -190,10 +192,12 @@ def test_cli_run_prints_a_summary(tmp_path, demo_registry):
         text=True,
         env=env,
         timeout=300,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert "demo:" in result.stdout
     assert "stored 3 articles: 3 new" in result.stdout
+    assert list((tmp_path / "data" / "warc" / "demo").glob("*.warc.gz"))
 
 
 def test_cli_reports_a_bad_database_url_clearly(tmp_path, demo_registry):
