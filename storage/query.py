@@ -216,8 +216,4 @@ def last_fetched(engine: Engine, source: str) -> dict[str, datetime]:
 
 def known_urls(engine: Engine, source: str) -> set[str]:
     """Normalised URLs (as fetched and canonical) of the articles already stored for a source."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(articles.c.url, articles.c.canonical_url).where(articles.c.source == source)
-        ).all()
-    return {normalize_url(u) for row in rows for u in row}
+    return set(last_fetched(engine, source))
