@@ -168,32 +168,26 @@ def test_reloading_the_same_extract_adds_no_rows(first_run):
     assert _counts(settings) == before
 
 
+def _newsflow_run(*args: str, cwd=None, **env: str) -> subprocess.CompletedProcess:
+    """`newsflow run ARGS` in a process of its own, politeness off (plus `env`)."""
+    return subprocess.run(
+        [sys.executable, "-m", "newsflow.cli", "run", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+        env={**os.environ, "NEWSFLOW_CRAWL__DOWNLOAD_DELAY": "0", **env},
+    )
+
+
 def test_cli_run_prints_a_summary(tmp_path, demo_registry):
     """Run from another folder with a relative data folder, which means that folder's (the
     crawl child, which runs in the project's folder, is handed the absolute path)."""
-    db = tmp_path / "cli.db"
-    env = {**os.environ, "NEWSFLOW_CRAWL__DOWNLOAD_DELAY": "0"}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "newsflow.cli",
-            "run",
-            "--sources",
-            str(demo_registry),
-            "--database-url",
-            f"sqlite:///{db}",
-            "--data-dir",
-            "data",
-            "--max-pages",
-            "3",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        cwd=tmp_path,
-    )
+    database = f"sqlite:///{tmp_path / 'cli.db'}"
+    result = _newsflow_run(
+        "--sources", str(demo_registry), "--database-url", database, "--data-dir", "data",
+        "--max-pages", "3", cwd=tmp_path,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "demo:" in result.stdout
     assert "stored 3 articles: 3 new" in result.stdout
@@ -201,23 +195,11 @@ def test_cli_run_prints_a_summary(tmp_path, demo_registry):
 
 
 def test_cli_reports_a_bad_database_url_clearly(tmp_path, demo_registry):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "newsflow.cli",
-            "run",
-            "--sources",
-            str(demo_registry),
-            "--database-url",
-            "postgresql://newsflow:secret@127.0.0.1:1/none",
-            "--data-dir",
-            str(tmp_path / "data"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    database = "postgresql://newsflow:secret@127.0.0.1:1/none"
+    result = _newsflow_run(
+        "--sources", str(demo_registry), "--database-url", database,
+        "--data-dir", str(tmp_path / "data"),
+    )  # fmt: skip
     assert result.returncode == 2
     assert "127.0.0.1:1" in result.stderr and "secret" not in result.stderr
 
@@ -233,16 +215,11 @@ def test_cli_run_exits_3_when_a_site_does_not_answer(tmp_path):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again: connection refused
     registry = write_registry(tmp_path / "sources.yaml", f"http://127.0.0.1:{port}")
-    env = {**os.environ, "NEWSFLOW_CRAWL__DOWNLOAD_DELAY": "0", "NEWSFLOW_CRAWL__RETRY_TIMES": "0"}
     data_dir = tmp_path / "data"
-    command = [sys.executable, "-m", "newsflow.cli", "run", "--sources", str(registry)]
-    result = subprocess.run(
-        [*command, "--data-dir", str(data_dir), "--only", "demo"],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env=env,
-    )
+    result = _newsflow_run(
+        "--sources", str(registry), "--data-dir", str(data_dir), "--only", "demo",
+        NEWSFLOW_CRAWL__RETRY_TIMES="0",
+    )  # fmt: skip
     assert result.returncode == 3, result.stderr
     assert "newsflow: error: demo: site unreachable: connection refused" in result.stderr
     assert "demo: 0 discovered, 0 fetched" in result.stdout
