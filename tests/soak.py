@@ -41,6 +41,7 @@ from sqlalchemy import create_engine, func, select  # noqa: E402
 from newsflow.demo_site import DemoArticle, DemoSite, load_articles  # noqa: E402
 from newsflow.demo_site.server import DemoHandler, DemoHTTPServer  # noqa: E402
 from storage.schema import article_versions, articles  # noqa: E402
+from tests.airflow_processes import free_port  # noqa: E402
 from tests.process_table import find  # noqa: E402
 from tests.services import postgres_url  # noqa: E402
 
@@ -234,20 +235,6 @@ def setup_database(requested: str | None, work: Path) -> tuple[str, Callable[[],
         admin.close()
 
     return postgres_url(name), drop
-
-
-def free_port() -> int:
-    import socket
-
-    low, _, high = os.environ.get("NEWSFLOW_TEST_PORTS", "0-0").partition("-")
-    for candidate in range(int(low), int(high or low) + 1):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", candidate))
-            except OSError:
-                continue
-            return sock.getsockname()[1]
-    raise SystemExit(f"no free port in NEWSFLOW_TEST_PORTS={low}-{high}")
 
 
 def main(argv: list[str] | None = None) -> int:

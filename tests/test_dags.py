@@ -26,6 +26,7 @@ from newsflow.settings import AirflowSettings, load_settings
 from storage import connect, open_database
 from storage.runs import record_run
 from storage.schema import articles
+from tests.airflow_processes import Webhook
 
 ROOT = Path(__file__).resolve().parent.parent
 DAGS = ROOT / "dags"
@@ -55,26 +56,12 @@ def dagbag(demo_registry):
 @pytest.fixture
 def webhook():
     """A loopback HTTP server that records the JSON bodies posted to it."""
-    received: list[dict] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server's naming
-            length = int(self.headers.get("Content-Length") or 0)
-            received.append(json.loads(self.rfile.read(length)))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    hook = Webhook(0)
     try:
-        yield f"http://127.0.0.1:{server.server_port}/hook", received
+        yield hook.url, hook.posts
     finally:
-        server.shutdown()
-        server.server_close()
+        hook.shutdown()
+        hook.server_close()
 
 
 def test_dagbag_imports_without_errors(dagbag):
