@@ -6,6 +6,9 @@ name's words become a token pattern on ``NORM`` holding each word's key
 (:func:`extraction.arabic.letters`), and :class:`ArabicNames` sets a token's ``NORM`` to the key
 of the name it reads as (:func:`extraction.arabic.resolve`: spelling variants, prefixes), so one
 line per name covers its written forms.
+
+The ruler is :class:`GazetteerRuler`: spaCy's EntityRuler, except that it leaves its token
+matcher out on a doc that no token pattern can match (no Arabic script in it).
 """
 
 from __future__ import annotations
@@ -15,12 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spacy.language import Language
+from spacy.pipeline import EntityRuler
 from spacy.tokens import Doc
 
 from extraction.arabic import ARABIC_SCRIPT, Reading, is_kurdish, letters, resolve
 from extraction.gazetteer import read_gazetteer
 
 ARABIC_NAMES = "arabic_names"
+GAZETTEER_RULER = "gazetteer_ruler"
+_TEXT_ATTRIBUTES = ("ORTH", "TEXT", "NORM", "LOWER")
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,58 @@ class ArabicNames:
                 if reading is not None:
                     token.norm_ = reading.key
         return doc
+
+
+def needs_arabic_script(pattern: list[dict]) -> bool:
+    """True when a token pattern can only match a doc with Arabic script in it: one of its
+    required tokens (no ``OP``) is an Arabic-script word (ORTH, TEXT, LOWER or NORM, which only
+    :class:`ArabicNames` sets to Arabic-script keys, and only on Arabic-script tokens)."""
+    return any(
+        "OP" not in token
+        and any(
+            isinstance(value, str) and ARABIC_SCRIPT.search(value)
+            for key, value in token.items()
+            if key.upper() in _TEXT_ATTRIBUTES
+        )
+        for token in pattern
+    )
+
+
+@Language.factory(GAZETTEER_RULER)
+def _make_gazetteer_ruler(nlp: Language, name: str) -> GazetteerRuler:
+    return GazetteerRuler(nlp, name, overwrite_ents=False, validate=True)
+
+
+class GazetteerRuler(EntityRuler):
+    """spaCy's EntityRuler, whose token matcher is left out on docs without Arabic script when
+    every token pattern needs it (:func:`needs_arabic_script`).
+
+    The token matcher tries each pattern at every token: the 139 Arabic-script names cost 2.7
+    CPU s per 240 English articles, against 0.04 s for all the phrase patterns, and on a doc
+    without Arabic script they cannot match. The matches left are the same, so the entities
+    are too."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.any_script_token_patterns = False
+        super().__init__(*args, **kwargs)
+
+    def add_patterns(self, patterns: list[dict]) -> None:
+        super().add_patterns(patterns)
+        self.any_script_token_patterns = self.any_script_token_patterns or any(
+            not needs_arabic_script(pattern)
+            for label_patterns in self.token_patterns.values()
+            for pattern in label_patterns
+        )
+
+    def match(self, doc: Doc) -> list[tuple[int, int, int]]:
+        if self.any_script_token_patterns or ARABIC_SCRIPT.search(doc.text):
+            return super().match(doc)
+        self._require_patterns()
+        matches = {
+            (m_id, start, end) for m_id, start, end in self.phrase_matcher(doc) if start != end
+        }
+        # EntityRuler.match's order: longest first, then earliest.
+        return sorted(matches, key=lambda m: (m[2] - m[1], -m[1]), reverse=True)
 
 
 def arabic_token_patterns(
@@ -100,7 +158,4 @@ def add_gazetteer_ruler(nlp: Language, files: Sequence[Path], *, before: str | N
     where = {"before": before} if before else {}
     if keys.whole:
         nlp.add_pipe(ARABIC_NAMES, **where).keys = keys
-    ruler = nlp.add_pipe(
-        "entity_ruler", **where, config={"overwrite_ents": False, "validate": True}
-    )
-    ruler.add_patterns(patterns)
+    nlp.add_pipe(GAZETTEER_RULER, **where).add_patterns(patterns)

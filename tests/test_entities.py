@@ -48,7 +48,7 @@ def pairs(article: Article) -> set[tuple[str, str]]:
 
 
 def test_pipeline_is_ner_only_with_ruler_first(nlp: Language) -> None:
-    assert nlp.pipe_names == ["arabic_names", "entity_ruler", "ner"]
+    assert nlp.pipe_names == ["arabic_names", "gazetteer_ruler", "ner"]
     assert load_nlp() is nlp
     assert load_nlp(gazetteers=()) is nlp
     assert all(path.is_file() for path in DEFAULT_GAZETTEERS)

@@ -248,3 +248,52 @@ def test_user_gazetteer_in_arabic_is_normalised_too(tmp_path: Path) -> None:
         ("الفلاحات", 2, "x.falahat"),
         ("الأنبار", 1, "iq.anbar"),
     ]
+
+
+def test_user_token_pattern_in_latin_script_still_matches(tmp_path: Path) -> None:
+    """The ruler leaves its token matcher out of docs without Arabic script only while every
+    token pattern needs Arabic script: a user's Latin token pattern keeps it running."""
+    extra = tmp_path / "tokens.jsonl"
+    pattern = [{"LOWER": "hit"}, {"LOWER": "air"}, {"LOWER": "base"}]
+    extra.write_text(
+        json.dumps({"label": "FAC", "pattern": pattern, "id": "x.hit-air-base"}) + "\n",
+        encoding="utf-8",
+    )
+    text = "Troops returned to the Hit Air Base on Monday."
+    assert ("Hit Air Base", "FAC", "x.hit-air-base") in found(text, "en", gazetteers=[extra])
+    assert ("Hit Air Base", "FAC", "x.hit-air-base") not in found(text, "en")
+
+
+def test_gazetteer_ruler_matches_what_spacys_entity_ruler_does() -> None:
+    """Leaving the token matcher out changes no match: on English, Arabic and mixed texts the
+    gazetteer ruler finds the stock EntityRuler's spans, given the same patterns."""
+    import spacy
+
+    from extraction.ruler import (
+        ARABIC_NAMES,
+        GazetteerRuler,
+        add_gazetteer_ruler,
+        arabic_token_patterns,
+    )
+
+    ours = spacy.blank("en")
+    add_gazetteer_ruler(ours, [IRAQ], before=None)
+    ruler = ours.get_pipe("gazetteer_ruler")
+    assert isinstance(ruler, GazetteerRuler) and not ruler.any_script_token_patterns
+    stock = spacy.blank("en")
+    patterns, keys = arabic_token_patterns(read_gazetteer(IRAQ), stock.make_doc)
+    stock.add_pipe(ARABIC_NAMES).keys = keys
+    stock.add_pipe("entity_ruler", config={"overwrite_ents": False}).add_patterns(patterns)
+    texts = [
+        "Troops entered al-Anbar and Al-Qa'im as ISIS fighters fled Rawa toward Baghdad.",
+        ARABIC_ANBAR,
+        "Iraqi forces in Anbar (الأنبار) and Baghdad (بغداد) met al-Qaim's council (والقائم).",
+    ]
+
+    def spans(nlp: spacy.language.Language) -> list[list[tuple[int, int, str, str]]]:
+        return [
+            [(e.start, e.end, e.label_, e.ent_id_) for e in doc.ents] for doc in nlp.pipe(texts)
+        ]
+
+    assert spans(ours) == spans(stock)
+    assert all(spans(ours))
