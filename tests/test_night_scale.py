@@ -121,3 +121,20 @@ def test_progress_is_not_printed_to_stdout(tmp_path, demo_registry):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["run_id"] == "r"
     assert "crawl demo: " in result.stderr
+
+
+def test_benchmarks_command_explains_itself_and_refuses_stray_options():
+    """`python -m benchmarks --help` printed a traceback; options a benchmark does not take
+    must be refused before any benchmark runs, not after an hour of others."""
+
+    def bench(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "benchmarks", *args], capture_output=True, text=True, timeout=60
+        )
+
+    shown = bench("--help")
+    assert shown.returncode == 0 and "usage: python -m benchmarks" in shown.stdout
+    assert "night" in shown.stdout
+    refused = bench("extraction", "--articles", "5")
+    assert refused.returncode == 2 and "extraction take(s) no options" in refused.stdout
+    assert "==" not in refused.stdout
