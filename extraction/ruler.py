@@ -11,8 +11,8 @@ The ruler is :class:`GazetteerRuler`: spaCy's EntityRuler, except that it leaves
 matcher out on a doc that no token pattern can match (no Arabic script in it).
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: spaCy 3.8.7 builds a pydantic model of each
+# factory's parameters from their annotations at run time, and a string "Language" fails it.
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,11 +43,6 @@ class NameKeys:
         return resolve(word, self.whole, self.first, self.last_kurdish)
 
 
-@Language.factory(ARABIC_NAMES)
-def _make_arabic_names(nlp: Language, name: str) -> ArabicNames:
-    return ArabicNames()
-
-
 class ArabicNames:
     """Pipeline component: an Arabic-script token that reads as a gazetteer name gets the
     name's key as its ``NORM`` (other tokens keep theirs, so a statistical NER sees them as
@@ -67,6 +62,11 @@ class ArabicNames:
         return doc
 
 
+@Language.factory(ARABIC_NAMES)
+def _make_arabic_names(nlp: Language, name: str) -> ArabicNames:
+    return ArabicNames()
+
+
 def needs_arabic_script(pattern: list[dict]) -> bool:
     """True when a token pattern can only match a doc with Arabic script in it: one of its
     required tokens (no ``OP``) is an Arabic-script word (ORTH, TEXT, LOWER or NORM, which only
@@ -80,11 +80,6 @@ def needs_arabic_script(pattern: list[dict]) -> bool:
         )
         for token in pattern
     )
-
-
-@Language.factory(GAZETTEER_RULER)
-def _make_gazetteer_ruler(nlp: Language, name: str) -> GazetteerRuler:
-    return GazetteerRuler(nlp, name, overwrite_ents=False, validate=True)
 
 
 class GazetteerRuler(EntityRuler):
@@ -117,6 +112,11 @@ class GazetteerRuler(EntityRuler):
         }
         # EntityRuler.match's order: longest first, then earliest.
         return sorted(matches, key=lambda m: (m[2] - m[1], -m[1]), reverse=True)
+
+
+@Language.factory(GAZETTEER_RULER)
+def _make_gazetteer_ruler(nlp: Language, name: str) -> GazetteerRuler:
+    return GazetteerRuler(nlp, name, overwrite_ents=False, validate=True)
 
 
 def arabic_token_patterns(
