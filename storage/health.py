@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, func, select
 
+from storage.runs import CHECK_STAGE, CRAWL_STAGE, EXTRACT_STAGE, LOAD_STAGE
 from storage.schema import airflow_runs, runs, utc
 
 
@@ -67,7 +68,7 @@ def source_nights(engine: Engine, nights: int = 14) -> dict[str, SourceNights]:
     )
     last_ok = (
         select(runs.c.source, func.max(runs.c.finished_at))
-        .where(runs.c.stage == "crawl", runs.c.status == "ok")
+        .where(runs.c.stage == CRAWL_STAGE, runs.c.status == "ok")
         .group_by(runs.c.source)
     )
     found: dict[str, dict[str, Night]] = {}
@@ -87,12 +88,12 @@ def source_nights(engine: Engine, nights: int = 14) -> dict[str, SourceNights]:
 
 def _add_stage(night: Night, stage: str, status: str, stats: dict[str, Any]) -> None:
     night.statuses[stage] = status
-    if stage == "crawl":
+    if stage == CRAWL_STAGE:
         night.crawl = dict(stats)
-    elif stage == "extract":
+    elif stage == EXTRACT_STAGE:
         night.quality = dict(stats)
-    elif stage == "load":
+    elif stage == LOAD_STAGE:
         night.load = dict(stats)
-    elif stage == "check":
+    elif stage == CHECK_STAGE:
         night.reasons = list(stats.get("reasons") or [])
         night.kinds = list(stats.get("kinds") or [])

@@ -18,7 +18,11 @@ from sqlalchemy import Connection, Engine, and_, func, select, update
 from storage.database import write_transaction
 from storage.schema import airflow_runs, runs, upsert
 
+# The stages a run records, one row per source each (`check` is the Airflow anomaly check).
+CRAWL_STAGE = "crawl"
+EXTRACT_STAGE = "extract"
 LOAD_STAGE = "load"
+CHECK_STAGE = "check"
 # Counted per source in `runs.stats` for the load stage; bumped once per article event.
 RUN_COUNTERS = ("new", "updated", "duplicates", "entities")
 STAT_FIELDS = ("articles", "new", "updated", "duplicates", "failed")
@@ -36,6 +40,9 @@ class RunStats:
     updated: int
     duplicates: int
     failed: int
+    # Set when the source's run loaded nothing (nothing new, site down, not loaded yet): the
+    # crawl row's stats, which say why.
+    crawl: dict[str, Any] | None = None
 
 
 def record_run(
@@ -162,10 +169,12 @@ def latest_runs(
 
 
 def load_stats(engine: Engine, last: int = 5) -> list[RunStats]:
-    """Per-source load counts of the `last` most recent runs, newest run first."""
+    """Per-source load counts of the ``last`` most recent runs, newest run first; a source the
+    run crawled but loaded nothing for (nothing new, site down) comes with its crawl row."""
+    stages = (CRAWL_STAGE, LOAD_STAGE)
     recent = (
         select(runs.c.run_id, func.max(runs.c.started_at).label("started"))
-        .where(runs.c.stage == LOAD_STAGE)
+        .where(runs.c.stage.in_(stages))
         .group_by(runs.c.run_id)
         .order_by(func.max(runs.c.started_at).desc(), runs.c.run_id.desc())
         .limit(last)
@@ -174,19 +183,26 @@ def load_stats(engine: Engine, last: int = 5) -> list[RunStats]:
     statement = (
         select(runs, recent.c.started)
         .join(recent, and_(recent.c.run_id == runs.c.run_id))
-        .where(runs.c.stage == LOAD_STAGE)
+        .where(runs.c.stage.in_(stages))
         .order_by(recent.c.started.desc(), runs.c.run_id.desc(), runs.c.source)
     )
     with engine.connect() as conn:
         rows = conn.execute(statement).all()
+    loaded = {(r.run_id, r.source) for r in rows if r.stage == LOAD_STAGE}
     return [
-        RunStats(
-            run_id=r.run_id,
-            source=r.source,
-            status=r.status,
-            started_at=r.started_at,
-            finished_at=r.finished_at,
-            **{k: int((r.stats or {}).get(k, 0)) for k in STAT_FIELDS},
-        )
-        for r in rows
+        _run_stats(r) for r in rows if r.stage == LOAD_STAGE or (r.run_id, r.source) not in loaded
     ]
+
+
+def _run_stats(row: Any) -> RunStats:
+    stats = dict(row.stats or {})
+    is_load = row.stage == LOAD_STAGE
+    return RunStats(
+        run_id=row.run_id,
+        source=row.source,
+        status=row.status,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        **{k: int(stats.get(k, 0)) if is_load else 0 for k in STAT_FIELDS},
+        crawl=None if is_load else stats,
+    )

@@ -34,6 +34,7 @@ from sqlalchemy.exc import OperationalError
 
 from extraction.record import Article, Entity
 from newsflow import cli, pipeline
+from newsflow.pipeline.reports import CrawlReport
 from newsflow.settings import Settings, load_settings
 from storage import DatabaseError, connect, load_articles
 from storage.database import Retry, with_retries
@@ -41,7 +42,7 @@ from storage.entity_search import EntityQuery, entity_counts, parse_entity
 from storage.export import export_articles
 from storage.migrate import alembic_config, current_revision, head_revision, include_name
 from storage.query import iter_export_rows, search
-from storage.runs import load_stats
+from storage.runs import CRAWL_STAGE, load_stats, record_run
 from storage.schema import article_versions, articles, entities, metadata, runs
 from tests.services import postgres_url
 from tests.together import held_at_once, overlapped, run_together
@@ -642,6 +643,31 @@ def test_runs_record_per_source_load_stats(db_url: str, tmp_path: Path, capsys) 
     out = capsys.readouterr().out
     assert out.index("20261126T010000Z") < out.index("20261125T010000Z")
     assert "other" in out and "duplicates" in out
+
+
+def test_stats_shows_a_run_that_loaded_nothing(db_url: str, capsys) -> None:
+    """A night with nothing new (or a site down) writes a crawl row and no load row; `newsflow
+    stats` showed only loads, so such nights vanished from it."""
+    engine = connect(db_url)
+    quiet = CrawlReport(source="demo", discovered=24, skipped_seen=24)
+    down = CrawlReport(source="other", status="site_down", robots_failure="connection")
+    for report in (quiet, down):
+        record_run(
+            engine,
+            run_id="20261127T010000Z",
+            source=report.source,
+            stage=CRAWL_STAGE,
+            started_at=NOW + timedelta(days=7),
+            status=report.status,
+            stats=report.to_dict(),
+        )
+    stats = {s.source: s for s in load_stats(engine) if s.run_id == "20261127T010000Z"}
+    engine.dispose()
+    assert stats["demo"].crawl["skipped_seen"] == 24 and stats["demo"].articles == 0
+    assert cli.main(["stats", "--database-url", db_url]) == 0
+    out = capsys.readouterr().out
+    assert "nothing loaded; crawl: nothing new: 24 listed, 24 already stored" in out
+    assert "site_down" in out and "site unreachable" in out
 
 
 def test_cli_search_export_and_db_upgrade(db_url: str, tmp_path: Path, capsys) -> None:

@@ -14,9 +14,8 @@ from sqlalchemy import Engine
 
 from newsflow.pipeline import CrawlReport, SourceQuality
 from newsflow.settings import AirflowSettings
-from storage.runs import StageRecord, latest_runs
+from storage.runs import CHECK_STAGE, CRAWL_STAGE, EXTRACT_STAGE, StageRecord, latest_runs
 
-CHECK_STAGE = "check"
 ANOMALY = "anomaly"
 # The kind of a crawl status, as the `check` rows and the health board name it.
 CRAWL_KINDS = {
@@ -53,7 +52,7 @@ def flag_rate(quality: dict | None) -> float | None:
 
 
 def healthy(run: dict[str, StageRecord]) -> bool:
-    crawl, check = run.get("crawl"), run.get(CHECK_STAGE)
+    crawl, check = run.get(CRAWL_STAGE), run.get(CHECK_STAGE)
     return (crawl is None or crawl.status == "ok") and (check is None or check.status != ANOMALY)
 
 
@@ -72,9 +71,9 @@ def history(engine: Engine, source: str, cfg: AirflowSettings, run_id: str) -> l
     runs = latest_runs(engine, source, 3 * cfg.recent_runs, exclude_run_id=run_id)
     return [
         {
-            "discovered": _listed(run["crawl"].stats) if "crawl" in run else None,
-            "flag_rate": flag_rate(run["extract"].stats) if "extract" in run else None,
-            "extract": run["extract"].stats if "extract" in run else None,
+            "discovered": _listed(run[CRAWL_STAGE].stats) if CRAWL_STAGE in run else None,
+            "flag_rate": flag_rate(run[EXTRACT_STAGE].stats) if EXTRACT_STAGE in run else None,
+            "extract": run[EXTRACT_STAGE].stats if EXTRACT_STAGE in run else None,
         }
         for run in runs
         if healthy(run)

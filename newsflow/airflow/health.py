@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from newsflow.airflow.anomalies import CRAWL_KINDS, flag_rate, kind_of
 from newsflow.pipeline import CrawlReport
 from storage.health import Night, source_nights
+from storage.runs import CHECK_STAGE, CRAWL_STAGE
 
 # Worst first; a night's status is the worst kind it had.
 SEVERITY = (
@@ -73,10 +74,10 @@ class SourceHealth:
 def night_kinds(night: Night) -> tuple[list[str], list[str]]:
     """A night's kinds and reasons: the check's verdict, else what the crawl row says (a crawl
     that failed, a site that was down, never reaches `check`)."""
-    if "check" in night.statuses:
+    if CHECK_STAGE in night.statuses:
         kinds = night.kinds or [kind_of(r) for r in night.reasons]
         return kinds, night.reasons
-    status = night.statuses.get("crawl")
+    status = night.statuses.get(CRAWL_STAGE)
     if status is None or status == "ok":
         return [], []  # a re-extract (no crawl), or a night still running or failed later
     report = CrawlReport.from_dict({"source": "?", **night.crawl, "status": status})

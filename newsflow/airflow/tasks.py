@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from newsflow import pipeline
-from newsflow.airflow.anomalies import ANOMALY, CHECK_STAGE, Anomaly, find_anomaly_kinds, history
+from newsflow.airflow.anomalies import ANOMALY, Anomaly, find_anomaly_kinds, history
 from newsflow.airflow.drift import layout_drift
 from newsflow.airflow.notes import crawl_line, run_note, set_run_note
 from newsflow.airflow.params import Plan
@@ -21,7 +21,7 @@ from newsflow.airflow.schedule import articles_asset
 from newsflow.settings import load_settings
 from newsflow.sources import load_registry, select_sources
 from storage import open_database
-from storage.runs import record_airflow_run, record_run
+from storage.runs import CHECK_STAGE, record_airflow_run, record_run
 
 log = logging.getLogger(__name__)
 

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from newsflow.pipeline.reports import CrawlReport
 from newsflow.settings import Settings
 from storage import Retry, open_database, redact_url
 from storage.entity_search import EntityQuery, entity_counts, parse_entity
@@ -160,11 +161,15 @@ def _print_stats(rows) -> None:
             run_id = row.run_id
             print(f"run {run_id}  (loaded {row.started_at:%Y-%m-%d %H:%M})")
             print(
-                f"  {'source':16} {'status':8} {'articles':>8} {'new':>6} {'updated':>8} "
+                f"  {'source':16} {'status':12} {'articles':>8} {'new':>6} {'updated':>8} "
                 f"{'duplicates':>10} {'failed':>6}"
             )
+        if row.crawl is not None:  # the run loaded nothing for this source: the crawl says why
+            why = CrawlReport.from_dict(row.crawl).explain()
+            print(f"  {row.source:16} {row.status:12} nothing loaded; crawl: {why}")
+            continue
         print(
-            f"  {row.source:16} {row.status:8} {row.articles:8} {row.new:6} {row.updated:8} "
+            f"  {row.source:16} {row.status:12} {row.articles:8} {row.new:6} {row.updated:8} "
             f"{row.duplicates:10} {row.failed:6}"
         )
 

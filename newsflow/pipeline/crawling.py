@@ -29,7 +29,7 @@ from storage import last_fetched, open_database
 from storage.archive import remove_stale_parts
 from storage.crawl_state import activity_since
 from storage.locks import SourceBusy, crawl_lock
-from storage.runs import record_run
+from storage.runs import CRAWL_STAGE, record_run
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
@@ -81,7 +81,7 @@ def crawl(
                     engine,
                     run_id=run_id,
                     source=report.source,
-                    stage="crawl",
+                    stage=CRAWL_STAGE,
                     started_at=started_at,
                     status=report.status,
                     stats=report.to_dict(),

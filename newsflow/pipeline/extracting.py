@@ -28,7 +28,7 @@ from newsflow.sources import Source, load_registry
 from storage import crawl_state, known_urls, open_database
 from storage.archive import ArchivedPage, ArchiveError, read_pages, run_archives, source_archives
 from storage.archive import verify as verify_archive
-from storage.runs import record_run
+from storage.runs import EXTRACT_STAGE, record_run
 from storage.urls import normalize_url
 
 if TYPE_CHECKING:
@@ -320,7 +320,7 @@ def extract(
                     engine,
                     run_id=run_id,
                     source=name,
-                    stage="extract",
+                    stage=EXTRACT_STAGE,
                     started_at=started_at,
                     status="ok",
                     stats=asdict(quality),
