@@ -353,7 +353,7 @@ class NewsSpider(scrapy.Spider):
         url = request.meta.get("nf_url", request.url)
         outcome = failure_outcome(failure)
         response = getattr(failure.value, "response", None)
-        if outcome.startswith("robots_"):
+        if outcome == "robots_disallowed":  # not robots_unreachable: no rule said no
             self._count("robots_forbidden")
         if (
             outcome == "blocked"

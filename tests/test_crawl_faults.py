@@ -223,7 +223,7 @@ def test_unreachable_robots_txt_means_disallow_and_says_so(tmp_path, robots_stat
     assert states[site.url + "/feed.xml"] == "listing:robots_unreachable"
     assert report.robots_unreachable >= 1
     assert report.robots_failure == f"http_{robots_status}"
-    assert report.status == "robots_error"
+    assert report.status == "robots_error" and report.robots_forbidden == 0
     assert report.explain().startswith(f"robots.txt unreachable (http_{robots_status})")
 
 
@@ -288,6 +288,8 @@ def test_robots_txt_unreachable_at_the_network_level_means_disallow(tmp_path):
     assert _outcomes(settings) == dict.fromkeys(feeds, "listing:robots_unreachable")
     assert report.robots_unreachable == 2
     assert report.status == "site_down"
+    # robots.txt did not answer, so no rule disallowed anything (the summary said "2 disallowed")
+    assert report.robots_forbidden == 0
 
 
 def test_the_size_cap_counts_decompressed_bytes_and_stops_at_32_mib(tmp_path):

@@ -297,7 +297,6 @@ def test_site_down_is_not_called_blocked():
         "source": "demo",
         "robots_unreachable": 1,
         "robots_failure": "connection",
-        "robots_forbidden": 4,
         "listings": 4,
         "listings_failed": 4,
         "errors": {"feed_robots_unreachable": 2, "sitemap_robots_unreachable": 2},
@@ -316,6 +315,7 @@ def test_site_down_is_not_called_blocked():
         "nothing fetched)"
     )
     assert "blocked" not in note.replace("0 blocked", "")
+    assert "disallowed by robots.txt" not in note  # no rule said no: robots.txt never answered
     # DNS and timeouts of every listing (robots.txt answered) read the same way
     dns = CrawlReport.from_dict(
         {"source": "x", "listings": 2, "listings_failed": 2, "errors": {"feed_dns_error": 2}}
@@ -528,7 +528,13 @@ def test_demo_dag_runs_end_to_end(
     (report_file,) = _xcom(report_run, "report")["files"]
     report = json.loads(Path(report_file).read_text())
     assert report["day"] == today and Path(report_file).name == f"{today}.json"
-    assert report["total"] == {"demo": stored} and report["new"] == {"demo": stored}
+    with engine.connect() as conn:
+        copies = conn.execute(
+            select(func.count()).select_from(articles).where(articles.c.duplicate_of.is_not(None))
+        ).scalar_one()
+    assert copies > 0  # the demo site syndicates a story: a copy is not new
+    assert report["total"] == {"demo": stored}
+    assert report["new"] == {"demo": stored - copies} and report["copies"] == {"demo": copies}
     # a backfilled day's load reports on that day: today's report is left alone
     before = Path(report_file).read_text()
     event = SimpleNamespace(extra={"run_id": "b", "day": "2026-05-02", "sources": ["demo"]})
