@@ -79,13 +79,20 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if source not in names:
         raise RegistryError(f"unknown source {source}; known: {', '.join(sorted(names))}")
     if args.command == "crawl-state":
-        from storage.crawl_state import outcomes, reset_source
+        from storage.crawl_state import ARCHIVED, STORED, outcomes, reset_source
+        from storage.query import known_urls
 
         with open_database(settings.database_url) as engine:
             if args.reset:
                 print(f"{source}: forgot the crawl state of {reset_source(engine, source)} URLs")
             else:
-                counts = Counter(outcomes(engine, source).values())
+                # An archived page stored under its own URL keeps `archived` in the crawl state
+                # (the articles table says it is stored): said as `stored` here.
+                stored = known_urls(engine, source)
+                counts = Counter(
+                    STORED if outcome == ARCHIVED and url in stored else outcome
+                    for url, outcome in outcomes(engine, source).items()
+                )
                 print(json.dumps({"source": source, "outcomes": dict(counts)}, indent=2))
         return 0
     if args.command == "reextract":
