@@ -217,3 +217,31 @@ def last_fetched(engine: Engine, source: str) -> dict[str, datetime]:
 def known_urls(engine: Engine, source: str) -> set[str]:
     """Normalised URLs (as fetched and canonical) of the articles already stored for a source."""
     return set(last_fetched(engine, source))
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    """Per source: articles first seen on the day (``new`` originals, ``copies`` of an article
+    stored before: syndicated or repeated), articles published that day, and all stored."""
+
+    new: dict[str, int]
+    copies: dict[str, int]
+    published: dict[str, int]
+    total: dict[str, int]
+
+
+def day_counts(engine: Engine, start: datetime, end: datetime) -> DayCounts:
+    """Counts for the day ``start`` to ``end``, for the daily report."""
+
+    def per_source(*where) -> dict[str, int]:
+        statement = select(articles.c.source, func.count()).where(*where)
+        with engine.connect() as conn:
+            return dict(conn.execute(statement.group_by(articles.c.source)).all())
+
+    seen = (articles.c.first_seen >= start, articles.c.first_seen < end)
+    return DayCounts(
+        new=per_source(*seen, articles.c.duplicate_of.is_(None)),
+        copies=per_source(*seen, articles.c.duplicate_of.is_not(None)),
+        published=per_source(articles.c.published >= start, articles.c.published < end),
+        total=per_source(),
+    )

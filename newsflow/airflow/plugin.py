@@ -154,7 +154,8 @@ def render_page(rows: list[dict], daily: dict | None) -> str:
     if daily:
         problems = [r for r in rows if r["status"] != "ok"]
         lines = "".join(
-            f"<li>{html.escape(s)}: {daily.get('new', {}).get(s, 0)} new</li>"
+            f"<li>{html.escape(s)}: {daily.get('new', {}).get(s, 0)} new, "
+            f"{daily.get('copies', {}).get(s, 0)} copies</li>"
             for s in sorted(daily.get("total") or {})
         )
         failing = "".join(

@@ -1,10 +1,12 @@
-"""The daily report: per source, the articles first seen and published on each day a load was
-for, rebuilt whenever a load updates the `articles` asset, into `data/reports/<day>.json`."""
+"""The daily report: per source, the articles first seen (new originals and copies apart) and
+published on each day a load was for, rebuilt whenever a load updates the `articles` asset, into
+`data/reports/<day>.json`."""
 
 from __future__ import annotations
 
 import json
 import logging
+from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,10 +34,8 @@ def report_days(context: Any) -> list[date]:
 
 def report_step(context: Any) -> dict:
     """Each triggering day's per-source summary, written when the `articles` asset is updated."""
-    from sqlalchemy import func, select
-
     from storage import open_database
-    from storage.schema import articles
+    from storage.query import day_counts
 
     settings = load_settings()
     triggered_by = []
@@ -43,25 +43,12 @@ def report_step(context: Any) -> dict:
         for event in asset_events:
             triggered_by.append(dict(getattr(event, "extra", None) or {}))
     reports = []
-    with open_database(settings.database_url) as engine, engine.connect() as conn:
-        totals = dict(
-            conn.execute(select(articles.c.source, func.count()).group_by(articles.c.source)).all()
-        )
+    with open_database(settings.database_url) as engine:
         for day in report_days(context):
             start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            end = start + timedelta(days=1)
-            counts = {}
-            for key, column in (
-                ("new", articles.c.first_seen),
-                ("published", articles.c.published),
-            ):
-                rows = conn.execute(
-                    select(articles.c.source, func.count())
-                    .where(column >= start, column < end)
-                    .group_by(articles.c.source)
-                ).all()
-                counts[key] = {source: count for source, count in rows}
-            reports.append({"day": day.isoformat(), **counts, "total": totals})
+            counts = day_counts(engine, start, start + timedelta(days=1))
+            reports.append({"day": day.isoformat(), **asdict(counts)})
+        totals = reports[0]["total"]  # report_days gives at least one day
         # failures and blocked sources too, not only loads: each source's last night
         problems = {
             row["source"]: {"status": row["status"], "reasons": row["reasons"]}
@@ -83,10 +70,11 @@ def report_step(context: Any) -> dict:
             )
         for source in sorted(totals):
             log.info(
-                "%s %s: %d new, %d published that day, %d in total",
+                "%s %s: %d new, %d copies, %d published that day, %d in total",
                 report["day"],
                 source,
                 report["new"].get(source, 0),
+                report["copies"].get(source, 0),
                 report["published"].get(source, 0),
                 totals[source],
             )
