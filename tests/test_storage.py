@@ -41,7 +41,7 @@ from storage.database import Retry, with_retries
 from storage.entity_search import EntityQuery, entity_counts, parse_entity
 from storage.export import export_articles
 from storage.migrate import alembic_config, current_revision, head_revision, include_name
-from storage.query import iter_export_rows, search
+from storage.query import day_counts, iter_export_rows, search
 from storage.runs import CRAWL_STAGE, load_stats, record_run
 from storage.schema import article_versions, articles, entities, metadata, runs
 from tests.services import postgres_url
@@ -643,6 +643,15 @@ def test_runs_record_per_source_load_stats(db_url: str, tmp_path: Path, capsys) 
     out = capsys.readouterr().out
     assert out.index("20261126T010000Z") < out.index("20261125T010000Z")
     assert "other" in out and "duplicates" in out
+
+    # the daily report's day: the copies of demo stories are not new articles of "other"
+    engine = connect(db_url)
+    with engine.connect() as conn:
+        first_seen = conn.execute(select(func.min(articles.c.first_seen))).scalar_one()
+    day = datetime.combine(first_seen.date(), datetime.min.time(), tzinfo=UTC)
+    counts = day_counts(engine, day, day + timedelta(days=1))
+    engine.dispose()
+    assert counts.copies == {"other": 4} and counts.new == {"demo": 10, "other": 1}
 
 
 def test_stats_shows_a_run_that_loaded_nothing(db_url: str, capsys) -> None:
