@@ -129,6 +129,10 @@ MAIN_CONTENT_TAGS = frozenset({"article", "main"})
 _MAIN_CONTENT_NAME = re.compile(
     r"entry-content|post-content|article-body|article-content|story-body"
 )
+# A furniture box inside a container named as the article's text goes even when it is most of
+# the page's text (a long transcript in a fact box), so long as the container keeps this many
+# paragraph characters of its own.
+MIN_OWN_TEXT = 500
 # Any word either rule looks for: most class names hold none, and one search rejects them.
 _ANY_NAME = re.compile(f"{_FURNITURE_NAME.pattern}|{_MAIN_CONTENT_NAME.pattern}")
 
@@ -274,6 +278,7 @@ def prune_boilerplate(tree: HtmlElement) -> None:
         return
 
     keep = {tree, *tree.iter("body")}
+    texts = [m for m in mains if m.tag not in MAIN_CONTENT_TAGS]
     for element in mains:
         keep.add(element)
         keep.update(element.iterancestors())
@@ -283,11 +288,22 @@ def prune_boilerplate(tree: HtmlElement) -> None:
     for element in doomed:
         if element in keep or element.getparent() is None:
             continue
-        if page_chars and len(element.text_content()) > page_chars / 2:
-            continue
-        if paragraphs and _paragraph_chars(element) > paragraphs / 2:
+        large = (page_chars and len(element.text_content()) > page_chars / 2) or (
+            paragraphs and _paragraph_chars(element) > paragraphs / 2
+        )
+        if large and not _box_in_text(element, texts):
             continue
         _drop(element)
+
+
+def _box_in_text(element: HtmlElement, texts: list[HtmlElement]) -> bool:
+    """True when ``element`` sits inside a container named as the article's text, and that
+    container keeps running text of its own without it: a box set in the story, not the story."""
+    ancestors = set(element.iterancestors())
+    return any(
+        text in ancestors and _paragraph_chars(text) - _paragraph_chars(element) >= MIN_OWN_TEXT
+        for text in texts
+    )
 
 
 _TABLE_PARTS = ("thead", "tbody", "tfoot")

@@ -222,3 +222,28 @@ def test_cross_links_in_the_pages_language_and_link_lists_are_pruned() -> None:
         "Schiffe mit Weizen u",
         "Die Hafengesellschaf",
     ]
+
+
+def test_a_long_fact_box_inside_the_article_text_is_pruned() -> None:
+    """A fact box set inside the story's text container goes even when it holds most of the
+    page's paragraph text (a long document reprinted beside the story), because the container
+    keeps a story of its own without it."""
+    story = "".join(
+        f"<p>The harbour council voted on item {i} of the budget after a long debate about "
+        f"dredging the northern channel and the cost of the new cranes.</p>"
+        for i in range(5)
+    )
+    box = "".join(
+        f"<p>Clause {i}: the port authority shall publish its accounts every quarter and "
+        f"answer the council's questions in writing within thirty days of receiving them.</p>"
+        for i in range(12)
+    )
+    html = (
+        "<html><body><div class='article-body'>"
+        f"{story}<div class='factbox'><h2>The budget in full</h2>{box}</div>"
+        "</div></body></html>"
+    )
+    article = extract_article(html, "https://harbourpost.example/news/budget/")
+    assert article.ok, article.error
+    assert "item 4 of the budget" in article.text
+    assert "Clause" not in article.text
