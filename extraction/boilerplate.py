@@ -34,6 +34,11 @@ CAPTION_CLASSES = frozenset(
 _CAPTION_CANDIDATES = XPath(
     "//figcaption | //*[@itemprop='caption'] | //*[contains(@class, 'caption')]"
 )
+# A paragraph of an image and, under it, a short line in italics is a captioned photo too
+# (WordPress posts written without a caption block: ``<p><img><br><em>Caption</em></p>``).
+_IMAGE_PARAGRAPHS = XPath("//p[.//img][em or i]")
+_CAPTION_LINE_TAGS = frozenset({"em", "i"})
+CAPTION_LINE_MAX_CHARS = 250
 
 FURNITURE_TAGS = frozenset({"nav", "form", "button", "noscript"})
 FURNITURE_ROLES = frozenset({"navigation", "dialog"})
@@ -157,10 +162,31 @@ def _is_caption(element: HtmlElement) -> bool:
     return not CAPTION_CLASSES.isdisjoint((element.get("class") or "").split())
 
 
+def _is_captioned_image(paragraph: HtmlElement) -> bool:
+    """An image first, then only line breaks and italic text, short: a photo and its caption."""
+    if (paragraph.text or "").strip():
+        return False
+    image = False
+    for child in paragraph:
+        if (child.tail or "").strip():
+            return False
+        if child.tag == "img" or child.find(".//img") is not None:
+            if child.text_content().strip():
+                return False
+            image = True
+        elif child.tag in _CAPTION_LINE_TAGS:
+            if not image:
+                return False
+        elif child.tag != "br":
+            return False
+    return image and 0 < len(_text(paragraph)) <= CAPTION_LINE_MAX_CHARS
+
+
 def take_captions(tree: HtmlElement) -> list[str]:
     """Remove photo captions from the tree and return their text, in page order, deduplicated."""
     captions: list[str] = []
     elements = [e for e in _CAPTION_CANDIDATES(tree) if _is_caption(e)]
+    elements += [p for p in _IMAGE_PARAGRAPHS(tree) if _is_captioned_image(p)]
     for element in elements:
         text = _text(element)
         if text and text not in captions:
