@@ -34,6 +34,11 @@ CAPTION_CLASSES = frozenset(
 _CAPTION_CANDIDATES = XPath(
     "//figcaption | //*[@itemprop='caption'] | //*[contains(@class, 'caption')]"
 )
+# A paragraph of an image and, under it, a short line in italics is a captioned photo too
+# (WordPress posts written without a caption block: ``<p><img><br><em>Caption</em></p>``).
+_IMAGE_PARAGRAPHS = XPath("//p[.//img][em or i]")
+_CAPTION_LINE_TAGS = frozenset({"em", "i"})
+CAPTION_LINE_MAX_CHARS = 250
 
 FURNITURE_TAGS = frozenset({"nav", "form", "button", "noscript"})
 FURNITURE_ROLES = frozenset({"navigation", "dialog"})
@@ -129,6 +134,10 @@ MAIN_CONTENT_TAGS = frozenset({"article", "main"})
 _MAIN_CONTENT_NAME = re.compile(
     r"entry-content|post-content|article-body|article-content|story-body"
 )
+# A furniture box inside a container named as the article's text goes even when it is most of
+# the page's text (a long transcript in a fact box), so long as the container keeps this many
+# paragraph characters of its own.
+MIN_OWN_TEXT = 500
 # Any word either rule looks for: most class names hold none, and one search rejects them.
 _ANY_NAME = re.compile(f"{_FURNITURE_NAME.pattern}|{_MAIN_CONTENT_NAME.pattern}")
 
@@ -153,10 +162,31 @@ def _is_caption(element: HtmlElement) -> bool:
     return not CAPTION_CLASSES.isdisjoint((element.get("class") or "").split())
 
 
+def _is_captioned_image(paragraph: HtmlElement) -> bool:
+    """An image first, then only line breaks and italic text, short: a photo and its caption."""
+    if (paragraph.text or "").strip():
+        return False
+    image = False
+    for child in paragraph:
+        if (child.tail or "").strip():
+            return False
+        if child.tag == "img" or child.find(".//img") is not None:
+            if child.text_content().strip():
+                return False
+            image = True
+        elif child.tag in _CAPTION_LINE_TAGS:
+            if not image:
+                return False
+        elif child.tag != "br":
+            return False
+    return image and 0 < len(_text(paragraph)) <= CAPTION_LINE_MAX_CHARS
+
+
 def take_captions(tree: HtmlElement) -> list[str]:
     """Remove photo captions from the tree and return their text, in page order, deduplicated."""
     captions: list[str] = []
     elements = [e for e in _CAPTION_CANDIDATES(tree) if _is_caption(e)]
+    elements += [p for p in _IMAGE_PARAGRAPHS(tree) if _is_captioned_image(p)]
     for element in elements:
         text = _text(element)
         if text and text not in captions:
@@ -274,6 +304,7 @@ def prune_boilerplate(tree: HtmlElement) -> None:
         return
 
     keep = {tree, *tree.iter("body")}
+    texts = [m for m in mains if m.tag not in MAIN_CONTENT_TAGS]
     for element in mains:
         keep.add(element)
         keep.update(element.iterancestors())
@@ -283,11 +314,22 @@ def prune_boilerplate(tree: HtmlElement) -> None:
     for element in doomed:
         if element in keep or element.getparent() is None:
             continue
-        if page_chars and len(element.text_content()) > page_chars / 2:
-            continue
-        if paragraphs and _paragraph_chars(element) > paragraphs / 2:
+        large = (page_chars and len(element.text_content()) > page_chars / 2) or (
+            paragraphs and _paragraph_chars(element) > paragraphs / 2
+        )
+        if large and not _box_in_text(element, texts):
             continue
         _drop(element)
+
+
+def _box_in_text(element: HtmlElement, texts: list[HtmlElement]) -> bool:
+    """True when ``element`` sits inside a container named as the article's text, and that
+    container keeps running text of its own without it: a box set in the story, not the story."""
+    ancestors = set(element.iterancestors())
+    return any(
+        text in ancestors and _paragraph_chars(text) - _paragraph_chars(element) >= MIN_OWN_TEXT
+        for text in texts
+    )
 
 
 _TABLE_PARTS = ("thead", "tbody", "tfoot")

@@ -222,3 +222,49 @@ def test_cross_links_in_the_pages_language_and_link_lists_are_pruned() -> None:
         "Schiffe mit Weizen u",
         "Die Hafengesellschaf",
     ]
+
+
+def test_a_long_fact_box_inside_the_article_text_is_pruned() -> None:
+    """A fact box set inside the story's text container goes even when it holds most of the
+    page's paragraph text (a long document reprinted beside the story), because the container
+    keeps a story of its own without it."""
+    story = "".join(
+        f"<p>The harbour council voted on item {i} of the budget after a long debate about "
+        f"dredging the northern channel and the cost of the new cranes.</p>"
+        for i in range(5)
+    )
+    box = "".join(
+        f"<p>Clause {i}: the port authority shall publish its accounts every quarter and "
+        f"answer the council's questions in writing within thirty days of receiving them.</p>"
+        for i in range(12)
+    )
+    html = (
+        "<html><body><div class='article-body'>"
+        f"{story}<div class='factbox'><h2>The budget in full</h2>{box}</div>"
+        "</div></body></html>"
+    )
+    article = extract_article(html, "https://harbourpost.example/news/budget/")
+    assert article.ok, article.error
+    assert "item 4 of the budget" in article.text
+    assert "Clause" not in article.text
+
+
+def test_an_image_paragraph_with_an_italic_line_is_a_caption() -> None:
+    """``<p><img><br><em>...</em></p>``: a photo captioned without a caption element. The
+    italic line is a caption; an italic sentence in a paragraph of its own stays body."""
+    prose = "".join(
+        f"<p>The ferry from the old quay ran {i} times a day last summer, and the town wants "
+        f"the service back before the tourist season starts in June.</p>"
+        for i in range(4)
+    )
+    html = (
+        "<html><body><div class='entry-content'>"
+        f"{prose}<p><img src='/quay.jpg' alt=''><br><em>Passengers queue at the old quay</em></p>"
+        f"<p><em>This story was updated with the council's reply to our questions.</em></p>"
+        "</div></body></html>"
+    )
+    article = extract_article(html, "https://harbourpost.example/news/ferry/")
+    assert article.ok, article.error
+    assert "Passengers queue" not in article.text
+    assert article.captions == ["Passengers queue at the old quay"]
+    assert "This story was updated" in article.text
