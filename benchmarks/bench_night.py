@@ -56,11 +56,19 @@ archive is read twice (``verify`` before any page is used, then for the pages): 
 before its damage is found, so it stays. ``ner_batch_size`` moves nothing beyond noise (8, 32,
 128, 512 on 200 English articles: 9,191 / 8,933 / 8,287 / 8,626 words/s, same entities).
 
-So NER is the night's cost: ours runs at 84% of spaCy's own ``nlp.pipe`` with the NER component
-alone on the same English texts (CPU time, 1,000 and 10,000 articles; 86% before; the gazetteer
-ruler is the difference), and no change here can
-make the model itself cheaper; what this benchmark's changes do is run it on the second core
-while pages are extracted, and keep memory flat.
+So NER is the night's cost, and a native profile of spaCy's own ``nlp.pipe`` (``ner`` alone, the
+92 extraction-dev bodies) found most of it was not the model::
+
+    perf record -F 500 -p <pid of a script looping nlp.pipe(texts)> -- sleep 8
+    perf report --sort dso,symbol
+
+      spaCy 3.8.18: 21% pthread_mutex_unlock, 19% pthread_mutex_lock, 3% take_gil, 2% drop_gil
+                    (StateC::B_ and safe_get take the GIL on every call), 13% blis sgemm
+      spaCy 3.8.7:  the same 7,304 entities in 3.1 s of CPU instead of 6.3
+
+hence the pin ``spacy<3.8.8`` (pyproject.toml); with it and the gazetteer ruler's token matcher
+left out of docs without Arabic script, 10,000 articles take 13.3 CPU-minutes (19.4 before),
+ours at 88% of spaCy's own batched speed.
 """
 
 from __future__ import annotations
