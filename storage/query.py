@@ -231,17 +231,17 @@ class DayCounts:
 
 
 def day_counts(engine: Engine, start: datetime, end: datetime) -> DayCounts:
-    """Counts for the day ``start`` to ``end``, for the daily report."""
+    """Counts for the day ``start`` to ``end``, for the daily report (one connection)."""
+    seen = (articles.c.first_seen >= start, articles.c.first_seen < end)
+    with engine.connect() as conn:
 
-    def per_source(*where) -> dict[str, int]:
-        statement = select(articles.c.source, func.count()).where(*where)
-        with engine.connect() as conn:
+        def per_source(*where) -> dict[str, int]:
+            statement = select(articles.c.source, func.count()).where(*where)
             return dict(conn.execute(statement.group_by(articles.c.source)).all())
 
-    seen = (articles.c.first_seen >= start, articles.c.first_seen < end)
-    return DayCounts(
-        new=per_source(*seen, articles.c.duplicate_of.is_(None)),
-        copies=per_source(*seen, articles.c.duplicate_of.is_not(None)),
-        published=per_source(articles.c.published >= start, articles.c.published < end),
-        total=per_source(),
-    )
+        return DayCounts(
+            new=per_source(*seen, articles.c.duplicate_of.is_(None)),
+            copies=per_source(*seen, articles.c.duplicate_of.is_not(None)),
+            published=per_source(articles.c.published >= start, articles.c.published < end),
+            total=per_source(),
+        )
