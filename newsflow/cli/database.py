@@ -159,7 +159,7 @@ def _print_stats(rows) -> None:
     for row in rows:
         if row.run_id != run_id:
             run_id = row.run_id
-            print(f"run {run_id}  (loaded {row.started_at:%Y-%m-%d %H:%M})")
+            print(f"run {run_id}  ({row.started_at:%Y-%m-%d %H:%M})")
             print(
                 f"  {'source':16} {'status':12} {'articles':>8} {'new':>6} {'updated':>8} "
                 f"{'duplicates':>10} {'failed':>6}"
