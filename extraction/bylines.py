@@ -35,9 +35,12 @@ BYLINE_META = (
 )
 # Markup that marks a byline: rel/itemprop author, or a class or id naming an author or byline
 # ("yline", "uthor" and "utor" match both "Byline" and "byline", "Author", "Autor", ...).
+# Read on the attribute axis, so libxml2 tests the attributes there are (half the time of
+# testing every element for each of them); the union keeps page order.
 _BYLINE_ELEMENTS = XPath(
-    "//body//*[@rel='author' or contains(@itemprop, 'author') or contains(@class, 'yline')"
-    " or contains(@class, 'uthor') or contains(@class, 'utor') or contains(@id, 'uthor')]"
+    "//body//*/@rel[.='author']/.. | //body//*/@itemprop[contains(., 'author')]/.."
+    " | //body//*/@class[contains(., 'yline') or contains(., 'uthor') or contains(., 'utor')]/.."
+    " | //body//*/@id[contains(., 'uthor')]/.."
 )
 MAX_BYLINE_CHARS = 120
 # A byline inside the comments names a commenter.
