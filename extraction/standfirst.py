@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from extraction.body import MIN_PROSE_LINE_CHARS, weighted_len
@@ -42,6 +43,8 @@ _WORD = re.compile(r"\w+")
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*$")
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b"))
 _SKIPPED = frozenset({"script", "style", "noscript", "template"})
+# Text nodes holding the description's first word: libxml2 scans the page, Python reads a few.
+_TEXTS_WITH = XPath(".//text()[contains(., $word)]", smart_strings=True)
 
 
 def _normal(text: str) -> str:
@@ -83,22 +86,22 @@ def shown_summary(tree: HtmlElement, description: str | None) -> str | None:
     share = MAX_EXTRA_SHARE_CUT if cut != description else MAX_EXTRA_SHARE
     limit = (1 + share) * len(summary) + MAX_EXTRA_CHARS
     words = _WORD.findall(summary)
-    for element in body.iter():
+    for text in _TEXTS_WITH(body, word=key.split()[0]):
+        element = text.getparent()
         if not isinstance(element.tag, str) or element.tag in _SKIPPED:
             continue
-        for text, owner in ((element.text, element), (element.tail, element.getparent())):
-            if not text or key not in " ".join(text.split()):
-                continue
-            node = owner
-            for _ in range(MAX_LEVELS):
-                if node is None:
-                    break
-                shown = _normal(node.text_content())
-                if len(shown) > limit:
-                    break
-                if _shows(shown, summary, words):
-                    return None if _teaser(node) else " ".join(node.text_content().split())
-                node = node.getparent()
+        if key not in " ".join(text.split()):
+            continue
+        node = element.getparent() if text.is_tail else element
+        for _ in range(MAX_LEVELS):
+            if node is None:
+                break
+            shown = _normal(node.text_content())
+            if len(shown) > limit:
+                break
+            if _shows(shown, summary, words):
+                return None if _teaser(node) else " ".join(node.text_content().split())
+            node = node.getparent()
     return None
 
 
