@@ -1,6 +1,8 @@
-"""Where a page credits its authors: JSON-LD, meta tags, the byline in the markup.
+"""Where a page credits its authors: JSON-LD, meta tags, the byline in the markup, links to an
+author's page.
 
-Sources are read in order of trust and the first that credits anyone wins; within it people
+Sources are read in order of trust and the first that credits anyone but the site itself wins
+(a credit of the outlet alone is often a template's default); within it people
 come first, then agencies and newsrooms, and the site's own name only when it is the one credit
 (see :func:`extraction.authors.ordered`). JSON-LD objects typed Organization are credits too
 (an agency, a newsroom or the outlet itself), and references (``{"@id": ...}``) are followed
@@ -43,6 +45,13 @@ _BYLINE_ELEMENTS = XPath(
     " | //body//*/@id[contains(., 'uthor')]/.."
 )
 MAX_BYLINE_CHARS = 120
+# Links to an author's page ("/author/jane-doe", "/autoren/name/max-kolter"): the byline of a
+# template that marks it with no class of its own. Only a fallback (see page_credits).
+_AUTHOR_LINKS = XPath(
+    "//body//a/@href[contains(., '/author/') or contains(., '/authors/')"
+    " or contains(., '/autor/') or contains(., '/autoren/') or contains(., '/auteur/')"
+    " or contains(., '/autore/') or contains(., '/forfatter/') or contains(., '/journalist/')]/.."
+)
 # A byline inside the comments names a commenter.
 _COMMENT_MARKERS = ("comment", "respond", "reply")
 
@@ -104,15 +113,31 @@ def _sources(page: Page, site_keys: set[str], language: str | None) -> Iterator[
     meta = [value for key in BYLINE_META for value in page.meta.get(key, [])]
     yield credits(meta, site_keys, language)
     yield _markup_credits(page, site_keys, language)
+    yield _author_link_credits(page, site_keys, language)
+
+
+def _author_link_credits(page: Page, site_keys: set[str], language: str | None) -> list[Credit]:
+    """Credits of the first link to an author page that names anyone, outside comments."""
+    for link in _AUTHOR_LINKS(page.tree):
+        text = " ".join(link.text_content().split())
+        if 0 < len(text) <= MAX_BYLINE_CHARS and not _in_comments(link):
+            found = credits([text], site_keys, language)
+            if found:
+                return found
+    return []
 
 
 def page_credits(page: Page, site_keys: set[str], language: str | None) -> list[str]:
     """The credited names (see :mod:`extraction.authors`) of the most trusted source that
-    credits anyone: JSON-LD, then meta tags, then the byline in the markup."""
+    credits anyone: JSON-LD, then meta tags, then the byline in the markup, then links to an
+    author page. A source that credits only the site itself (a template's default author) is
+    kept only when no later source credits someone else."""
+    site_only: list[Credit] = []
     for found in _sources(page, site_keys, language):
-        if found:
+        if any(credit.kind != "site" for credit in found):
             return ordered(found)
-    return []
+        site_only = site_only or found
+    return ordered(site_only)
 
 
 def credited_agencies(authors: list[str]) -> list[str]:

@@ -40,6 +40,15 @@ def test_the_outlet_counts_when_it_is_the_only_credit() -> None:
     assert extract("byline_site_only.html").authors == ["Gulf Ports Review"]
 
 
+def test_a_link_to_an_author_page_beats_a_credit_of_the_site_alone() -> None:
+    """JSON-LD credits the outlet (a template default); the header links to the writer's page."""
+    assert extract("byline_author_link.html").authors == ["Dr. Samira Haddad"]
+
+
+def test_an_author_link_in_the_comments_credits_nobody() -> None:
+    assert extract("byline_author_link_in_comments.html").authors == []
+
+
 def test_json_ld_references_and_split_names_are_followed() -> None:
     """author: [{"@id": ...}] naming a Person with givenName and familyName only."""
     assert extract("byline_references.html").authors == ["Layla Hassan"]
