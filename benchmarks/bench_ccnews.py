@@ -38,7 +38,7 @@ KEY = "crawl-data/CC-NEWS/2023/01/CC-NEWS-20230101000000-00000.warc.gz"
 def write_warc(path: Path, responses: int) -> None:
     """A CC-NEWS-shaped file: news pages on 200 hosts, every EVERY-th on the outlet's host."""
     from newsflow.demo_site import load_articles
-    from newsflow.demo_site.render import article_page
+    from newsflow.demo_site.article_page import article_page
 
     articles = load_articles()
     pages = {}

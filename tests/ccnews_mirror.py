@@ -19,7 +19,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newsflow.demo_site import load_articles
-from newsflow.demo_site.render import article_page
+from newsflow.demo_site.article_page import article_page
 from newsflow.demo_site.server import placeholder_png
 
 DEMO = "http://127.0.0.1:8765"

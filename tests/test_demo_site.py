@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from newsflow.demo_site import DemoArticle, DemoSite, load_articles, start_demo_site
-from newsflow.demo_site.render import tag_path
+from newsflow.demo_site.content import tag_path
 
 # The seed text the Anbar article was copied from, shipped so the comparison runs in any checkout.
 SEED = Path(__file__).resolve().parent / "fixtures" / "seed" / "anbar-article.txt"

@@ -1,6 +1,7 @@
 """The demo site's articles: loaded from ``articles.yaml`` so tests can compare against the truth.
 
-Everything here is plain data; rendering lives in ``render.py`` and HTTP in ``server.py``.
+Everything here is plain data, with the site's permalinks; markup lives in ``theme.py`` and
+the page modules (``listings``, ``article_page``, ``feeds``), HTTP in ``server.py``.
 """
 
 from __future__ import annotations
@@ -82,6 +83,18 @@ def slugify(text: str) -> str:
         return slug
     words = re.sub(r"[^\w]+", "-", text.lower()).strip("-")
     return quote(words, safe="-").lower()
+
+
+def author_path(name: str) -> str:
+    return f"/author/{slugify(name)}/"
+
+
+def tag_path(tag: str) -> str:
+    return f"/tag/{slugify(tag)}/"
+
+
+def section_path(section: str) -> str:
+    return f"/category/{section}/"
 
 
 def _parse_time(value: str) -> datetime:

@@ -26,9 +26,19 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from . import render
-from .content import SECTIONS, UPLOADS, DemoArticle, load_articles
+from .article_page import article_page
+from .content import (
+    SECTIONS,
+    UPLOADS,
+    DemoArticle,
+    author_path,
+    load_articles,
+    section_path,
+    tag_path,
+)
+from .feeds import news_sitemap, robots_txt, rss_feed, sitemap_index
 from .layouts import article_markup, check_layout
+from .listings import archive_page, home_page, not_found_page
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +90,11 @@ def build_routes(articles: list[DemoArticle], layout: str = "classic") -> dict[s
     """Every URL the site answers, computed once at start-up; articles in the given layout."""
     newest = max(a.updated for a in articles)
     routes: dict[str, Route] = {
-        "/": Route(HTML, partial(render.home_page, articles=articles), newest),
-        "/feed/": Route(RSS, partial(render.rss_feed, articles=articles), newest),
-        "/sitemap.xml": Route(XML, partial(render.sitemap_index, articles=articles), newest),
-        "/news-sitemap.xml": Route(XML, partial(render.news_sitemap, articles=articles), newest),
-        "/robots.txt": Route(TEXT, render.robots_txt),
+        "/": Route(HTML, partial(home_page, articles=articles), newest),
+        "/feed/": Route(RSS, partial(rss_feed, articles=articles), newest),
+        "/sitemap.xml": Route(XML, partial(sitemap_index, articles=articles), newest),
+        "/news-sitemap.xml": Route(XML, partial(news_sitemap, articles=articles), newest),
+        "/robots.txt": Route(TEXT, robots_txt),
         "/wp-content/themes/newsline/style.css": Route(
             "text/css; charset=utf-8", lambda base: "body { font-family: serif; }\n"
         ),
@@ -96,7 +106,7 @@ def build_routes(articles: list[DemoArticle], layout: str = "classic") -> dict[s
 
     def archive(path: str, heading: str, members: list[DemoArticle], body_class: str) -> None:
         page = partial(
-            render.archive_page,
+            archive_page,
             articles=articles,
             heading=heading,
             path=path,
@@ -107,13 +117,13 @@ def build_routes(articles: list[DemoArticle], layout: str = "classic") -> dict[s
 
     for key, name in SECTIONS.items():
         members = [a for a in articles if a.section == key]
-        archive(render.section_path(key), f"Category: {name}", members, f"category-{key}")
+        archive(section_path(key), f"Category: {name}", members, f"category-{key}")
     for tag in sorted({t for a in articles for t in a.tags}):
         members = [a for a in articles if tag in a.tags]
-        archive(render.tag_path(tag), f"Tag: {tag}", members, "tag")
+        archive(tag_path(tag), f"Tag: {tag}", members, "tag")
     for author in sorted({a.author for a in articles}):
         members = [a for a in articles if a.author == author]
-        archive(render.author_path(author), f"Author: {author}", members, "author")
+        archive(author_path(author), f"Author: {author}", members, "author")
 
     for article in articles:
         page = partial(_encoded_article, articles=articles, article=article, layout=layout)
@@ -134,7 +144,7 @@ def _encoded_article(
     """The article page in its own encoding; characters of the page frame (other stories'
     titles in the sidebar) that it cannot hold become character references, as on a real
     site."""
-    page = article_markup(render.article_page(base, articles, article), layout)
+    page = article_markup(article_page(base, articles, article), layout)
     return page.encode(article.encoding, errors="xmlcharrefreplace")
 
 
@@ -178,7 +188,7 @@ class DemoHandler(BaseHTTPRequestHandler):
             return
         base = self._base_url()
         if route is None:
-            body = render.not_found_page(base, self.server.articles).encode("utf-8")
+            body = not_found_page(base, self.server.articles).encode("utf-8")
             self._send(HTTPStatus.NOT_FOUND, HTML, body, with_body)
             return
         if self.server.delay_seconds and route.content_type.startswith("text/html"):
