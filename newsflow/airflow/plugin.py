@@ -112,9 +112,9 @@ def _row(r: dict[str, Any]) -> str:
         f'<tr data-source="{e(r["source"])}" data-status="{e(r["status"])}">'
         f'<td><a href="../{e(r["dag_url"])}" target="_top">{e(r["source"])}</a></td>'
         f'<td><span class="badge" style="background:{colour}">{e(r["label"])}</span></td>'
-        f"<td>{r['new']}</td><td>{_spark(r['new_trend'])}</td>"
+        f"<td>{r['new']}</td><td>{_spark([n['new'] for n in r['trend']])}</td>"
         f"<td>{r['listed']} / {r['fetched']} / {r['stored']}</td>"
-        f"<td>{rate} {_spark(r['flag_trend'])}</td>"
+        f"<td>{rate} {_spark([n['flag_rate'] for n in r['trend']])}</td>"
         f"<td>{reasons}</td>"
         f"<td>{e((r['last_success_at'] or '-')[:16].replace('T', ' '))}</td>"
         f"<td>{_run_link(r)}</td></tr>"
