@@ -143,6 +143,7 @@ def test_trend_is_one_point_per_night_with_no_run_nights(tmp_path):
     they had, "no run" for the night without one (not "0 new": a night that ran and found
     nothing says 0); the row's status, counts and link stay the latest run's."""
     from newsflow.airflow.health import source_health
+    from newsflow.airflow.plugin import render_page
 
     url = f"sqlite:///{tmp_path / 'nights.db'}"
     clean = {"reasons": [], "kinds": []}
@@ -195,6 +196,12 @@ def test_trend_is_one_point_per_night_with_no_run_nights(tmp_path):
     stopped = by_source["stopped"]
     assert stopped["status"] == "blocked" and stopped["run_id"] == "newsflow_stopped__night-020"
     assert [p["label"] for p in stopped["trend"]] == ["no run"] * 14
+
+    page = render_page([twice], None)
+    assert page.count('class="no-run"') == 2 * 10  # both trends mark the same nights
+    assert "<title>2026-11-03: no run</title>" in page
+    assert "<title>2026-11-02: 7 new, fewer articles (2 runs)</title>" in page
+    assert "<title>2026-11-04: 0 new, blocked (2 runs)</title>" in page
 
 
 @pytest.fixture(scope="module")
