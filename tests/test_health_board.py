@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
@@ -21,10 +21,19 @@ from storage.schema import runs
 NIGHT0 = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
 
 
-def _night(source: str, n: int, crawl: tuple[str, dict], check: dict | None, new: int = 5):
-    """The rows one run of `source` leaves: crawl, extract, load, check (None: no check)."""
-    run_id = f"newsflow_{source}__night{n:04d}"
-    at = NIGHT0 + timedelta(days=n)
+def _night(
+    source: str,
+    n: int,
+    crawl: tuple[str, dict],
+    check: dict | None,
+    new: int = 5,
+    hours: float = 0,
+    tag: str = "",
+):
+    """The rows one run of `source` leaves on night `n` (`hours` after 02:00 UTC; `tag` tells a
+    second run of the night apart): crawl, extract, load, check (None: no check)."""
+    run_id = f"newsflow_{source}__night{n:04d}{tag}"
+    at = NIGHT0 + timedelta(days=n, hours=hours)
     status, crawl_stats = crawl
     rows = [dict(stage="crawl", status=status, stats=crawl_stats)]
     if status == "ok":
@@ -84,7 +93,7 @@ def test_board_rows_say_what_happened_worst_first(board_db):
     from newsflow.airflow.health import source_health
 
     with open_database(board_db) as engine:
-        rows = source_health(engine, nights=14)
+        rows = source_health(engine, nights=14, today=date(2026, 11, 3))
     by_source = {r["source"]: r for r in rows}
     assert [r["source"] for r in rows] == ["gone", "refusing", "drifting", "fine"]
     assert [r["status"] for r in rows] == ["site_down", "blocked", "layout_drift", "ok"]
@@ -93,7 +102,7 @@ def test_board_rows_say_what_happened_worst_first(board_db):
         "site unreachable: connection refused or dropped; nothing fetched"
     ]
     fine = by_source["fine"]
-    assert fine["new_trend"] == [1, 2, 3] and fine["new"] == 3
+    assert [p["new"] for p in fine["trend"]] == [None] * 11 + [1, 2, 3] and fine["new"] == 3
     assert (fine["listed"], fine["fetched"], fine["stored"]) == (12, 5, 3)
     assert fine["flag_rate"] == pytest.approx(0.1)
     assert fine["dag_url"] == "dags/newsflow_fine"
@@ -110,7 +119,7 @@ def test_board_rows_say_what_happened_worst_first(board_db):
 
 
 def test_board_shows_the_last_fourteen_nights_of_many_sources(tmp_path):
-    """Many sources with more nights than shown: each row keeps its own 14 latest, newest last
+    """Many sources with more nights than shown: each row keeps its own 14 latest, today last
     in the trend (its speed with a year of runs is measured in `benchmarks/bench_health.py`)."""
     from newsflow.airflow.health import source_health
 
@@ -122,10 +131,77 @@ def test_board_shows_the_last_fourteen_nights_of_many_sources(tmp_path):
     with open_database(url) as engine:
         with engine.begin() as conn:
             conn.execute(insert(runs), rows)
-        board = source_health(engine, nights=14)
+        board = source_health(engine, nights=14, today=(NIGHT0 + timedelta(days=29)).date())
     assert len(board) == 20
-    assert all(r["new_trend"] == list(range(16, 30)) for r in board)
+    assert all([p["new"] for p in r["trend"]] == list(range(16, 30)) for r in board)
     assert all(r["run_id"].endswith("night0029") for r in board)
+
+
+def test_trend_is_one_point_per_night_with_no_run_nights(tmp_path):
+    """A re-run on one night (started near each end of the UTC day), none on another: one point
+    per calendar night, the night's runs summed (new articles, pages) under the worst status
+    they had, "no run" for the night without one (not "0 new": a night that ran and found
+    nothing says 0); the row's status, counts and link stay the latest run's."""
+    from newsflow.airflow.health import source_health
+    from newsflow.airflow.plugin import render_page
+
+    url = f"sqlite:///{tmp_path / 'nights.db'}"
+    clean = {"reasons": [], "kinds": []}
+    fewer = {"reasons": ["fewer articles: 3 listed, usually 12"], "kinds": ["fewer_articles"]}
+    # the first night shown is 2026-10-22 (n=-10): a run at 00:30 is in it, one the evening
+    # before is not
+    rows = _night("twice", -11, OK, clean, new=9, hours=21.5)
+    rows += _night("twice", -10, OK, clean, new=1, hours=-1.5)
+    rows += _night("twice", 0, OK, clean, new=2)
+    rows += _night("twice", 1, OK, fewer, new=3, hours=-1.5)  # 00:30 UTC
+    rows += _night("twice", 1, OK, clean, new=4, hours=21.5, tag="rerun")  # 23:30 UTC
+    # night 2: no run; night 3 (today): blocked, then a hand-triggered re-run that found nothing
+    rows += _night("twice", 3, BLOCKED, {"reasons": ["blocked"], "kinds": ["blocked"]})
+    rows += _night("twice", 3, OK, clean, new=0, hours=8, tag="rerun")
+    rows += _night("stopped", -20, BLOCKED, {"reasons": ["blocked"], "kinds": ["blocked"]})
+    airflow_run = "manual__2026-11-04T10:00:00+00:00"
+    with open_database(url) as engine:
+        with engine.begin() as conn:
+            conn.execute(insert(runs), rows)
+        record_airflow_run(engine, "newsflow_twice__night0003rerun", "newsflow_twice", airflow_run)
+        board = source_health(engine, nights=14, today=date(2026, 11, 4))
+    by_source = {r["source"]: r for r in board}
+    trend = by_source["twice"]["trend"]
+    assert [p["day"] for p in trend] == [
+        (date(2026, 10, 22) + timedelta(days=d)).isoformat() for d in range(14)
+    ]
+    no_run = {"runs": 0, "new": None, "flag_rate": None, "status": None, "label": "no run"}
+    assert trend[0] == {"day": "2026-10-22", "runs": 1, "new": 1, "flag_rate": 0.1,
+                        "status": "ok", "label": "ok"}  # fmt: skip
+    assert all(p == {"day": p["day"], **no_run} for p in trend[1:10])
+    assert trend[10:] == [
+        {"day": "2026-11-01", "runs": 1, "new": 2, "flag_rate": 0.1, "status": "ok", "label": "ok"},
+        {
+            "day": "2026-11-02",
+            "runs": 2,
+            "new": 7,
+            "flag_rate": 0.1,
+            "status": "fewer_articles",
+            "label": "fewer articles",
+        },
+        {"day": "2026-11-03", **no_run},
+        {"day": "2026-11-04", "runs": 2, "new": 0, "flag_rate": 0.1, "status": "blocked",
+         "label": "blocked"},
+    ]  # fmt: skip
+    twice = by_source["twice"]
+    assert (twice["status"], twice["run_id"]) == ("ok", "newsflow_twice__night0003rerun")
+    assert (twice["new"], twice["stored"]) == (0, 0)
+    assert twice["run_url"] == f"dags/newsflow_twice/runs/{quote(airflow_run, safe='')}"
+    # a source that stopped running weeks ago: its last run's status, fourteen nights of none
+    stopped = by_source["stopped"]
+    assert stopped["status"] == "blocked" and stopped["run_id"] == "newsflow_stopped__night-020"
+    assert [p["label"] for p in stopped["trend"]] == ["no run"] * 14
+
+    page = render_page([twice], None)
+    assert page.count('class="no-run"') == 2 * 10  # both trends mark the same nights
+    assert "<title>2026-11-03: no run</title>" in page
+    assert "<title>2026-11-02: 7 new, fewer articles (2 runs)</title>" in page
+    assert "<title>2026-11-04: 0 new, blocked (2 runs)</title>" in page
 
 
 @pytest.fixture(scope="module")
@@ -213,8 +289,9 @@ def test_board_links_leave_airflows_sandboxed_iframe(tmp_path):
         pytest.skip("chromium not found: `make system-deps` installs Debian's chromium package")
     row = {
         "source": "demo", "dag_url": "dags/newsflow_demo", "status": "ok", "label": "ok",
-        "new": 3, "new_trend": [3], "listed": 3, "fetched": 3, "stored": 3, "flag_rate": None,
-        "flag_trend": [], "reasons": [], "last_success_at": None, "run_id": "r1",
+        "new": 3, "listed": 3, "fetched": 3, "stored": 3, "flag_rate": None, "reasons": [],
+        "trend": [{"day": "2026-11-01", "runs": 1, "new": 3, "flag_rate": None, "status": "ok",
+                   "label": "ok"}], "last_success_at": None, "run_id": "r1",
         "run_url": "run-page.html", "dag_run_id": "manual__1",
     }  # fmt: skip
     (tmp_path / "plugin").mkdir()

@@ -4,6 +4,7 @@ first. Plain data, so the plugin's page, its JSON endpoint and the tests read th
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -11,10 +12,10 @@ from sqlalchemy import Engine
 
 from newsflow.airflow.anomalies import CRAWL_KINDS, flag_rate, kind_of
 from newsflow.pipeline import CrawlReport
-from storage.health import Night, source_nights
+from storage.health import Night, Run, source_nights
 from storage.runs import CHECK_STAGE, CRAWL_STAGE
 
-# Worst first; a night's status is the worst kind it had.
+# Worst first; a run's status is the worst kind it had, a night's the worst of its runs'.
 SEVERITY = (
     "site_down",
     "blocked",
@@ -41,6 +42,19 @@ LABELS = {
     "running": "running",
     "ok": "ok",
 }
+NO_RUN = "no run"  # a night's label when the source did not run at all that night
+
+
+@dataclass
+class TrendNight:
+    """One night of a source's trend: its runs added up (`new` None, `status` None: no run)."""
+
+    day: str  # the UTC date, ISO
+    runs: int
+    new: int | None
+    flag_rate: float | None
+    status: str | None  # a SEVERITY kind: the worst of the night's runs
+    label: str
 
 
 @dataclass
@@ -50,19 +64,18 @@ class SourceHealth:
     label: str
     kinds: list[str]
     reasons: list[str]
-    run_id: str | None
-    last_run_at: str | None
+    run_id: str
+    last_run_at: str
     last_success_at: str | None
     new: int
     listed: int
     fetched: int
     stored: int
     flag_rate: float | None
-    new_trend: list[int]  # oldest night first
-    flag_trend: list[float | None]
+    trend: list[TrendNight]  # one per calendar night, oldest first, today last
     dag_id: str
     dag_url: str
-    # the last night's Airflow run (its DAG may be newsflow_manual) and its page in the UI; None
+    # the latest run's Airflow run (its DAG may be newsflow_manual) and its page in the UI; None
     # for a run the CLI started
     dag_run_id: str | None
     run_url: str | None
@@ -71,17 +84,33 @@ class SourceHealth:
         return asdict(self)
 
 
-def night_kinds(night: Night) -> tuple[list[str], list[str]]:
-    """A night's kinds and reasons: the check's verdict, else what the crawl row says (a crawl
+def run_kinds(run: Run) -> tuple[list[str], list[str]]:
+    """A run's kinds and reasons: the check's verdict, else what the crawl row says (a crawl
     that failed, a site that was down, never reaches `check`)."""
-    if CHECK_STAGE in night.statuses:
-        kinds = night.kinds or [kind_of(r) for r in night.reasons]
-        return kinds, night.reasons
-    status = night.statuses.get(CRAWL_STAGE)
+    if CHECK_STAGE in run.statuses:
+        kinds = run.kinds or [kind_of(r) for r in run.reasons]
+        return kinds, run.reasons
+    status = run.statuses.get(CRAWL_STAGE)
     if status is None or status == "ok":
-        return [], []  # a re-extract (no crawl), or a night still running or failed later
-    report = CrawlReport.from_dict({"source": "?", **night.crawl, "status": status})
+        return [], []  # a re-extract (no crawl), or a run still running or failed later
+    report = CrawlReport.from_dict({"source": "?", **run.crawl, "status": status})
     return [CRAWL_KINDS.get(status, "crawl_failed")], [report.explain()]
+
+
+def trend_night(night: Night) -> TrendNight:
+    """One point of the trend: the night's new articles and pages summed over its runs, under
+    the worst status of any of them (a re-run that went fine does not hide a blocked one)."""
+    if not night.runs:
+        return TrendNight(night.day.isoformat(), 0, None, None, None, NO_RUN)
+    status = worst([k for run in night.runs for k in run_kinds(run)[0]])
+    return TrendNight(
+        day=night.day.isoformat(),
+        runs=len(night.runs),
+        new=int(night.load.get("new", 0)),
+        flag_rate=flag_rate(night.quality),
+        status=status,
+        label=LABELS[status],
+    )
 
 
 def run_url(dag_id: str | None, dag_run_id: str | None) -> str | None:
@@ -97,15 +126,17 @@ def worst(kinds: list[str]) -> str:
     return min(known, key=SEVERITY.index) if known else "ok"
 
 
-def source_health(engine: Engine, nights: int = 14, dag_prefix: str = "newsflow_") -> list[dict]:
-    """Every source's board row, worst status first, then by name."""
+def source_health(
+    engine: Engine, nights: int = 14, dag_prefix: str = "newsflow_", today: date | None = None
+) -> list[dict]:
+    """Every source's board row, worst status first, then by name: the latest run's status,
+    counts and link, and a trend of the `nights` calendar nights ending `today` (UTC)."""
     rows = []
-    for source, history in source_nights(engine, nights).items():
-        last = history.nights[0] if history.nights else None
-        kinds, reasons = night_kinds(last) if last else ([], [])
-        crawl = last.crawl if last else {}
+    for source, history in source_nights(engine, nights, today).items():
+        last = history.latest
+        kinds, reasons = run_kinds(last)
+        crawl = last.crawl
         dag_id = f"{dag_prefix}{source}"
-        oldest_first = list(reversed(history.nights))
         status = worst(kinds)
         rows.append(
             SourceHealth(
@@ -114,22 +145,21 @@ def source_health(engine: Engine, nights: int = 14, dag_prefix: str = "newsflow_
                 label=LABELS[status],
                 kinds=kinds,
                 reasons=reasons,
-                run_id=last.run_id if last else None,
-                last_run_at=last.started_at.isoformat() if last else None,
+                run_id=last.run_id,
+                last_run_at=last.started_at.isoformat(),
                 last_success_at=(
                     history.last_success.isoformat() if history.last_success else None
                 ),
-                new=int((last.load if last else {}).get("new", 0)),
+                new=int(last.load.get("new", 0)),
                 listed=int(crawl.get("discovered") or 0),
                 fetched=int(crawl.get("fetched") or 0),
-                stored=int((last.load if last else {}).get("articles", 0)),
-                flag_rate=flag_rate(last.quality) if last and last.quality else None,
-                new_trend=[int(n.load.get("new", 0)) for n in oldest_first],
-                flag_trend=[flag_rate(n.quality) if n.quality else None for n in oldest_first],
+                stored=int(last.load.get("articles", 0)),
+                flag_rate=flag_rate(last.quality),
+                trend=[trend_night(night) for night in history.nights],
                 dag_id=dag_id,
                 dag_url=f"dags/{dag_id}",
-                dag_run_id=last.dag_run_id if last else None,
-                run_url=run_url(last.dag_id, last.dag_run_id) if last else None,
+                dag_run_id=last.dag_run_id,
+                run_url=run_url(last.dag_id, last.dag_run_id),
             )
         )
     rows.sort(key=lambda r: (SEVERITY.index(r.status), r.source))

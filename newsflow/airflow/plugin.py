@@ -79,24 +79,42 @@ def create_app() -> FastAPI:
     return app
 
 
-def _spark(values: list[float | None], width: int = 112, height: int = 22) -> str:
-    """A 14-night trend as an inline SVG polyline (gaps where a night has no value)."""
-    known = [v for v in values if v is not None]
-    if not known:
-        return ""
-    top = max(known) or 1
-    step = width / max(1, len(values) - 1)
-    xy = [
-        (i * step, height - 2 - (v / top) * (height - 4))
-        for i, v in enumerate(values)
-        if v is not None
-    ]
-    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
-    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="1.8" fill="#3b82f6"/>' for x, y in xy)
-    return (
-        f'<svg width="{width}" height="{height}" role="img"><polyline fill="none" '
-        f'stroke="#3b82f6" stroke-width="1.5" points="{points}"/>{dots}</svg>'
+def _spark(trend: list[dict], key: str, say: str, width: int = 112, height: int = 22) -> str:
+    """A 14-night trend of `key` as an inline SVG, one mark per calendar night, today at the
+    right: a night that ran is a dot in the colour of its worst status, on a line that breaks
+    where a night has no value; a night without any run is a hollow grey ring on the baseline,
+    so "no run" never reads as "ran, 0 new". Each mark's tooltip says the night (`say` formats
+    its value)."""
+    values = [n[key] for n in trend]
+    top = max((v for v in values if v is not None), default=0) or 1
+    step = (width - 6) / max(1, len(trend) - 1)
+    lines: list[list[str]] = [[]]
+    marks = []
+    for i, (night, value) in enumerate(zip(trend, values, strict=True)):
+        x = 3 + i * step
+        if value is None:
+            lines.append([])
+            if not night["runs"]:
+                marks.append(
+                    f'<circle class="no-run" cx="{x:.1f}" cy="{height - 3}" r="2.2" fill="#fff" '
+                    f'stroke="#9ca3af"><title>{html.escape(night["day"])}: no run</title></circle>'
+                )
+            continue
+        y = height - 3 - (value / top) * (height - 6)
+        lines[-1].append(f"{x:.1f},{y:.1f}")
+        runs = f" ({night['runs']} runs)" if night["runs"] > 1 else ""
+        tip = html.escape(f"{night['day']}: {say.format(value)}, {night['label']}{runs}")
+        colour = _COLOURS.get(night["status"], "#dc2626")
+        marks.append(
+            f'<circle class="ran" cx="{x:.1f}" cy="{y:.1f}" r="2.2" fill="{colour}">'
+            f"<title>{tip}</title></circle>"
+        )
+    polylines = "".join(
+        f'<polyline fill="none" stroke="#3b82f6" stroke-width="1.5" points="{" ".join(xy)}"/>'
+        for xy in lines
+        if len(xy) > 1
     )
+    return f'<svg width="{width}" height="{height}" role="img">{polylines}{"".join(marks)}</svg>'
 
 
 _COLOURS = {"ok": "#16a34a", "running": "#6b7280", "fewer_articles": "#d97706"}
@@ -112,9 +130,9 @@ def _row(r: dict[str, Any]) -> str:
         f'<tr data-source="{e(r["source"])}" data-status="{e(r["status"])}">'
         f'<td><a href="../{e(r["dag_url"])}" target="_top">{e(r["source"])}</a></td>'
         f'<td><span class="badge" style="background:{colour}">{e(r["label"])}</span></td>'
-        f"<td>{r['new']}</td><td>{_spark(r['new_trend'])}</td>"
+        f"<td>{r['new']}</td><td>{_spark(r['trend'], 'new', '{} new')}</td>"
         f"<td>{r['listed']} / {r['fetched']} / {r['stored']}</td>"
-        f"<td>{rate} {_spark(r['flag_trend'])}</td>"
+        f"<td>{rate} {_spark(r['trend'], 'flag_rate', '{:.0%} flagged')}</td>"
         f"<td>{reasons}</td>"
         f"<td>{e((r['last_success_at'] or '-')[:16].replace('T', ' '))}</td>"
         f"<td>{_run_link(r)}</td></tr>"
@@ -150,6 +168,12 @@ def render_page(rows: list[dict], daily: dict | None) -> str:
         "<th>last success (UTC)</th><th>last run</th></tr>"
     )
     body = "".join(_row(r) for r in rows) or '<tr><td colspan="9">no runs yet</td></tr>'
+    legend = (
+        "<p class='legend'>14 nights: one mark per night (the UTC date its runs started), today "
+        "at the right; a night's runs are added up, its dot coloured by the worst of them; "
+        "<svg width='8' height='8'><circle cx='4' cy='4' r='2.2' fill='#fff' stroke='#9ca3af'/>"
+        "</svg> no run that night. The other columns are the latest run's.</p>"
+    )
     report = ""
     if daily:
         problems = [r for r in rows if r["status"] != "ok"]
@@ -170,11 +194,12 @@ def render_page(rows: list[dict], daily: dict | None) -> str:
         "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:4px 8px;"
         "text-align:left;font-size:13px;vertical-align:top}"
         ".badge{color:#fff;border-radius:4px;padding:1px 6px;white-space:nowrap}"
+        ".legend{font-size:12px;color:#4b5563}svg{vertical-align:middle}"
     )
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>News sources</title>"
         f"<style>{style}</style></head><body><h1>News sources</h1>"
-        f"<table id='sources'>{head}{body}</table>{report}"
+        f"<table id='sources'>{head}{body}</table>{legend}{report}"
         f"<script type='application/json' id='data'>{html.escape(json.dumps(rows))}</script>"
         f"{_TOP_LINKS}</body></html>"
     )
