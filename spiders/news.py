@@ -64,6 +64,8 @@ class NewsSpider(scrapy.Spider):
             {urlsplit(u).hostname or "" for u in [self.source.url, *listed]}
         )
         self.scheduled: set[str] = set()
+        # retries from crawl state not yet named by tonight's listings (see _article_request)
+        self.unlisted_retries: set[str] = set()
         self.listings: set[str] = set()
         self.database_url = database_url
         self.engine = None
@@ -249,6 +251,11 @@ class NewsSpider(scrapy.Spider):
         # are the same page
         key = normalize_url(url)
         if key in self.scheduled:
+            if not retry and key in self.unlisted_retries:
+                # scheduled as a retry before the listings were read, and listed again tonight:
+                # it counts as listed, or a night of retries looks like a site listing less
+                self.unlisted_retries.discard(key)
+                self._count("discovered")
             return
         known = key in self.known
         # a stored article is fetched again only when a listing says it changed since
@@ -271,6 +278,8 @@ class NewsSpider(scrapy.Spider):
             return
         if not retry and not again:
             self._count("discovered")
+        elif retry:
+            self.unlisted_retries.add(key)
         if known and not revisit:
             self._count("skipped_seen")
             return

@@ -420,6 +420,18 @@ def test_retry_after_beyond_the_cap_is_not_retried_this_run(tmp_path, plain_site
     assert report.fetched == 1
 
 
+def test_a_retry_the_listings_still_name_counts_as_listed(tmp_path, plain_site):
+    """Night 2 retries the rate-limited URL from crawl state (scheduled before any listing is
+    read) and the feed names it again: both of the feed's items are listed that night."""
+    site = plain_site
+    settings = _entry_settings(tmp_path, site, feeds=["/long-wait-feed.xml"])
+    first = _crawl(settings, "night-1")
+    second = _crawl(settings, "night-2")
+    assert first.discovered == 2
+    assert (second.retried, second.skipped_seen) == (1, 1)
+    assert second.discovered == 2
+
+
 def test_retry_after_accepts_seconds_and_http_dates():
     now = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
     assert retry_after_seconds("7", now) == 7.0
