@@ -82,6 +82,10 @@ def _in_comments(element: HtmlElement) -> bool:
     return False
 
 
+def _short_and_outside_comments(text: str, element: HtmlElement) -> bool:
+    return 0 < len(text) <= MAX_BYLINE_CHARS and not _in_comments(element)
+
+
 def markup_bylines(page: Page) -> Iterator[str]:
     """Texts of the elements marked as a byline, short enough to be one, outside comments.
 
@@ -91,14 +95,22 @@ def markup_bylines(page: Page) -> Iterator[str]:
     for element in _BYLINE_ELEMENTS(page.tree):
         pieces = [" ".join(piece.split()) for piece in element.itertext()]
         text = "\n".join(piece for piece in pieces if piece)
-        if 0 < len(text) <= MAX_BYLINE_CHARS and not _in_comments(element):
+        if _short_and_outside_comments(text, element):
             yield text
 
 
-def _markup_credits(page: Page, site_keys: set[str], language: str | None) -> list[Credit]:
-    """Credits of the first byline element that names anyone (later ones are often the
-    bylines of related stories)."""
-    for text in markup_bylines(page):
+def _author_links(page: Page) -> Iterator[str]:
+    """Texts of links to an author's page, outside comments: one name each, read whole."""
+    for link in _AUTHOR_LINKS(page.tree):
+        text = " ".join(link.text_content().split())
+        if _short_and_outside_comments(text, link):
+            yield text
+
+
+def _first_credits(texts: Iterator[str], site_keys: set[str], language: str | None) -> list[Credit]:
+    """Credits of the first text that names anyone (later ones are often the bylines of
+    related stories)."""
+    for text in texts:
         found = credits([text], site_keys, language)
         if found:
             return found
@@ -112,19 +124,8 @@ def _sources(page: Page, site_keys: set[str], language: str | None) -> Iterator[
     )
     meta = [value for key in BYLINE_META for value in page.meta.get(key, [])]
     yield credits(meta, site_keys, language)
-    yield _markup_credits(page, site_keys, language)
-    yield _author_link_credits(page, site_keys, language)
-
-
-def _author_link_credits(page: Page, site_keys: set[str], language: str | None) -> list[Credit]:
-    """Credits of the first link to an author page that names anyone, outside comments."""
-    for link in _AUTHOR_LINKS(page.tree):
-        text = " ".join(link.text_content().split())
-        if 0 < len(text) <= MAX_BYLINE_CHARS and not _in_comments(link):
-            found = credits([text], site_keys, language)
-            if found:
-                return found
-    return []
+    yield _first_credits(markup_bylines(page), site_keys, language)
+    yield _first_credits(_author_links(page), site_keys, language)
 
 
 def page_credits(page: Page, site_keys: set[str], language: str | None) -> list[str]:
