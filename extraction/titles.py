@@ -7,7 +7,9 @@ section or date. The page's own statements are used to clean each other:
 
 * when one statement is another with something glued on at a separator ("H - National |
   Site", "Kicker: H"), the shorter is the headline, so long as it is the larger part; but a
-  kicker that the ``<h1>`` shows together with the statement is kept (the article shows it);
+  kicker goes only when an ``<h1>`` shows the headline without it (a shorter ``og:title`` is
+  a rewrite for sharing), and one that the ``<h1>`` shows with the statement is kept; an
+  ``<h1>`` in a breadcrumb trail or ``<nav>`` names a page and shows nothing;
 * when two statements put different kickers (no word in common) before the same words
   ("Kicker A: H", "Kicker B - H"), those words are the headline;
 * a segment at either end that names the site (``og:site_name``, the publisher, the host), a
@@ -16,7 +18,8 @@ section or date. The page's own statements are used to clean each other:
   may be the headline's own clause).
 
 Then the most trusted statement left wins: JSON-LD (the article's own structured headline),
-then the social titles, the ``<h1>``, the ``<title>``.
+then the social titles, the ``<h1>``, the ``<title>``; in the spelling most statements share
+where they differ only in punctuation ("Kicker - H", "Kicker: H").
 """
 
 from __future__ import annotations
@@ -24,7 +27,10 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Collection, Iterable
+
+from lxml.html import HtmlElement
 
 from extraction.metadata import names
 from extraction.page import Page
@@ -40,6 +46,10 @@ _DATE = re.compile(
 )
 _HOST = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}$", re.IGNORECASE)
 _BYLINE = re.compile(r"^(?:by|von|par|por|av|af|door|di)\s+\S", re.IGNORECASE)
+# Markup that sets words or parts of words apart inside a heading's line, not a line of its own.
+_PHRASE_TAGS = frozenset(
+    {"a", "abbr", "b", "cite", "em", "i", "mark", "q", "s", "small", "strong", "sub", "sup", "u"}
+)
 # Where statements() puts the page's single <h1>.
 H1 = 3
 MAX_SECTION_WORDS = 1
@@ -166,21 +176,47 @@ def _shared_headline(title: str, other: str) -> str | None:
     return None
 
 
-def _reduced(title: str, others: Iterable[str], *, kickers: bool = True) -> str:
+def _reduced(
+    title: str, others: Iterable[str], shown: Collection[str], *, kickers: bool = True
+) -> str:
     """The shortest other statement that ``title`` is with furniture glued on, or the headline
-    it shares with another statement under a different kicker, or ``title``. With ``kickers``
-    false a kicker before the headline is kept (the article shows it)."""
+    it shares with another statement under a different kicker, or ``title``. A kicker is cut
+    only when one of the headings ``shown`` lacks it, and never with ``kickers`` false (the
+    <h1> shows it)."""
     found = []
     for other in others:
-        part = _aligned_part(title, other, kickers=kickers)
+        part = _aligned_part(title, other, kickers=kickers and other in shown)
         part = part or (_shared_headline(title, other) if kickers else None)
         if part:
             found.append(part)
     return min(found, key=len) if found else title
 
 
+def _heading_text(element: HtmlElement) -> str:
+    """The heading's text with a space where a kicker or line of its own ends
+    ("<span>Kicker</span>Headline"); phrase markup inside words joins as it stands."""
+    parts = [element.text or ""]
+    for child in element:
+        if isinstance(child.tag, str):
+            gap = "" if child.tag in _PHRASE_TAGS else " "
+            parts += [gap, _heading_text(child), gap]
+        parts.append(child.tail or "")
+    return " ".join("".join(parts).split())
+
+
+def _in_navigation(element: HtmlElement) -> bool:
+    """A heading in a breadcrumb trail or a <nav> names a page, not this article's headline."""
+    for ancestor in element.iterancestors():
+        if ancestor.tag == "nav":
+            return True
+        marks = " ".join(ancestor.get(name, "") for name in ("class", "id", "itemtype")).lower()
+        if "breadcrumb" in marks:
+            return True
+    return False
+
+
 def _h1s(page: Page) -> list[str]:
-    texts = [" ".join(h.text_content().split()) for h in page.tree.iter("h1")]
+    texts = [_heading_text(h) for h in page.tree.iter("h1") if not _in_navigation(h)]
     return [text for text in texts if text]
 
 
@@ -214,13 +250,25 @@ def statements(page: Page, site_keys: set[str]) -> list[str | None]:
 def headline(page: Page, site_keys: set[str]) -> str | None:
     """The article's headline, cleaned by the page's other statements of it and its site name."""
     candidates = statements(page, site_keys)
-    known = [c for c in candidates if c] + _h1s(page)
+    h1s = _h1s(page)
+    known = [c for c in candidates if c] + h1s
     shown = _compact(candidates[H1]) if candidates[H1] else None
+    cleaned = []
     for candidate in candidates:
-        if not candidate:
-            continue
-        kickers = _compact(candidate) != shown
-        title = strip_site(_reduced(candidate, known, kickers=kickers), site_keys)
-        if title:
-            return title
-    return None
+        if candidate:
+            kickers = _compact(candidate) != shown
+            title = strip_site(_reduced(candidate, known, h1s, kickers=kickers), site_keys)
+            if title:
+                cleaned.append(title)
+    return _common_spelling(cleaned[0], cleaned) if cleaned else None
+
+
+def _common_spelling(title: str, cleaned: list[str]) -> str:
+    """The spelling of ``title`` (its letters and digits) that most statements share: they may
+    differ only in a separator or quotation marks ("Kicker - H", "Kicker: H"); ties go to the
+    most trusted."""
+    key = _compact(title)
+    spellings = [text for text in cleaned if _compact(text) == key]
+    votes = Counter(_normal(text) for text in spellings)
+    most = max(votes.values())
+    return next(text for text in spellings if votes[_normal(text)] == most)

@@ -153,3 +153,63 @@ def test_a_kicker_the_h1_shows_with_the_trusted_headline_is_kept() -> None:
     )
     body = "<h1>Nach elf Tagen: Hafenarbeiter beenden Streik</h1>"
     assert _headline_of(head, body) == "Nach elf Tagen: Hafenarbeiter beenden Streik"
+
+
+def test_an_h1_in_the_breadcrumb_trail_is_not_the_headline_shown() -> None:
+    """The trail's last item, set in an <h1>, is a short name of the page: it does not cut the
+    kicker off the JSON-LD headline as an <h1> showing the headline alone would."""
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline":'
+        ' "Nach elf Tagen: Hafenarbeiter beenden Streik"}</script>'
+    )
+    body = (
+        '<ol class="breadcrumb" itemtype="https://schema.org/BreadcrumbList"><li>Wirtschaft</li>'
+        "<li><h1>Hafenarbeiter beenden Streik</h1></li></ol><h2>Nach elf Tagen</h2>"
+    )
+    assert _headline_of(head, body) == "Nach elf Tagen: Hafenarbeiter beenden Streik"
+
+
+def test_a_kicker_is_cut_only_when_a_heading_shows_the_headline_without_it() -> None:
+    """A shorter og:title alone is a rewrite for sharing, not what the article shows: the
+    kicker that the JSON-LD headline and the <title> carry stays."""
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline":'
+        ' "Nach elf Tagen: Hafenarbeiter beenden Streik"}</script>'
+        '<meta property="og:title" content="Hafenarbeiter beenden Streik">'
+        "<title>Nach elf Tagen: Hafenarbeiter beenden Streik | Hafenbote</title>"
+    )
+    assert _headline_of(head, "<h2>Nach elf Tagen: Hafenarbeiter beenden Streik</h2>") == (
+        "Nach elf Tagen: Hafenarbeiter beenden Streik"
+    )
+
+
+def test_the_spelling_most_statements_share_wins() -> None:
+    """Statements that differ only in the separator after the kicker: the JSON-LD headline's
+    dash is outvoted by og:title and the <title> (cut of its section), which use a colon."""
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline":'
+        ' "Nach elf Tagen - Hafenarbeiter beenden Streik"}</script>'
+        '<meta property="og:title" content="Nach elf Tagen: Hafenarbeiter beenden Streik">'
+        "<title>Nach elf Tagen: Hafenarbeiter beenden Streik - Wirtschaft</title>"
+    )
+    assert _headline_of(head, "") == "Nach elf Tagen: Hafenarbeiter beenden Streik"
+
+
+@pytest.mark.parametrize(
+    ("h1", "expected"),
+    [
+        # A kicker in an element of its own is a line of its own: a space, not glued on.
+        (
+            "<span>Nach elf Tagen</span>Hafenarbeiter beenden Streik",
+            "Nach elf Tagen Hafenarbeiter beenden Streik",
+        ),
+        ("Hafenarbeiter<br>beenden Streik", "Hafenarbeiter beenden Streik"),
+        # Phrase markup inside a word or line keeps it whole.
+        (
+            "Hafen<em>arbeiter</em> beenden <a href='/streik'>Streik</a>",
+            "Hafenarbeiter beenden Streik",
+        ),
+    ],
+)
+def test_the_h1_text_keeps_its_lines_apart(h1: str, expected: str) -> None:
+    assert _headline_of("", f"<h1>{h1}</h1>") == expected
