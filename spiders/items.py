@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scrapy.http import Response
+
+    from spiders.discovery import Listing
 
 
 @dataclass
@@ -19,3 +25,26 @@ class PageItem:
     request_url: str = ""
     role: str = "article"
     extra: dict[str, str] = field(default_factory=dict)
+
+
+def page_item(
+    response: Response, source: str, role: str, listing: Listing | None, via: str
+) -> PageItem:
+    """The response as it came (headers as latin-1 text, every repeated one kept), with where
+    it was listed: the archive writes it as is and the extract step reads it from there."""
+    return PageItem(
+        url=response.url,
+        status=response.status,
+        headers=[
+            (k.decode("latin-1"), v.decode("latin-1"))
+            for k, values in response.headers.items()
+            for v in values
+        ],
+        body=response.body,
+        fetched_at=datetime.now(UTC),
+        source=source,
+        listed_published=listing.published if listing else None,
+        discovered_via=via,
+        request_url=listing.url if listing else response.url,
+        role=role,
+    )

@@ -7,9 +7,8 @@ requested; articles listed before but never archived (a killed run, an error) ar
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,15 +29,14 @@ from spiders.discovery import (
     parse_feed,
     parse_sitemap,
 )
-from spiders.items import PageItem
+from spiders.items import PageItem, page_item
 from spiders.job import CrawlJob
 from spiders.pipelines import WarcArchivePipeline
+from spiders.state_writer import StateWriter
 from storage import crawl_state
 from storage.crawl_state import UrlState
 from storage.urls import normalize_url
 
-FLUSH_ROWS = 200
-FLUSH_SECONDS = 2.0
 RETRY = "retry"
 RETRY_CANDIDATE = "retry-candidate"
 # Refusals decided before any request left: not an attempt at the page.
@@ -68,18 +66,17 @@ class NewsSpider(scrapy.Spider):
         self.unlisted_retries: set[str] = set()
         self.listings: set[str] = set()
         self.database_url = database_url
-        self.engine = None
+        self.writer: StateWriter | None = None
         self.state = crawl_state.SourceState(done=set(), pending=[], validators={})
-        self._rows: list[UrlState] = []
-        self._flushed_at = time.monotonic()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.database_url:
             from storage import connect
 
-            self.engine = connect(self.database_url)
+            engine = connect(self.database_url)
+            self.writer = StateWriter(engine, self.source.name)
             self.state = crawl_state.load_source_state(
-                self.engine,
+                engine,
                 self.source.name,
                 self.settings.getint("NEWSFLOW_MAX_URL_ATTEMPTS"),
                 in_window=self.window.contains,
@@ -390,46 +387,18 @@ class NewsSpider(scrapy.Spider):
             pipeline.write_response(response, role)
 
     def _item(self, response: Response, role: str, listing: Listing | None, via: str) -> PageItem:
-        return PageItem(
-            url=response.url,
-            status=response.status,
-            headers=[
-                (k.decode("latin-1"), v.decode("latin-1"))
-                for k, values in response.headers.items()
-                for v in values
-            ],
-            body=response.body,
-            fetched_at=datetime.now(UTC),
-            source=self.source.name,
-            listed_published=listing.published if listing else None,
-            discovered_via=via,
-            request_url=listing.url if listing else response.url,
-            role=role,
-        )
+        return page_item(response, self.source.name, role, listing, via)
 
     def _record(self, state: UrlState) -> None:
-        """Buffer a crawl-state row; a SIGKILL loses at most the buffer, which only means those
-        URLs are requested again."""
-        if self.engine is None:
-            return
-        self._rows.append(state)
-        if len(self._rows) >= FLUSH_ROWS or time.monotonic() - self._flushed_at > FLUSH_SECONDS:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self.engine is not None and self._rows:
-            crawl_state.save_states(self.engine, self.source.name, self._rows)
-        self._rows = []
-        self._flushed_at = time.monotonic()
+        if self.writer is not None:
+            self.writer.record(state)
 
     def closed(self, reason: str) -> None:
-        if self.engine is None:
+        if self.writer is None:
             return
-        self._flush()
         pipeline = self.crawler.get_item_pipeline(WarcArchivePipeline)
-        if pipeline is not None and pipeline.completed:
-            crawl_state.mark_archived(self.engine, self.source.name, pipeline.article_urls)
-        self.engine.dispose()
+        completed = pipeline is not None and pipeline.completed
+        self.writer.close(pipeline.article_urls if completed else None)
 
     def _count(self, key: str) -> None:
         self.crawler.stats.inc_value(f"newsflow/{key}")
