@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from newsflow.airflow.anomalies import history
 from newsflow.airflow.health import source_health
+from newsflow.airflow.notes import crawl_line
 from newsflow.demo_site import load_articles as demo_articles
 from newsflow.pipeline import safe_run_id
 from newsflow.settings import AirflowSettings, load_settings
@@ -338,6 +339,28 @@ def test_site_down_is_not_called_blocked():
     quiet = CrawlReport.from_dict({"source": "x", "discovered": 5, "skipped_seen": 5})
     assert quiet.judge() == "ok"
     assert quiet.explain() == "nothing new: 5 listed, 5 already stored"
+    # a night whose articles are all older than its window says so: it is not a quiet site
+    old = CrawlReport.from_dict({"source": "x", "discovered": 27, "outside_window": 27})
+    assert old.judge() == "ok"
+    assert old.explain() == "nothing new: 27 listed, 0 already stored, 27 outside the crawl window"
+    assert crawl_line(old.to_dict(), 0) == (
+        "x: 0 fetched, 0 new, 0 blocked, 27 listed, 0 already stored, 27 outside the crawl window"
+    )
+
+
+@pytest.mark.parametrize(
+    ("sources", "reason", "note"),
+    [
+        # the crawl's own message names its source: not twice
+        (["demo"], "demo: site unreachable: connection refused", "FAILED at crawl: demo: site"),
+        (["demo"], "crawl of demo failed (exit 1)", "FAILED at crawl (demo): crawl of demo"),
+        (["a", "b"], "a: site unreachable", "FAILED at crawl (a, b): a: site unreachable"),
+    ],
+)
+def test_failure_note_names_the_source_once(sources, reason, note):
+    from newsflow.airflow.notes import failure_note
+
+    assert failure_note({"task_id": "crawl", "sources": sources, "reason": reason}).startswith(note)
 
 
 def test_failure_callback_logs_and_posts_to_webhook(webhook, monkeypatch, caplog):

@@ -26,8 +26,7 @@ def crawl_line(crawl: dict, new: int | None = None) -> str:
     if new is not None:
         parts.append(f"{new} new")
     parts.append(f"{report.blocked} blocked")
-    parts.append(f"{report.discovered} listed")
-    parts.append(f"{report.skipped_seen} already stored")
+    parts += report.listed_parts()
     if report.not_modified:
         parts.append(f"{report.not_modified} not modified")
     if report.robots_forbidden:
@@ -131,6 +130,16 @@ def post_webhook(url: str, payload: dict, timeout: float) -> None:
     urllib.request.urlopen(request, timeout=timeout).close()
 
 
+def failure_note(payload: dict) -> str:
+    """`FAILED at crawl (demo, town): reason`; a reason that already starts with its one
+    source's name ("demo: site unreachable ...") is not given the name twice."""
+    head = f"FAILED at {payload['task_id']}" if payload["task_id"] else "FAILED"
+    sources, reason = payload["sources"], payload["reason"]
+    if len(sources) == 1 and reason.startswith(f"{sources[0]}: "):
+        return f"{head}: {reason}"
+    return f"{head} ({', '.join(sources)}): {reason}"
+
+
 def on_task_failure(context: Any) -> None:
     """Failure callback of every task and of the DAGs themselves: log (and post to the configured
     webhook) the source, task and reason.
@@ -175,10 +184,6 @@ def on_task_failure(context: Any) -> None:
     # `check` writes its own note (the anomalies); other tasks' failures get a short one
     if payload["task_id"] != "check" and context.get("dag_run") is not None:
         try:
-            where = f"at {payload['task_id']} " if payload["task_id"] else ""
-            note = f"FAILED {where}({', '.join(payload['sources'])}): "
-            set_run_note(
-                context, note + payload["reason"], load_settings(connections=False).airflow
-            )
+            set_run_note(context, failure_note(payload), load_settings(connections=False).airflow)
         except Exception as exc:  # noqa: BLE001
             log.warning("failure note not set: %s", exc)

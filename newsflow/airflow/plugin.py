@@ -163,16 +163,17 @@ def render_page(rows: list[dict], daily: dict | None) -> str:
     """The board as one HTML page (no assets, one small script for its links: it renders in the
     UI's iframe)."""
     head = (
-        "<tr><th>source</th><th>last night</th><th>new</th><th>14 nights</th>"
+        "<tr><th>source</th><th>latest run</th><th>new</th><th>14 nights</th>"
         "<th>listed / fetched / stored</th><th>quality flags</th><th>why</th>"
-        "<th>last success (UTC)</th><th>last run</th></tr>"
+        "<th>last success (UTC)</th><th>run</th></tr>"
     )
     body = "".join(_row(r) for r in rows) or '<tr><td colspan="9">no runs yet</td></tr>'
     legend = (
         "<p class='legend'>14 nights: one mark per night (the UTC date its runs started), today "
         "at the right; a night's runs are added up, its dot coloured by the worst of them; "
         "<svg width='8' height='8'><circle cx='4' cy='4' r='2.2' fill='#fff' stroke='#9ca3af'/>"
-        "</svg> no run that night. The other columns are the latest run's.</p>"
+        "</svg> no run that night. The other columns are the latest run's (a night's or one "
+        "started by hand), linked under run.</p>"
     )
     report = ""
     if daily:

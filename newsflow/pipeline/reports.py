@@ -176,8 +176,19 @@ class CrawlReport:
                 f"({self.in_window} articles in the window)"
             )
         if self.fetched == 0:
-            return f"nothing new: {self.discovered} listed, {self.skipped_seen} already stored"
+            return "nothing new: " + ", ".join(self.listed_parts())
         return f"ok: {self.fetched} fetched of {self.discovered} listed"
+
+    def listed_parts(self) -> list[str]:
+        """What became of the listed articles besides being fetched: "30 listed", "6 already
+        stored", and, when any, those left out by the crawl window or `max_pages` (a night
+        whose articles are all older than its window is not a site with nothing new)."""
+        parts = [f"{self.discovered} listed", f"{self.skipped_seen} already stored"]
+        if self.outside_window:
+            parts.append(f"{self.outside_window} outside the crawl window")
+        if self.over_max_pages:
+            parts.append(f"{self.over_max_pages} over max_pages")
+        return parts
 
     def is_down(self) -> bool:
         """The site did not answer at all: the crawl step itself should fail (and retry)."""
