@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     load_batch_size: int = Field(1000, ge=1)
     # Off a terminal, seconds between the progress lines of a long step (0: no progress output).
     progress_seconds: float = Field(30.0, ge=0)
+    # Where progress lines go: stderr keeps a command's stdout its result; Airflow's tasks write
+    # them to stdout, since Airflow logs everything a task prints to stderr as an ERROR.
+    progress_stream: Literal["stderr", "stdout"] = "stderr"
     # SimHash bits two articles may differ in and still count as near-duplicates (the measured
     # threshold, extraction.dedup.MAX_DISTANCE); up to 11 keeps the band lookup cheap.
     near_duplicate_distance: int = Field(7, ge=0, le=11)

@@ -10,6 +10,7 @@ nothing.
 from __future__ import annotations
 
 import functools
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -24,6 +25,17 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The revision the pre-Alembic `metadata.create_all` schema corresponds to.
 BASELINE_REVISION = "0001"
 _PG_LOCK_KEY = 0x6E657773666C6F77  # "newsflow"
+# What Alembic says each time it looks at a database ("Context impl SQLiteImpl.", "Will assume
+# non-transactional DDL."): every connect checks the revision, so every task log repeated it.
+# The migrations it runs are still logged.
+_EVERY_LOOK = ("Context impl ", "Will assume ")
+
+
+def _not_every_look(record: logging.LogRecord) -> bool:
+    return not record.getMessage().startswith(_EVERY_LOOK)
+
+
+logging.getLogger("alembic.runtime.migration").addFilter(_not_every_look)
 
 
 def include_name(name: str | None, type_: str, parent_names: dict) -> bool:

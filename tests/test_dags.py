@@ -801,3 +801,28 @@ def test_crawl_task_fails_when_the_site_is_down(tmp_path, monkeypatch):
     assert run["crawl"].stats["robots_failure"] == "connection"
     # the board's last-run link opens this very run, although its crawl failed
     assert board["run_url"] == "dags/newsflow_demo/runs/manual__2026-12-03T01%3A02%3A03%2B00%3A00"
+
+
+def test_a_tasks_progress_lines_go_to_stdout_and_alembic_stays_quiet(
+    tmp_path, monkeypatch, capsys, caplog
+):
+    """Airflow logs what a task writes to stderr as ERROR: the load step's progress line goes to
+    stdout in a task (stderr from the CLI), and opening the database again does not log
+    Alembic's "Context impl SQLiteImpl." each time."""
+    from newsflow import pipeline
+    from newsflow.airflow.tasks import task_settings
+    from newsflow.sources import load_registry
+
+    monkeypatch.setenv("NEWSFLOW_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NEWSFLOW_DATABASE_URL", f"sqlite:///{tmp_path}/news.db")
+    records = tmp_path / "none.jsonl"
+    records.write_text("", encoding="utf-8")
+    for settings, stream in ((task_settings(), "out"), (load_settings(), "err")):
+        registry = load_registry(settings.sources_file)
+        with caplog.at_level("INFO"):
+            pipeline.load(settings, str(records), registry)
+        out, err = capsys.readouterr()
+        written = {"out": out, "err": err}
+        assert "load: 0 records" in written[stream], (out, err)
+        assert "load:" not in written["err" if stream == "out" else "out"]
+    assert "Context impl" not in caplog.text

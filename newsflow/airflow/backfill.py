@@ -14,6 +14,7 @@ from dataclasses import asdict
 from typing import Any
 
 from ccnews import Month
+from newsflow.airflow.tasks import task_settings
 from newsflow.pipeline import safe_run_id
 from newsflow.pipeline.backfilling import (
     BackfillReport,
@@ -24,7 +25,6 @@ from newsflow.pipeline.backfilling import (
     plan_files,
     scan_file,
 )
-from newsflow.settings import load_settings
 from newsflow.sources import RegistryError, load_registry, select_sources
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ def plan_step(params: dict[str, Any], run_id: str) -> list[dict]:
     """The files the mapped scans read, one XCom item each."""
     from airflow.exceptions import AirflowFailException
 
-    settings = load_settings()
+    settings = task_settings()
     try:
         sources = select_sources(
             load_registry(settings.sources_file), params["sources"], allow_disabled=True
@@ -102,7 +102,7 @@ def plan_step(params: dict[str, Any], run_id: str) -> list[dict]:
 
 def scan_step(item: dict) -> dict:
     """Stream one WARC file and extract its pages on the chosen sources' hosts."""
-    settings = load_settings()
+    settings = task_settings()
     sources = select_sources(
         load_registry(settings.sources_file), item["sources"], allow_disabled=True
     )
@@ -122,7 +122,7 @@ def scan_step(item: dict) -> dict:
 def load_step(scans: list[dict]) -> dict:
     """Store every scanned file's records and mark the files; a file that could not be read to
     its end is reported (and read again by the next run), not fatal."""
-    settings = load_settings()
+    settings = task_settings()
     registry = load_registry(settings.sources_file)
     report = BackfillReport(planned=len(scans))
     for item in scans:

@@ -18,7 +18,7 @@ from newsflow.airflow.drift import layout_drift
 from newsflow.airflow.notes import crawl_line, run_note, set_run_note
 from newsflow.airflow.params import Plan
 from newsflow.airflow.schedule import articles_asset
-from newsflow.settings import load_settings
+from newsflow.settings import Settings, load_settings
 from newsflow.sources import load_registry, select_sources
 from storage import open_database
 from storage.runs import CHECK_STAGE, record_airflow_run, record_run
@@ -26,12 +26,18 @@ from storage.runs import CHECK_STAGE, record_airflow_run, record_run
 log = logging.getLogger(__name__)
 
 
+def task_settings() -> Settings:
+    """Settings for a task that runs a pipeline step: its progress lines go to stdout, since
+    Airflow logs whatever a task writes to stderr as an ERROR."""
+    return load_settings(progress_stream="stdout")
+
+
 class SiteUnreachable(RuntimeError):
     """A source's site did not answer (connection refused, DNS, timeouts): the crawl failed."""
 
 
 def crawl_step(plan: Plan) -> dict:
-    settings = load_settings()
+    settings = task_settings()
     planned = plan.to_xcom()
     if plan.dag_run_id and not plan.dry_run:
         # first, so even a crawl that fails here links to its run (a dry run records nothing)
@@ -66,7 +72,7 @@ def extract_step(crawled: dict) -> dict:
     # The run's sources, not only this attempt's files: a retried crawl that archived nothing new
     # still has its first attempt's archive, and earlier runs may have left pages unstored.
     report = pipeline.extract(
-        load_settings(),
+        task_settings(),
         crawled["warcs"],
         run_id=crawled["run_id"],
         sources=None if crawled.get("reextract") else crawled["sources"],
@@ -89,7 +95,7 @@ def load_step(extracted: dict, context: Any | None = None) -> dict:
     if extracted.get("dry_run"):
         log.info("dry run: %d records not stored", extracted["extract"]["articles"])
         return {**_summary_base(extracted), "load": None}
-    settings = load_settings()
+    settings = task_settings()
     registry = load_registry(settings.sources_file)
     report = pipeline.load(settings, extracted["extract"]["output"], registry)
     loaded = {**asdict(report), "stored": report.stored}

@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newsflow.pipeline.progress import stage
+from newsflow.pipeline.progress import progress_output, stage
 from newsflow.pipeline.reports import CrawlReport, safe_run_id
 from newsflow.settings import PROJECT_ROOT, Settings
 from newsflow.sources import Source
@@ -114,7 +114,11 @@ def _watch(
     started = datetime.now(UTC)
     deadline = time.monotonic() + timeout
     with stage(
-        f"crawl {source}", settings.progress_seconds, unit="fetched", pause_dir=settings.pause_dir
+        f"crawl {source}",
+        settings.progress_seconds,
+        unit="fetched",
+        pause_dir=settings.pause_dir,
+        stream=progress_output(settings.progress_stream),
     ) as meter:
         while True:
             try:

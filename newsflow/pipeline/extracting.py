@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from newsflow.pipeline.progress import stage
+from newsflow.pipeline.progress import progress_output, stage
 from newsflow.pipeline.reports import ExtractReport, SourceQuality, safe_run_id
 from newsflow.settings import Settings
 from newsflow.sources import Source, load_registry
@@ -252,6 +252,7 @@ def extract_pages(
             settings.progress_seconds,
             total=expected_pages,
             pause_dir=settings.pause_dir,
+            stream=progress_output(settings.progress_stream),
         ) as meter,
     ):
         for chunk, only in _chunks(pages, settings.extract_chunk_size):

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from extraction.record import Article
-from newsflow.pipeline.progress import Meter, stage
+from newsflow.pipeline.progress import Meter, progress_output, stage
 from newsflow.settings import Settings
 from newsflow.sources import Source
 from storage import DatabaseError, LoadReport, Retry, load_articles, open_database
@@ -57,6 +57,7 @@ def load(
                 unit="records",
                 total=total,
                 pause_dir=settings.pause_dir,
+                stream=progress_output(settings.progress_stream),
             ) as meter,
         ):
             return load_articles(

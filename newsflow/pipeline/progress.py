@@ -4,8 +4,9 @@ In a terminal each stage (crawl: listed and fetched; extract; load) is a rich pr
 its count, rate and, when the total is known, a bar and the time left. When stderr is not a
 terminal (Airflow task logs, cron) a stage prints one summary line every ``progress_seconds``
 (settings; default 30) and one when it ends, so a log shows the night moving without a line per
-page; ``progress_seconds = 0`` turns it all off. Output goes to stderr: stdout stays the
-command's result.
+page; ``progress_seconds = 0`` turns it all off. Output goes to stderr (stdout stays the
+command's result), or to stdout where settings say ``progress_stream = "stdout"`` (Airflow's
+tasks: Airflow logs a task's stderr as errors).
 """
 
 from __future__ import annotations
@@ -125,6 +126,11 @@ class PausePoint:
         self.hold.with_suffix(".pid").write_text(str(os.getpid()), encoding="utf-8")
         while self.hold.exists():
             time.sleep(0.1)
+
+
+def progress_output(stream: str) -> TextIO:
+    """The stream settings' ``progress_stream`` names, looked up when a stage starts."""
+    return sys.stdout if stream == "stdout" else sys.stderr
 
 
 def _duration(seconds: float) -> str:
