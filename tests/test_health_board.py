@@ -38,7 +38,8 @@ def _night(
     rows = [dict(stage="crawl", status=status, stats=crawl_stats)]
     if status == "ok":
         rows.append(dict(stage="extract", status="ok", stats={"pages": 10, "failed": 1}))
-        rows.append(dict(stage="load", status="ok", stats={"new": new, "articles": new}))
+        load = {"new": new, "articles": new, "duplicates": new // 2}
+        rows.append(dict(stage="load", status="ok", stats=load))
     if check is not None:
         rows.append(
             dict(stage="check", status="anomaly" if check["reasons"] else "ok", stats=check)
@@ -289,7 +290,8 @@ def test_board_links_leave_airflows_sandboxed_iframe(tmp_path):
         pytest.skip("chromium not found: `make system-deps` installs Debian's chromium package")
     row = {
         "source": "demo", "dag_url": "dags/newsflow_demo", "status": "ok", "label": "ok",
-        "new": 3, "listed": 3, "fetched": 3, "stored": 3, "flag_rate": None, "reasons": [],
+        "new": 3, "copies": 1, "listed": 3, "fetched": 3, "stored": 3, "flag_rate": None,
+        "reasons": [],
         "trend": [{"day": "2026-11-01", "runs": 1, "new": 3, "flag_rate": None, "status": "ok",
                    "label": "ok"}], "last_success_at": None, "run_id": "r1",
         "run_url": "run-page.html", "dag_run_id": "manual__1",
@@ -316,3 +318,23 @@ def test_board_links_leave_airflows_sandboxed_iframe(tmp_path):
     finally:
         server.shutdown()
     assert 'id="reached"' in dom, dom[:500]
+
+
+def test_the_board_tells_copies_apart_and_failing_sources_are_its_own(board_db):
+    """ "new" counts every article the latest run stored new, copies of one stored before
+    included: the cell says how many were copies, as the daily report does; the failing list
+    is the board's (latest runs), not under the report's day."""
+    from newsflow.airflow.health import source_health
+    from newsflow.airflow.plugin import render_page
+
+    with open_database(board_db) as engine:
+        rows = source_health(engine, nights=14, today=date(2026, 11, 3))
+    assert {r["source"]: r["copies"] for r in rows}["fine"] == 1  # 3 new, 1 a copy
+    daily = {"day": "2026-11-03", "total": {"fine": 9}, "new": {"fine": 1}, "copies": {"fine": 2}}
+    page = render_page(rows, daily)
+    fine = page[page.index('data-source="fine"') :].split("</tr>")[0]
+    assert "<td>3<br><span class='legend'>1 copy</span></td>" in fine
+    assert "fine: 1 new originals, 2 copies of an article stored before" in page
+    failing = page[page.index("Failing or blocked now") : page.index("Daily report")]
+    assert "blocked" in failing and "fine" not in failing
+    assert "Failing or blocked now" in render_page(rows, None)

@@ -68,6 +68,7 @@ class SourceHealth:
     last_run_at: str
     last_success_at: str | None
     new: int
+    copies: int  # of the stored articles, those found to copy one stored before
     listed: int
     fetched: int
     stored: int
@@ -151,6 +152,7 @@ def source_health(
                     history.last_success.isoformat() if history.last_success else None
                 ),
                 new=int(last.load.get("new", 0)),
+                copies=int(last.load.get("duplicates", 0)),
                 listed=int(crawl.get("discovered") or 0),
                 fetched=int(crawl.get("fetched") or 0),
                 stored=int(last.load.get("articles", 0)),

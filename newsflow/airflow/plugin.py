@@ -130,13 +130,22 @@ def _row(r: dict[str, Any]) -> str:
         f'<tr data-source="{e(r["source"])}" data-status="{e(r["status"])}">'
         f'<td><a href="../{e(r["dag_url"])}" target="_top">{e(r["source"])}</a></td>'
         f'<td><span class="badge" style="background:{colour}">{e(r["label"])}</span></td>'
-        f"<td>{r['new']}</td><td>{_spark(r['trend'], 'new', '{} new')}</td>"
+        f"<td>{r['new']}{_copies(r)}</td><td>{_spark(r['trend'], 'new', '{} new')}</td>"
         f"<td>{r['listed']} / {r['fetched']} / {r['stored']}</td>"
         f"<td>{rate} {_spark(r['trend'], 'flag_rate', '{:.0%} flagged')}</td>"
         f"<td>{reasons}</td>"
         f"<td>{e((r['last_success_at'] or '-')[:16].replace('T', ' '))}</td>"
         f"<td>{_run_link(r)}</td></tr>"
     )
+
+
+def _copies(r: dict[str, Any]) -> str:
+    """How many of the run's stored articles were copies of one stored before (a syndicated
+    story, the same page under another address): counted in new, told apart here."""
+    if not r["copies"]:
+        return ""
+    words = "1 copy" if r["copies"] == 1 else f"{r['copies']} copies"
+    return f"<br><span class='legend'>{words}</span>"
 
 
 def _run_link(r: dict[str, Any]) -> str:
@@ -175,20 +184,22 @@ def render_page(rows: list[dict], daily: dict | None) -> str:
         "</svg> no run that night. The other columns are the latest run's (a night's or one "
         "started by hand), linked under run.</p>"
     )
-    report = ""
+    failing = "".join(
+        f"<li>{html.escape(r['source'])}: {html.escape(r['label'])}</li>"
+        for r in rows
+        if r["status"] != "ok"
+    )
+    # the board's own rows (each source's latest run), not the report's day
+    report = f"<h3>Failing or blocked now</h3><ul>{failing or '<li>none</li>'}</ul>"
     if daily:
-        problems = [r for r in rows if r["status"] != "ok"]
         lines = "".join(
-            f"<li>{html.escape(s)}: {daily.get('new', {}).get(s, 0)} new, "
-            f"{daily.get('copies', {}).get(s, 0)} copies</li>"
+            f"<li>{html.escape(s)}: {daily.get('new', {}).get(s, 0)} new originals, "
+            f"{daily.get('copies', {}).get(s, 0)} copies of an article stored before</li>"
             for s in sorted(daily.get("total") or {})
         )
-        failing = "".join(
-            f"<li>{html.escape(r['source'])}: {html.escape(r['label'])}</li>" for r in problems
-        )
-        report = (
-            f"<h2>Daily report {html.escape(str(daily.get('day')))}</h2><ul>{lines}</ul>"
-            f"<h3>Failing or blocked</h3><ul>{failing or '<li>none</li>'}</ul>"
+        report += (
+            f"<h2>Daily report {html.escape(str(daily.get('day')))}</h2>"
+            f"<p class='legend'>Articles first seen that day.</p><ul>{lines}</ul>"
         )
     style = (
         "body{font-family:system-ui,sans-serif;margin:16px;color:#111}"
