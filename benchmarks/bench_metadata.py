@@ -22,6 +22,7 @@ from benchmarks.bench_extraction import DATASET as EXTRACTION_DEV
 from benchmarks.scoring import (
     REPEATS,
     author_counts,
+    normalise,
     page_f1,
     per_page,
     prf,
@@ -142,6 +143,44 @@ def _by_language(pages: list[Page], ours: list[Result], theirs: list[Result]) ->
         )
 
 
+# Pages with less to go on, as many small sites' templates are: the statements of the headline
+# removed in turn (and, with the JSON-LD, the site names it gave).
+POORER = (
+    ("no JSON-LD", "//script[@type='application/ld+json']"),
+    ("+ no og/twitter title", "//meta[@property='og:title' or @name='twitter:title']"),
+    ("+ no <h1>", "//h1"),
+)
+
+
+def _poorer(pages: list[Page]) -> None:
+    """Titles on the pages whose <title> holds the true headline, with the statements above
+    removed in turn: how well the cleaning works when JSON-LD and social titles are missing."""
+    import lxml.html
+
+    from extraction import extract_article
+    from extraction.charset import decode_html
+
+    held = []
+    for page in pages:
+        tree = lxml.html.document_fromstring(decode_html(page.html))
+        tag = tree.findtext(".//title") or ""
+        if page.title and normalise(page.title) in normalise(tag):
+            held.append((page, tree))
+    print(f"titles with less metadata ({len(held)} pages whose <title> holds the truth):")
+    for name, xpath in POORER:
+        ours = theirs = 0
+        for page, tree in held:
+            for element in tree.xpath(xpath):
+                if xpath == "//h1":
+                    element.tag = "div"
+                else:
+                    element.drop_tree()
+            html = lxml.html.tostring(tree, encoding="unicode")
+            ours += same_title(page.title, extract_article(html, page.url).title)
+            theirs += same_title(page.title, _trafilatura(page, html).title)
+        print(f"  {name:24} ours {ours:3} / trafilatura {theirs:3} of {len(held)}")
+
+
 def _clip(text: str | None, width: int = 90) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -205,4 +244,5 @@ def main() -> None:
     print(f"quality flags: {dict(sorted(flags.items()))}; errors: {dict(errors)}")
     print(safety_net_line(articles))
     _by_language(pages, ours, theirs)
+    _poorer(pages)
     _worst(pages, ours, theirs)

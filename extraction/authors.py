@@ -113,6 +113,11 @@ NEWSROOM_WORDS = frozenset(
         *("redactie", "redakcja", "redakce", "newsdesk", "online"),
     }
 )
+# Labels under a country's top-level domain that name a kind of site, not the site
+# (co.uk, com.au, net.au, org.nz, ac.jp, ne.jp, or.kr, gob.mx, ...).
+SECOND_LEVEL_LABELS = frozenset(
+    {"co", "com", "net", "org", "gov", "gob", "edu", "ac", "or", "ne", "go", "nic", "info"}
+)
 MAX_NAME_WORDS = 6
 MIN_NAME_CHARS = 2
 # Lower-case words a name may hold ("Chus del Pino", "Ludwig van Beethoven"); any other
@@ -144,8 +149,17 @@ def site_name_keys(names: Iterable[str | None], url: str | None = None) -> set[s
     if url:
         host = re.sub(r"^[a-z]+://", "", url.lower()).split("/")[0].split(":")[0]
         host = host.removeprefix("www.")
-        keys |= {compact(host), compact(host.rsplit(".", 1)[0])}
+        keys |= {compact(host), compact(host.rsplit(".", 1)[0]), compact(_registered_name(host))}
     return {key for key in keys if key}
+
+
+def _registered_name(host: str) -> str:
+    """The name a site registered under its country's second level ("mirror" of
+    mirror.co.uk, "abc" of abc.net.au), else the label before the top level."""
+    labels = host.split(".")
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in SECOND_LEVEL_LABELS:
+        return labels[-3]
+    return labels[-2] if len(labels) >= 2 else host
 
 
 @functools.cache

@@ -111,9 +111,14 @@ def _link_labels(page: Page, rel: str) -> list[str]:
 
 def section(page: Page) -> str | None:
     """``article:section``, JSON-LD ``articleSection``, else the first category link."""
+    return next(iter(sections(page)), None)
+
+
+def sections(page: Page) -> list[str]:
+    """Every section the page states, in that order (the title's furniture may name any)."""
     found = page.meta.get("article:section", []) + names(page.article.get("articleSection"))
     found += _link_labels(page, "category")
-    return next((value.strip() for value in found if value.strip()), None)
+    return [value.strip() for value in found if value.strip()]
 
 
 def tags(page: Page) -> list[str]:

@@ -9,17 +9,21 @@ section or date. The page's own statements are used to clean each other:
   Site", "Kicker: H"), the shorter is the headline, so long as it is the larger part; but a
   kicker goes only when an ``<h1>`` shows the headline without it (a shorter ``og:title`` is
   a rewrite for sharing), and one that the ``<h1>`` shows with the statement is kept; an
-  ``<h1>`` in a breadcrumb trail or ``<nav>`` names a page and shows nothing;
+  ``<h1>`` in a breadcrumb trail or ``<nav>`` shows no kicker but still cleans the others;
 * when two statements put different kickers (no word in common) before the same words
   ("Kicker A: H", "Kicker B - H"), those words are the headline;
-* a segment at either end that names the site (``og:site_name``, the publisher, the host), a
-  date or a byline ("by Jane Doe") is cut, and so are one-word sections that stood between the
-  headline and a site name cut at the end ("H - National | Globalnews.ca"; a longer last part
-  may be the headline's own clause).
+* a segment at either end that names the site (``og:site_name``, the publisher, the host and
+  the name it registered, "mirror" of mirror.co.uk), one of the page's own sections
+  (``article:section``, ``articleSection``), a date or a byline ("by Jane Doe") is cut, and
+  so are the short sections that stood between the headline and a site name cut at that end
+  ("H - National | Globalnews.ca", "Site | Section | H"; a longer part there must name one of
+  the page's sections, "World News" where the section is "News": it may be the headline's own
+  clause).
 
 Then the most trusted statement left wins: JSON-LD (the article's own structured headline),
 then the social titles, the ``<h1>``, the ``<title>``; in the spelling most statements share
-where they differ only in punctuation ("Kicker - H", "Kicker: H").
+where they differ only in punctuation ("Kicker - H", "Kicker: H"), a tie going to a statement
+written as one rather than the ``<h1>``'s text put together from its elements.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from collections.abc import Collection, Iterable
 
 from lxml.html import HtmlElement
 
-from extraction.metadata import names
+from extraction.metadata import names, sections
 from extraction.page import Page
 
 # Between headline and furniture: a dash, bar, bullet or colon run with spaces around it, or a
@@ -50,9 +54,15 @@ _BYLINE = re.compile(r"^(?:by|von|par|por|av|af|door|di)\s+\S", re.IGNORECASE)
 _PHRASE_TAGS = frozenset(
     {"a", "abbr", "b", "cite", "em", "i", "mark", "q", "s", "small", "strong", "sub", "sup", "u"}
 )
+# Where an element of its own ends inside a heading, and where that needs no space: beside a
+# space already there, before closing punctuation, after an opening bracket.
+_LINE_END = "\x00"
+_NO_GAP = re.compile(r"^\x00+|\x00+$|\x00+(?=[\s:;,.!?)\]}])|(?<=[\s(\[{])\x00+")
 # Where statements() puts the page's single <h1>.
 H1 = 3
 MAX_SECTION_WORDS = 1
+# A longer section segment must name one of the page's own sections.
+MAX_NAMED_SECTION_WORDS = 3
 MAX_SECTIONS = 2
 # A segment holding one of the site's names (of at least MIN_SITE_KEY_CHARS) names the site
 # when it is this short: "Mirror Online", "Báo VnExpress Sức khỏe".
@@ -96,40 +106,56 @@ def _is_site(segment: str, site_keys: set[str]) -> bool:
     return len(key) >= MIN_SITE_KEY_CHARS and any(key in k for k in long_keys)
 
 
-def _is_furniture(segment: str, site_keys: set[str]) -> bool:
+def _is_furniture(segment: str, site_keys: set[str], sections: Collection[str]) -> bool:
     stripped = segment.strip()
     return (
         _is_site(stripped, site_keys)
+        or _normal(stripped) in sections
         or bool(_DATE.match(stripped))
         or bool(_BYLINE.match(stripped))
     )
 
 
-def strip_site(title: str, site_keys: set[str]) -> str:
-    """Cut the site's name, dates and bylines from both ends, and the short sections that stood
-    before a site name cut at the end ("H - National | Globalnews.ca" -> "H")."""
+def _is_section(segment: str, sections: Collection[str]) -> bool:
+    """A short segment beside a site name that is one word, or names one of the page's own
+    sections ("Politics News" where the page's section is "News")."""
+    words = _words(segment)
+    if len(words) <= MAX_SECTION_WORDS:
+        return True
+    stated = {word for section in sections for word in _words(section)}
+    return len(words) <= MAX_NAMED_SECTION_WORDS and bool(stated & set(words))
+
+
+def strip_site(title: str, site_keys: set[str], sections: Collection[str] = ()) -> str:
+    """Cut the site's name, the page's own ``sections``, dates and bylines from both ends, and
+    the short sections that stood between the headline and a site name cut there ("H -
+    National | Globalnews.ca" -> "H", "Site | Section | H" -> "H")."""
     matches = list(_SEPARATOR.finditer(title))
     if not matches:
         return title
+    sections = {_normal(section) for section in sections}
     bounds = [0, *[m.start() for m in matches], len(title)]
     starts = [0, *[m.end() for m in matches]]
     parts = [title[starts[i] : bounds[i + 1]] for i in range(len(starts))]
     first, last = 0, len(parts)
-    cut_end = False
-    while last - first > 1 and _is_furniture(parts[last - 1], site_keys):
+    cut = False
+    while last - first > 1 and _is_furniture(parts[last - 1], site_keys, sections):
         last -= 1
-        cut_end = True
-    sections = 0
+        cut = True
+    count = 0
     while (
-        cut_end
-        and last - first > 1
-        and sections < MAX_SECTIONS
-        and len(parts[last - 1].split()) <= MAX_SECTION_WORDS
+        cut and last - first > 1 and count < MAX_SECTIONS and _is_section(parts[last - 1], sections)
     ):
         last -= 1
-        sections += 1
-    while last - first > 1 and _is_furniture(parts[first], site_keys):
+        count += 1
+    cut = False
+    while last - first > 1 and _is_furniture(parts[first], site_keys, sections):
         first += 1
+        cut = True
+    count = 0
+    while cut and last - first > 1 and count < MAX_SECTIONS and _is_section(parts[first], sections):
+        first += 1
+        count += 1
     return title[starts[first] : bounds[last]].strip()
 
 
@@ -194,18 +220,26 @@ def _reduced(
 
 def _heading_text(element: HtmlElement) -> str:
     """The heading's text with a space where a kicker or line of its own ends
-    ("<span>Kicker</span>Headline"); phrase markup inside words joins as it stands."""
+    ("<span>Kicker</span>Headline"), but none before the punctuation a hidden element may hold
+    ("<span>Kicker</span><span hidden>:</span>"); phrase markup inside words joins as it
+    stands."""
+    text = _NO_GAP.sub("", _heading_pieces(element)).replace(_LINE_END, " ")
+    return " ".join(text.split())
+
+
+def _heading_pieces(element: HtmlElement) -> str:
     parts = [element.text or ""]
     for child in element:
         if isinstance(child.tag, str):
-            gap = "" if child.tag in _PHRASE_TAGS else " "
-            parts += [gap, _heading_text(child), gap]
+            gap = "" if child.tag in _PHRASE_TAGS else _LINE_END
+            parts += [gap, _heading_pieces(child), gap]
         parts.append(child.tail or "")
-    return " ".join("".join(parts).split())
+    return "".join(parts)
 
 
 def _in_navigation(element: HtmlElement) -> bool:
-    """A heading in a breadcrumb trail or a <nav> names a page, not this article's headline."""
+    """A heading in a breadcrumb trail or a <nav> names the page in the trail (the headline,
+    or a short form of it): not what the article shows above its text."""
     for ancestor in element.iterancestors():
         if ancestor.tag == "nav":
             return True
@@ -215,8 +249,9 @@ def _in_navigation(element: HtmlElement) -> bool:
     return False
 
 
-def _h1s(page: Page) -> list[str]:
-    texts = [_heading_text(h) for h in page.tree.iter("h1") if not _in_navigation(h)]
+def _h1s(page: Page, *, navigation: bool = False) -> list[str]:
+    """The texts of the page's ``<h1>``s outside navigation (or, with ``navigation``, inside)."""
+    texts = [_heading_text(h) for h in page.tree.iter("h1") if _in_navigation(h) == navigation]
     return [text for text in texts if text]
 
 
@@ -251,24 +286,29 @@ def headline(page: Page, site_keys: set[str]) -> str | None:
     """The article's headline, cleaned by the page's other statements of it and its site name."""
     candidates = statements(page, site_keys)
     h1s = _h1s(page)
-    known = [c for c in candidates if c] + h1s
+    # a trail's heading still cleans the others ("H | Site | Section" is H), shows no kicker
+    known = [c for c in candidates if c] + h1s + _h1s(page, navigation=True)
     shown = _compact(candidates[H1]) if candidates[H1] else None
-    cleaned = []
-    for candidate in candidates:
+    stated = sections(page)
+    cleaned: list[tuple[str, bool]] = []  # (title, from the <h1>), most trusted first
+    for i, candidate in enumerate(candidates):
         if candidate:
             kickers = _compact(candidate) != shown
-            title = strip_site(_reduced(candidate, known, h1s, kickers=kickers), site_keys)
+            reduced = _reduced(candidate, known, h1s, kickers=kickers)
+            title = strip_site(reduced, site_keys, stated)
             if title:
-                cleaned.append(title)
-    return _common_spelling(cleaned[0], cleaned) if cleaned else None
+                cleaned.append((title, i == H1))
+    return _common_spelling(cleaned) if cleaned else None
 
 
-def _common_spelling(title: str, cleaned: list[str]) -> str:
-    """The spelling of ``title`` (its letters and digits) that most statements share: they may
-    differ only in a separator or quotation marks ("Kicker - H", "Kicker: H"); ties go to the
-    most trusted."""
-    key = _compact(title)
-    spellings = [text for text in cleaned if _compact(text) == key]
+def _common_spelling(cleaned: list[tuple[str, bool]]) -> str:
+    """The spelling of the most trusted title (its letters and digits) that most statements
+    share: they may differ only in a separator or quotation marks ("Kicker - H", "Kicker: H");
+    ties go to the most trusted statement written as one, before the ``<h1>``'s text put
+    together from its elements ("<span>Kicker</span><span>H</span>" reads "Kicker H")."""
+    key = _compact(cleaned[0][0])
+    same = [(text, h1) for text, h1 in cleaned if _compact(text) == key]
+    spellings = [text for text, h1 in same if not h1] + [text for text, h1 in same if h1]
     votes = Counter(_normal(text) for text in spellings)
     most = max(votes.values())
     return next(text for text in spellings if votes[_normal(text)] == most)

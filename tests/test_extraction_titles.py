@@ -213,3 +213,54 @@ def test_the_spelling_most_statements_share_wins() -> None:
 )
 def test_the_h1_text_keeps_its_lines_apart(h1: str, expected: str) -> None:
     assert _headline_of("", f"<h1>{h1}</h1>") == expected
+
+
+def test_punctuation_hidden_between_the_h1s_lines_is_not_spaced() -> None:
+    """A kicker, a visually hidden colon for screen readers, the headline: "Kicker: H"."""
+    h1 = (
+        '<h1><span class="kicker">Nach elf Tagen</span><span class="visually-hidden">: </span>'
+        "<span>Hafenarbeiter beenden Streik</span></h1>"
+    )
+    assert _headline_of("", h1) == "Nach elf Tagen: Hafenarbeiter beenden Streik"
+
+
+def test_on_a_tie_the_written_spelling_beats_the_h1_put_together_from_its_lines() -> None:
+    """The <h1> reads "Kicker H" from two spans; the <title> spells it "Kicker: H"."""
+    head = "<title>Nach elf Tagen: Hafenarbeiter beenden Streik | Hafenbote</title>"
+    h1 = "<h1><span>Nach elf Tagen</span> <span>Hafenarbeiter beenden Streik</span></h1>"
+    assert _headline_of(head, h1) == "Nach elf Tagen: Hafenarbeiter beenden Streik"
+
+
+@pytest.mark.parametrize(
+    ("title", "section"),
+    [
+        # the page's own section after the site's name, or beside it
+        ("Hafenarbeiter beenden Streik | hafenbote.example | Wirtschaft", "Wirtschaft"),
+        ("Hafenarbeiter beenden Streik - Landkreis Basra - Hafenbote", "Landkreis Basra"),
+        # a longer section segment that names the page's section
+        ("Hafenarbeiter beenden Streik | Wirtschaft News | Hafenbote", "Wirtschaft"),
+        # the site's name and a section first
+        ("Hafenbote | Wirtschaft | Hafenarbeiter beenden Streik", None),
+    ],
+)
+def test_the_pages_own_sections_are_cut_beside_the_site_name(title: str, section: str) -> None:
+    meta = f'<meta property="article:section" content="{section}">' if section else ""
+    head = f'<title>{title}</title><meta property="og:site_name" content="Hafenbote">{meta}'
+    assert _headline_of(head, "") == "Hafenarbeiter beenden Streik"
+
+
+def test_a_site_registered_under_a_country_second_level_is_known_by_its_name() -> None:
+    """hafenbote.co.uk is "Hafenbote", so "Hafenbote Online" is the site, with no
+    og:site_name to say so."""
+    html = "<html><head><title>Dockworkers end strike - Hafenbote Online</title></head></html>"
+    page = read_page(lxml.html.document_fromstring(html), "https://www.hafenbote.co.uk/a/1")
+    keys = site_name_keys(metadata.site_names(page), "https://www.hafenbote.co.uk/a/1")
+    assert headline(page, keys) == "Dockworkers end strike"
+
+
+def test_the_breadcrumbs_h1_still_cleans_the_title() -> None:
+    """The trail's <h1> shows no kicker, but "H | Gulf Ports | Wirtschaft" is still H plus
+    furniture the <h1> leaves out."""
+    head = "<title>Hafenarbeiter beenden Streik | Gulf Ports | Wirtschaft</title>"
+    body = '<nav class="breadcrumb"><h1>Hafenarbeiter beenden Streik</h1></nav>'
+    assert _headline_of(head, body) == "Hafenarbeiter beenden Streik"
