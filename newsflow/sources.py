@@ -200,6 +200,21 @@ def load_registry(path: Path | str) -> list[Source]:
     return sources
 
 
+def named_sources(sources: list[Source], names: list[str]) -> list[Source]:
+    """The entries with these names, in that order, disabled ones included.
+
+    The one refusal of a name the registry does not have, so every command says it in the same
+    words and lists the names it would take.
+    """
+    by_name = {s.name: s for s in sources}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        known = ", ".join(sorted(by_name)) or "none (the registry lists no sources)"
+        plural = "s" if len(unknown) > 1 else ""
+        raise RegistryError(f"unknown source{plural} {', '.join(unknown)}; known: {known}")
+    return [by_name[n] for n in names]
+
+
 def select_sources(
     sources: list[Source], names: list[str] | None = None, *, allow_disabled: bool = False
 ) -> list[Source]:
@@ -211,16 +226,11 @@ def select_sources(
     """
     if not names:
         return [s for s in sources if s.enabled]
-    by_name = {s.name: s for s in sources}
-    unknown = [n for n in names if n not in by_name]
-    if unknown:
-        raise RegistryError(
-            f"unknown source(s): {', '.join(unknown)}; known: {', '.join(sorted(by_name))}"
-        )
-    disabled = [n for n in names if not by_name[n].enabled]
+    selected = named_sources(sources, names)
+    disabled = [s.name for s in selected if not s.enabled]
     if disabled and not allow_disabled:
         raise RegistryError(
             f"source(s) disabled in the registry: {', '.join(disabled)} "
             "(set `enabled: true` where the site is reachable)"
         )
-    return [by_name[n] for n in names]
+    return selected

@@ -175,7 +175,7 @@ def test_cli_backfill_from_a_local_folder_resumes_and_keeps_stored(
 def test_cli_refuses_bad_input(mirror, registry, tmp_path, capsys):
     base = ["backfill", "--ccnews", "--sources", str(registry), "--data-dir", str(tmp_path)]
     assert main([*base, "--only", "nope", "--since", "2023-01"]) == 2
-    assert "unknown source(s): nope" in capsys.readouterr().err
+    assert "unknown source nope; known: demo" in capsys.readouterr().err
     missing = ["--base", str(tmp_path / "nothing"), "--only", "demo", "--since", "2023-01"]
     assert main([*base, *missing]) == 2
     assert "paths index crawl-data/CC-NEWS/2023/01/warc.paths.gz" in capsys.readouterr().err

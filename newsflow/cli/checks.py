@@ -13,7 +13,7 @@ import yaml
 from newsflow.cli.page import PageError, read_page
 from newsflow.pipeline.checking import SavedPageError, check_source, describe, save_page
 from newsflow.settings import Settings
-from newsflow.sources import RegistryError, Source, load_registry
+from newsflow.sources import RegistryError, Source, load_registry, named_sources
 from spiders.addresses import is_private_host
 
 COMMANDS = ("check",)
@@ -39,12 +39,8 @@ def add_page_arguments(parser: argparse.ArgumentParser) -> None:
 def check(args: argparse.Namespace, settings: Settings) -> int:
     """Exit 0 when every saved page gives its expected record, 1 on any difference."""
     registry = load_registry(settings.sources_file)
-    by_name = {s.name: s for s in registry}
-    unknown = [n for n in args.names if n not in by_name]
-    if unknown:
-        raise RegistryError(f"unknown source(s): {', '.join(unknown)}")
     differing = checked = 0
-    for source in [by_name[n] for n in args.names] or registry:
+    for source in named_sources(registry, args.names) or registry:
         try:
             results = check_source(settings, source)
         except SavedPageError as exc:

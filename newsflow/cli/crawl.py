@@ -12,7 +12,7 @@ import yaml
 
 from newsflow import pipeline
 from newsflow.settings import Settings
-from newsflow.sources import RegistryError, load_registry
+from newsflow.sources import RegistryError, load_registry, named_sources
 
 COMMANDS = {"crawl-state", "reextract"}
 
@@ -74,10 +74,7 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     from storage import open_database
 
     registry = load_registry(settings.sources_file)
-    names = {s.name for s in registry}
-    source = args.source
-    if source not in names:
-        raise RegistryError(f"unknown source {source}; known: {', '.join(sorted(names))}")
+    source = named_sources(registry, [args.source])[0].name
     if args.command == "crawl-state":
         from storage.crawl_state import ARCHIVED, STORED, outcomes, reset_source
         from storage.query import known_urls

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from newsflow.cli.arguments import registry_source
 from newsflow.pipeline.reports import CrawlReport
 from newsflow.settings import Settings
 from storage import Retry, open_database, redact_url
@@ -105,6 +106,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "search" and not args.query.split() and not args.entity:
         print("newsflow: error: search needs words to look for, or --entity", file=sys.stderr)
         return 2
+    if getattr(args, "source", None):
+        registry_source(settings, args.source)
     retry = Retry(
         settings.database_retries,
         settings.database_retry_backoff_seconds,
