@@ -50,3 +50,18 @@ def test_every_command_refuses_an_unknown_source_alike(
     assert err == f"newsflow: error: unknown source nope; known: {known}\n"
     assert out == ""
     assert not (workdir / "data").exists()  # refused before a database or a file was made
+
+
+@pytest.mark.parametrize("folders", [[], ["demo"]], ids=["no-archives", "other-runs-only"])
+def test_extract_of_a_run_without_archives_is_refused(
+    folders: list[str], workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in folders:
+        (workdir / "data" / "warc" / name).mkdir(parents=True)
+    assert cli.main(["extract", "--run-id", "nope"]) == 2
+    out, err = capsys.readouterr()
+    warc_dir = workdir / "data" / "warc"
+    assert "newsflow: error: no archive of run nope: looked for nope.warc.gz" in err
+    assert f"in {warc_dir} ({', '.join(f'{n}/' for n in folders) or 'no source folders'})" in err
+    assert out == ""
+    assert not (workdir / "data" / "extracted" / "nope.jsonl").exists()

@@ -183,6 +183,26 @@ def _archived_sources(settings: Settings) -> list[str]:
     return sorted(d.name for d in settings.warc_dir.iterdir() if d.is_dir())
 
 
+def _refuse_a_run_without_archives(
+    settings: Settings, run_id: str, sources: list[str], output: Path
+) -> None:
+    """An extract that found no page, of a run id with no archive, is a typo or a crawl that
+    never finished: refused, and its empty extract file removed. (A new run id with no archive
+    of its own is fine while earlier runs left pages unstored: the extract stores those.)"""
+    from storage.archive import SUFFIX, run_archives
+
+    name = pipeline.safe_run_id(run_id)
+    if any(run_archives(settings.warc_dir, source, name) for source in sources):
+        return
+    output.unlink(missing_ok=True)
+    folders = ", ".join(f"{source}/" for source in sources) or "no source folders"
+    raise FileNotFoundError(
+        f"no archive of run {run_id}: looked for {name}{SUFFIX} (and retries {name}~N{SUFFIX}) "
+        f"in {settings.warc_dir} ({folders}), and no earlier run left pages unstored; "
+        f"`newsflow crawl --run-id {run_id}` writes a run's archives"
+    )
+
+
 def dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo-site":
         from newsflow.demo_site import serve
@@ -236,9 +256,10 @@ def dispatch(args: argparse.Namespace) -> int:
         print(json.dumps({"run_id": run_id, "crawl": [r.to_dict() for r in reports]}, indent=2))
         return 0
     if args.command == "extract":
-        report = pipeline.extract(
-            settings, [], run_id=args.run_id, sources=_archived_sources(settings)
-        )
+        sources = _archived_sources(settings)
+        report = pipeline.extract(settings, [], run_id=args.run_id, sources=sources)
+        if not report.pages:
+            _refuse_a_run_without_archives(settings, args.run_id, sources, Path(report.output))
         print(json.dumps(asdict(report), indent=2))
         return 0
     if args.command == "load":
