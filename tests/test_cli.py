@@ -4,10 +4,15 @@ before any work is done or any file is written."""
 
 from __future__ import annotations
 
+import json
+import shlex
+import shutil
+import socket
 from pathlib import Path
 
 import pytest
 
+from extraction.record import Article
 from newsflow import cli
 from newsflow.settings import Settings
 from newsflow.sources import load_registry
@@ -65,3 +70,34 @@ def test_extract_of_a_run_without_archives_is_refused(
     assert f"in {warc_dir} ({', '.join(f'{n}/' for n in folders) or 'no source folders'})" in err
     assert out == ""
     assert not (workdir / "data" / "extracted" / "nope.jsonl").exists()
+
+
+def test_a_failed_load_shows_the_command_that_loads_into_the_same_database(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hint repeats the options given (the password hidden), so copying it does not load
+    into the default SQLite file instead."""
+    article = Article(url="https://news.example/a", source="demo", title="A", text="Words.")
+    extracted = workdir / "night" / "extracted" / "R1.jsonl"
+    extracted.parent.mkdir(parents=True)
+    extracted.write_text(json.dumps(article.to_dict()) + "\n", encoding="utf-8")
+    monkeypatch.setenv("NEWSFLOW_DATABASE_RETRIES", "0")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    url = f"postgresql+psycopg2://newsflow:s3cret@127.0.0.1:{port}/news"
+    assert cli.main(["load", "--run-id", "R1", "--database-url", url, "--data-dir", "night"]) == 2
+    err = capsys.readouterr().err
+    assert "s3cret" not in err
+    hidden = f"postgresql+psycopg2://newsflow:***@127.0.0.1:{port}/news"
+    command = f"newsflow load --run-id R1 --database-url '{hidden}' --data-dir night"
+    assert f"load them when the database is back with `{command}`" in err
+    assert err.endswith("` (the password is hidden: put it in place of ***)\n")
+    assert shlex.split(command)[4:] == ["--database-url", hidden, "--data-dir", "night"]
+
+    # without options the command is the bare one, and says nothing of a password
+    (workdir / "data" / "extracted").mkdir(parents=True)
+    shutil.copy(extracted, workdir / "data" / "extracted" / "R1.jsonl")
+    monkeypatch.setenv("NEWSFLOW_DATABASE_URL", f"postgresql+psycopg2://127.0.0.1:{port}/news")
+    assert cli.main(["load", "--run-id", "R1"]) == 2
+    assert capsys.readouterr().err.endswith("with `newsflow load --run-id R1`\n")

@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import re
+import shlex
 import sys
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -24,7 +25,7 @@ from newsflow.demo_site.layouts import LAYOUTS
 from newsflow.settings import Settings, load_settings
 from newsflow.sources import RegistryError, Source, load_registry, select_sources
 from spiders.window import CrawlWindow
-from storage import DatabaseError
+from storage import DatabaseError, redact_url
 
 
 def parse_when(value: str) -> datetime:
@@ -271,6 +272,23 @@ def dispatch(args: argparse.Namespace) -> int:
     raise AssertionError(args.command)
 
 
+def _reload_hint(exc: pipeline.NotLoaded, args: argparse.Namespace) -> str:
+    """The failed load's message with `--sources`, `--database-url`, `--data-dir` as given on the
+    command line, so the command it shows loads the same file into the same database; a password
+    in the URL is hidden, and said to be."""
+    options = ""
+    for name in ("sources", "database_url", "data_dir"):
+        value = getattr(args, name, None)
+        if value is not None:
+            shown = redact_url(value) if name == "database_url" else str(value)
+            options += f" --{name.replace('_', '-')} {shlex.quote(shown)}"
+    message = exc.message(options)
+    url = getattr(args, "database_url", None)
+    if url and redact_url(url).count("***") > url.count("***"):
+        message += " (the password is hidden: put it in place of ***)"
+    return message
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -287,7 +305,8 @@ def main(argv: list[str] | None = None) -> int:
         pipeline.ExtractError,
         FileNotFoundError,
     ) as exc:
-        print(f"newsflow: error: {exc}", file=sys.stderr)
+        message = _reload_hint(exc, args) if isinstance(exc, pipeline.NotLoaded) else exc
+        print(f"newsflow: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
