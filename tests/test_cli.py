@@ -101,3 +101,31 @@ def test_a_failed_load_shows_the_command_that_loads_into_the_same_database(
     monkeypatch.setenv("NEWSFLOW_DATABASE_URL", f"postgresql+psycopg2://127.0.0.1:{port}/news")
     assert cli.main(["load", "--run-id", "R1"]) == 2
     assert capsys.readouterr().err.endswith("with `newsflow load --run-id R1`\n")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["stats"], ["stats", "--entities"], ["search", "x"], ["export"], ["crawl-state", "demo"]],
+    ids=" ".join,
+)
+def test_reading_commands_refuse_a_sqlite_file_that_is_not_there(
+    command: list[str], workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = workdir / "nonexistent" / "dir" / "x.db"
+    assert cli.main([*command, "--database-url", f"sqlite:///{missing}"]) == 2
+    err = capsys.readouterr().err
+    assert f"newsflow: error: no database at {missing}: the SQLite file does not exist" in err
+    assert "`newsflow run`" in err and "`newsflow db upgrade`" in err
+    assert not (workdir / "nonexistent").exists()
+    assert not (workdir / "data").exists()  # nor the default database, nor an export
+
+
+def test_writing_commands_still_create_the_sqlite_file(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = workdir / "new" / "x.db"
+    url = f"sqlite:///{database}"
+    assert cli.main(["db", "upgrade", "--database-url", url]) == 0
+    assert database.is_file()
+    assert cli.main(["stats", "--database-url", url]) == 0
+    assert capsys.readouterr().out.endswith("no loads recorded yet\n")

@@ -71,7 +71,7 @@ def discover(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    from storage import open_database
+    from newsflow.cli.database import open_existing
 
     registry = load_registry(settings.sources_file)
     source = named_sources(registry, [args.source])[0].name
@@ -79,7 +79,7 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from storage.crawl_state import ARCHIVED, STORED, outcomes, reset_source
         from storage.query import known_urls
 
-        with open_database(settings.database_url) as engine:
+        with open_existing(settings.database_url) as engine:
             if args.reset:
                 print(f"{source}: forgot the crawl state of {reset_source(engine, source)} URLs")
             else:
