@@ -147,8 +147,10 @@ def test_cli_backfill_from_a_local_folder_resumes_and_keeps_stored(
     out = capsys.readouterr().out
     assert "1 WARC files to read" in out and "stored 0 new articles, 3 already stored" in out
     assert set(_stored(database)) == mirror.expected
-    assert main([*args, "--max-files", "0"]) == 2
-    assert "--max-files must be 1 or more" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as refused:
+        main([*args, "--max-files", "0"])
+    assert refused.value.code == 2
+    assert "argument --max-files: must be 1 or more, not 0" in capsys.readouterr().err
 
     # a later nightly crawl of a backfilled URL updates it normally
     url = next(row["url"] for row in backfilled)

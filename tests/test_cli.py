@@ -5,9 +5,12 @@ before any work is done or any file is written."""
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import shutil
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -129,3 +132,50 @@ def test_writing_commands_still_create_the_sqlite_file(
     assert database.is_file()
     assert cli.main(["stats", "--database-url", url]) == 0
     assert capsys.readouterr().out.endswith("no loads recorded yet\n")
+
+
+def test_a_closed_stdout_ends_the_command_quietly(tmp_path: Path) -> None:
+    """`newsflow extract-page URL | head`: the reader gone, the command stops with 141 (as a
+    shell reports SIGPIPE), no traceback."""
+    page = FIXTURES / "anbar_wordpress.html"
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written
+    with open(write_end, "wb") as stdout:
+        done = subprocess.run(
+            [sys.executable, "-m", "newsflow.cli", "extract-page", str(page), "--no-entities"],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            cwd=tmp_path,
+            timeout=120,
+            check=False,
+        )
+    assert done.stderr.decode() == ""
+    assert done.returncode == 141
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [
+        (["search", "x", "--limit", "-1"], "--limit"),
+        (["search", "x", "--limit", "0"], "--limit"),
+        (["stats", "--runs", "0"], "--runs"),
+        (["stats", "--entities", "-3"], "--entities"),
+        (["run", "--max-pages", "0"], "--max-pages"),
+        (["crawl", "--max-pages", "-5"], "--max-pages"),
+        (
+            ["backfill", "--ccnews", "--only", "demo", "--since", "2023-01", "--max-files", "0"],
+            "--max-files",
+        ),
+        (["demo-site", "--port", "-1"], "--port"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else " ".join(value[:1] + value[-2:]),
+)
+def test_counts_below_1_are_refused_where_they_are_parsed(
+    command: list[str], option: str, workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as refused:
+        cli.main(command)
+    assert refused.value.code == 2
+    number = command[-1]
+    assert f"error: argument {option}: must be 1 or more, not {number}" in capsys.readouterr().err
+    assert not (workdir / "data").exists()

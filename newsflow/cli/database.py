@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from newsflow.cli.arguments import registry_source
+from newsflow.cli.arguments import positive_int, registry_source
 from newsflow.pipeline.reports import CrawlReport
 from newsflow.settings import Settings
 from storage import DatabaseError, Retry, open_database, redact_url
@@ -80,7 +80,7 @@ def add_parsers(
     found.add_argument("--since", type=parse_when, help="published since (2024-05-01, 7d, 12h)")
     found.add_argument("--source", help="only this source")
     _entity_option(found)
-    found.add_argument("--limit", type=int, default=20)
+    found.add_argument("--limit", type=positive_int, default=20, help="at most N articles (20)")
     common(found)
 
     export = commands.add_parser("export", help="write stored articles to a file")
@@ -92,10 +92,12 @@ def add_parsers(
     common(export)
 
     stats = commands.add_parser("stats", help="per-source load counts of the last runs")
-    stats.add_argument("--runs", type=int, default=5, help="how many recent runs (default 5)")
+    stats.add_argument(
+        "--runs", type=positive_int, default=5, help="how many recent runs (default 5)"
+    )
     stats.add_argument(
         "--entities",
-        type=int,
+        type=positive_int,
         nargs="?",
         const=20,
         metavar="N",

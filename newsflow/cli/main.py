@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import logging
+import os
 import re
 import shlex
 import sys
@@ -21,6 +22,7 @@ from newsflow.cli import checks as check_commands
 from newsflow.cli import crawl as crawl_commands
 from newsflow.cli import database as database_commands
 from newsflow.cli import page as page_commands
+from newsflow.cli.arguments import port_number, positive_int
 from newsflow.demo_site.layouts import LAYOUTS
 from newsflow.settings import Settings, load_settings
 from newsflow.sources import RegistryError, Source, load_registry, select_sources
@@ -54,7 +56,9 @@ def _window(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only", nargs="+", metavar="SOURCE", help="sources to run (by name)")
     parser.add_argument("--since", type=parse_when, help="only articles published since")
     parser.add_argument("--until", type=parse_when, help="only articles published before")
-    parser.add_argument("--max-pages", type=int, help="at most this many articles per source")
+    parser.add_argument(
+        "--max-pages", type=positive_int, help="at most this many articles per source"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo-site", help="serve the bundled demo news site")
     demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8765)
+    demo.add_argument("--port", type=port_number, default=8765)
     demo.add_argument(
         "--layout",
         choices=LAYOUTS,
@@ -296,7 +300,14 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        return dispatch(args)
+        code = dispatch(args)
+        sys.stdout.flush()  # here, so a reader gone is seen below and not at Python's exit
+        return code
+    except BrokenPipeError:
+        # the reader of stdout went away (`| head`): stop quietly, as `cat` does. Python's own
+        # flush at exit would fail on the closed pipe again, so stdout goes to /dev/null first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a writer killed by a closed pipe
     except (
         RegistryError,
         DatabaseError,
