@@ -12,13 +12,17 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+import yaml
 
 from extraction.record import Article
 from newsflow import cli
+from newsflow.demo_site import DemoSite
+from newsflow.discover import proposed_name
 from newsflow.settings import Settings
-from newsflow.sources import load_registry
+from newsflow.sources import Source, load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "extraction"
@@ -179,3 +183,32 @@ def test_counts_below_1_are_refused_where_they_are_parsed(
     number = command[-1]
     assert f"error: argument {option}: must be 1 or more, not {number}" in capsys.readouterr().err
     assert not (workdir / "data").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("http://127.0.0.1:28766/", "127-0-0-1-28766"),
+        ("http://10.0.0.5/", "10-0-0-5"),
+        ("http://[::1]:8080/", "ipv6-1-8080"),
+        ("http://localhost:8765/", "localhost-8765"),
+        ("https://www.iraqinews.com/", "iraqinews"),
+        ("https://news.example.org:8443/", "news-8443"),
+        ("https://news.example.org:443/", "news"),
+        (f"https://{'a' * 80}.example/", "a" * 63),
+    ],
+)
+def test_a_discovered_name_is_a_usable_source_name_for_any_host(url: str, name: str) -> None:
+    assert proposed_name(url) == name
+    entry = {"name": name, "url": url, "local": True}
+    assert Source.model_validate(entry).name == name  # the registry's own validation
+
+
+def test_sources_discover_names_a_local_site_by_its_whole_address(
+    demo_site: DemoSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["sources", "discover", demo_site.url, "--local"]) == 0
+    (entry,) = yaml.safe_load(capsys.readouterr().out)
+    port = urlsplit(demo_site.url).port
+    assert entry["name"] == f"127-0-0-1-{port}"
+    assert Source.model_validate(entry).local
