@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
+import yaml
 
 from newsflow.sources import SOURCE_NAME
 from spiders.addresses import is_private_host
@@ -40,6 +41,8 @@ class Discovered:
     def entry(self) -> dict:
         """The registry entry, with paths relative to the site where possible."""
         entry: dict = {"name": self.name, "title": self.title, "url": self.url}
+        if not self.title:  # no <title> (or no home page): unset, not an empty title
+            del entry["title"]
         entry["language"] = self.language
         if self.local:
             entry["local"] = True
@@ -48,6 +51,14 @@ class Discovered:
             if values:
                 entry[key] = values
         return entry
+
+
+def entry_yaml(entry: dict) -> str:
+    """A proposed registry entry as the YAML to paste, saying so when the site gave no title."""
+    text = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True)
+    if not entry.get("title"):
+        text += "  # no title: the home page has none (or could not be read); add `title:`\n"
+    return text
 
 
 def _relative(base: str, url: str) -> str:

@@ -172,6 +172,19 @@ class Source(BaseModel):
         return [self.absolute(u) for u in self.sections]
 
 
+def registry_entry(entry: Any, where: str) -> Source:
+    """One entry validated as the registry file's are, every problem in one message that starts
+    with `where` (the file and the entry, or a proposed entry)."""
+    try:
+        return Source.model_validate(entry)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise RegistryError(f"{where}: {problems}") from exc
+
+
 def load_registry(path: Path | str) -> list[Source]:
     path = Path(path)
     try:
@@ -185,14 +198,7 @@ def load_registry(path: Path | str) -> list[Source]:
     sources: list[Source] = []
     for index, entry in enumerate(raw["sources"]):
         label = entry.get("name", f"#{index + 1}") if isinstance(entry, dict) else f"#{index + 1}"
-        try:
-            sources.append(Source.model_validate(entry))
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}"
-                for err in exc.errors()
-            )
-            raise RegistryError(f"{path}: source {label}: {problems}") from exc
+        sources.append(registry_entry(entry, f"{path}: source {label}"))
     names = [s.name for s in sources]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

@@ -8,12 +8,15 @@ import sys
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-import yaml
-
 from newsflow.cli.page import PageError, read_page
-from newsflow.pipeline.checking import SavedPageError, check_source, describe, save_page
+from newsflow.pipeline.checking import (
+    SavedPageError,
+    check_source,
+    describe,
+    save_page,
+)
 from newsflow.settings import Settings
-from newsflow.sources import RegistryError, Source, load_registry, named_sources
+from newsflow.sources import RegistryError, Source, load_registry, named_sources, registry_entry
 from spiders.addresses import is_private_host
 
 COMMANDS = ("check",)
@@ -65,7 +68,7 @@ def _source_for(args: argparse.Namespace, registry: list[Source], settings: Sett
     for source in registry:
         if not args.source and urlsplit(source.url).netloc == address.netloc:
             return source
-    from newsflow.discover import discover_source
+    from newsflow.discover import discover_source, entry_yaml
 
     try:
         found = discover_source(
@@ -79,9 +82,10 @@ def _source_for(args: argparse.Namespace, registry: list[Source], settings: Sett
     entry = found.entry()
     if args.source:
         entry["name"] = args.source
+    source = registry_entry(entry, "the proposed entry (--source)" if args.source else "the entry")
     print("proposed registry entry (add it to sources.yaml, with an `extract:` block if needed):")
-    print(yaml.safe_dump([entry], sort_keys=False, allow_unicode=True), end="")
-    return Source.model_validate(entry)
+    print(entry_yaml(entry), end="")
+    return source
 
 
 def add_page(args: argparse.Namespace, settings: Settings) -> int:
@@ -100,7 +104,13 @@ def add_page(args: argparse.Namespace, settings: Settings) -> int:
     record = saved["record"]
     print(f"saved {page} and {page.name.removesuffix('.html.gz')}.json beside it")
     for name in ("profile", "error", "title", "authors", "published", "section", "tags"):
-        print(f"  {name}: {record[name]!r}")
+        if name in record:
+            print(f"  {name}: {record[name]!r}")
+        else:
+            print(
+                f"  {name}: none found, so left out of the expected record (not checked): "
+                "add it to the .json to check it"
+            )
     print(f"  text: {len(record['text'])} characters")
     print(
         "The expected record is today's extraction: correct what is wrong in the .json, fix the "

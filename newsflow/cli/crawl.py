@@ -8,8 +8,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict
 
-import yaml
-
 from newsflow import pipeline
 from newsflow.settings import Settings
 from newsflow.sources import RegistryError, load_registry, named_sources
@@ -53,7 +51,7 @@ def add_discover_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def discover(args: argparse.Namespace, settings: Settings) -> int:
-    from newsflow.discover import discover_source
+    from newsflow.discover import discover_source, entry_yaml
 
     if not args.url:
         raise RegistryError("usage: newsflow sources discover URL")
@@ -66,7 +64,7 @@ def discover(args: argparse.Namespace, settings: Settings) -> int:
         )
     except ValueError as exc:
         raise RegistryError(str(exc)) from exc
-    print(yaml.safe_dump([found.entry()], sort_keys=False, allow_unicode=True), end="")
+    print(entry_yaml(found.entry()), end="")
     return 0
 
 
