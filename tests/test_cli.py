@@ -247,3 +247,18 @@ def test_sources_add_leaves_a_title_it_did_not_find_out_and_says_so(
     # a name the registry would refuse is refused as the registry does, not with a traceback
     assert cli.main([*args[:-3], "--source", "Town!", "--local", "--sources", "sources.yaml"]) == 2
     assert "newsflow: error: the proposed entry (--source): name: " in capsys.readouterr().err
+
+
+def test_check_of_every_source_names_the_folders_it_skips(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    saved = workdir / "saved"
+    shutil.copytree(ROOT / "tests" / "sources", saved)
+    (saved / "gone").mkdir()
+    shutil.copy(next((saved / "demo").glob("*.html.gz")), saved / "gone" / "page.html.gz")
+    monkeypatch.setenv("NEWSFLOW_SAVED_PAGES_DIR", str(saved))
+    assert cli.main(["check"]) == 0
+    out = capsys.readouterr().out
+    registry = Settings().sources_file
+    assert out.startswith(f"gone: skipped {saved / 'gone'}/: no source gone in {registry}\n")
+    assert "saved pages checked, 0 differ" in out

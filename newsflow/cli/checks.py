@@ -14,6 +14,7 @@ from newsflow.pipeline.checking import (
     check_source,
     describe,
     save_page,
+    saved_page_folders,
 )
 from newsflow.settings import Settings
 from newsflow.sources import RegistryError, Source, load_registry, named_sources, registry_entry
@@ -43,6 +44,11 @@ def check(args: argparse.Namespace, settings: Settings) -> int:
     """Exit 0 when every saved page gives its expected record, 1 on any difference."""
     registry = load_registry(settings.sources_file)
     differing = checked = 0
+    if not args.names:
+        known = {s.name for s in registry}
+        for name in sorted(set(saved_page_folders(settings)) - known):
+            folder = settings.saved_pages_dir / name
+            print(f"{name}: skipped {folder}/: no source {name} in {settings.sources_file}")
     for source in named_sources(registry, args.names) or registry:
         try:
             results = check_source(settings, source)

@@ -79,6 +79,14 @@ def saved_pages(settings: Settings, source: str) -> list[Path]:
     return sorted((settings.saved_pages_dir / source).glob(f"*{PAGE_SUFFIX}"))
 
 
+def saved_page_folders(settings: Settings) -> list[str]:
+    """The names of the folders under `saved_pages_dir` that hold saved pages."""
+    folder = settings.saved_pages_dir
+    if not folder.is_dir():
+        return []
+    return sorted(d.name for d in folder.iterdir() if d.is_dir() and saved_pages(settings, d.name))
+
+
 def _expected(page: Path) -> dict[str, Any]:
     path = page.with_name(page.name.removesuffix(PAGE_SUFFIX) + ".json")
     try:
