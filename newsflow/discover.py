@@ -7,6 +7,7 @@ feed that is not a feed is left out.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import urllib.error
 import urllib.request
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
+import yaml
 
 from newsflow.sources import SOURCE_NAME
 from spiders.addresses import is_private_host
@@ -22,6 +24,7 @@ from spiders.discovery import DiscoveryError, feed_links, gunzip_capped, parse_f
 COMMON_FEEDS = ["/feed/", "/rss.xml", "/feed.xml", "/rss/"]
 COMMON_SITEMAPS = ["/news-sitemap.xml", "/sitemap_index.xml", "/wp-sitemap.xml", "/sitemap.xml"]
 MAX_BYTES = 4 * 1024 * 1024
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass
@@ -38,6 +41,8 @@ class Discovered:
     def entry(self) -> dict:
         """The registry entry, with paths relative to the site where possible."""
         entry: dict = {"name": self.name, "title": self.title, "url": self.url}
+        if not self.title:  # no <title> (or no home page): unset, not an empty title
+            del entry["title"]
         entry["language"] = self.language
         if self.local:
             entry["local"] = True
@@ -46,6 +51,14 @@ class Discovered:
             if values:
                 entry[key] = values
         return entry
+
+
+def entry_yaml(entry: dict) -> str:
+    """A proposed registry entry as the YAML to paste, saying so when the site gave no title."""
+    text = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True)
+    if not entry.get("title"):
+        text += "  # no title: the home page has none (or could not be read); add `title:`\n"
+    return text
 
 
 def _relative(base: str, url: str) -> str:
@@ -81,6 +94,28 @@ def _fetch(url: str, user_agent: str, timeout: float, allow_private: bool) -> by
         return None
 
 
+def proposed_name(url: str) -> str:
+    """A registry name for the site at `url`: the first label of a domain (`www.` dropped:
+    www.iraqinews.com is `iraqinews`), the whole host for an IP address or a one-label host
+    (127.0.0.1 is `127-0-0-1`, not `127`), and the port when one is given (two local sites stay
+    apart). Always a valid `SOURCE_NAME`."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is None and "." in host:
+        host = host.removeprefix("www.").split(".")[0]
+    elif address is not None and address.version == 6:
+        host = f"ipv6-{host}"
+    port = parts.port
+    if port is not None and port != DEFAULT_PORTS.get(parts.scheme):
+        host += f"-{port}"
+    name = re.sub(r"[^a-z0-9]+", "-", host).strip("-")[:63].rstrip("-")
+    return name if SOURCE_NAME.match(name) else "site"
+
+
 def discover_source(
     url: str, *, user_agent: str, timeout: float = 10.0, allow_private: bool = False
 ) -> Discovered:
@@ -92,8 +127,7 @@ def discover_source(
     if private and not allow_private:
         raise ValueError(f"{url} is a loopback/private address (pass --local to allow it)")
     base = f"{parts.scheme}://{parts.netloc}/"
-    name = re.sub(r"[^a-z0-9_-]+", "-", parts.hostname.removeprefix("www.").split(".")[0].lower())
-    found = Discovered(url=base, name=name if SOURCE_NAME.match(name) else "site", local=private)
+    found = Discovered(url=base, name=proposed_name(url), local=private)
     home = _fetch(base, user_agent, timeout, private) or b""
     feeds: list[str] = []
     if home:

@@ -172,6 +172,19 @@ class Source(BaseModel):
         return [self.absolute(u) for u in self.sections]
 
 
+def registry_entry(entry: Any, where: str) -> Source:
+    """One entry validated as the registry file's are, every problem in one message that starts
+    with `where` (the file and the entry, or a proposed entry)."""
+    try:
+        return Source.model_validate(entry)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise RegistryError(f"{where}: {problems}") from exc
+
+
 def load_registry(path: Path | str) -> list[Source]:
     path = Path(path)
     try:
@@ -185,19 +198,27 @@ def load_registry(path: Path | str) -> list[Source]:
     sources: list[Source] = []
     for index, entry in enumerate(raw["sources"]):
         label = entry.get("name", f"#{index + 1}") if isinstance(entry, dict) else f"#{index + 1}"
-        try:
-            sources.append(Source.model_validate(entry))
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}"
-                for err in exc.errors()
-            )
-            raise RegistryError(f"{path}: source {label}: {problems}") from exc
+        sources.append(registry_entry(entry, f"{path}: source {label}"))
     names = [s.name for s in sources]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise RegistryError(f"{path}: duplicate source names: {', '.join(duplicates)}")
     return sources
+
+
+def named_sources(sources: list[Source], names: list[str]) -> list[Source]:
+    """The entries with these names, in that order, disabled ones included.
+
+    The one refusal of a name the registry does not have, so every command says it in the same
+    words and lists the names it would take.
+    """
+    by_name = {s.name: s for s in sources}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        known = ", ".join(sorted(by_name)) or "none (the registry lists no sources)"
+        plural = "s" if len(unknown) > 1 else ""
+        raise RegistryError(f"unknown source{plural} {', '.join(unknown)}; known: {known}")
+    return [by_name[n] for n in names]
 
 
 def select_sources(
@@ -211,16 +232,11 @@ def select_sources(
     """
     if not names:
         return [s for s in sources if s.enabled]
-    by_name = {s.name: s for s in sources}
-    unknown = [n for n in names if n not in by_name]
-    if unknown:
-        raise RegistryError(
-            f"unknown source(s): {', '.join(unknown)}; known: {', '.join(sorted(by_name))}"
-        )
-    disabled = [n for n in names if not by_name[n].enabled]
+    selected = named_sources(sources, names)
+    disabled = [s.name for s in selected if not s.enabled]
     if disabled and not allow_disabled:
         raise RegistryError(
             f"source(s) disabled in the registry: {', '.join(disabled)} "
             "(set `enabled: true` where the site is reachable)"
         )
-    return [by_name[n] for n in names]
+    return selected

@@ -160,6 +160,18 @@ def write_transaction(engine: Engine) -> AbstractContextManager[Connection]:
     return engine.execution_options(**{WRITE_OPTION: True}).begin()
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (None for another backend or an in-memory database): the
+    engine creates it, with its folder, on first use."""
+    try:
+        parsed = make_url(sqlalchemy_url(url))
+    except (ArgumentError, ValueError):
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
 def create_database_engine(url: str, connect_timeout: float | None = None) -> Engine:
     """An engine for `url` without touching the database yet; bad URLs fail here.
 
@@ -176,9 +188,10 @@ def create_database_engine(url: str, connect_timeout: float | None = None) -> En
         engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
     except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
         raise DatabaseError(f"invalid database URL {redact_url(url)}: {exc}") from exc
-    if engine.dialect.name == "sqlite" and parsed.database and parsed.database != ":memory:":
+    path = sqlite_file(url)
+    if path is not None:
         try:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise DatabaseError(f"cannot use database {redact_url(url)}: {exc}") from exc
     if engine.dialect.name == "sqlite":

@@ -840,8 +840,10 @@ def test_cli_stats_counts_articles_per_entity_id(db_url: str, capsys) -> None:
     assert lines[1].split()[:3] == ["iq.anbar", "GPE", "3"]
     assert "الأنبار (1)" in lines[1] and "al-Anbar (1)" in lines[1]
     assert lines[2].split()[:3] == ["iq.anah", "GPE", "2"]
-    assert cli.main(["stats", "--entities", "--source", "nowhere", "--database-url", db_url]) == 0
+    assert cli.main(["stats", "--entities", "--source", "iraqinews", "--database-url", db_url]) == 0
     assert "no entities with a gazetteer id stored yet" in capsys.readouterr().out
+    assert cli.main(["stats", "--entities", "--source", "nowhere", "--database-url", db_url]) == 2
+    assert "unknown source nowhere; known: demo, " in capsys.readouterr().err
 
 
 def test_migration_0005_gives_stored_entities_their_gazetteer_ids(db_url: str) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from ccnews import LocationError, Month
 from newsflow import pipeline
+from newsflow.cli.arguments import positive_int
 from newsflow.settings import Settings
 from newsflow.sources import RegistryError, load_registry, select_sources
 
@@ -41,7 +42,9 @@ def add_parsers(
     backfill.add_argument(
         "--base", help="https:// URL, s3:// bucket or local folder (default: settings ccnews_base)"
     )
-    backfill.add_argument("--max-files", type=int, help="read at most N WARC files this time")
+    backfill.add_argument(
+        "--max-files", type=positive_int, help="read at most N WARC files this time"
+    )
     backfill.add_argument("--run-id", help="name of this backfill (default: the current time)")
     common(backfill)
 
@@ -49,8 +52,6 @@ def add_parsers(
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     registry = load_registry(settings.sources_file)
     sources = select_sources(registry, args.only, allow_disabled=True)
-    if args.max_files is not None and args.max_files < 1:
-        raise RegistryError("--max-files must be 1 or more")
     run_id = args.run_id or f"ccnews-{pipeline.new_run_id()}"
     try:
         report = pipeline.backfill(

@@ -8,11 +8,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict
 
-import yaml
-
 from newsflow import pipeline
 from newsflow.settings import Settings
-from newsflow.sources import RegistryError, load_registry
+from newsflow.sources import RegistryError, load_registry, named_sources
 
 COMMANDS = {"crawl-state", "reextract"}
 
@@ -53,7 +51,7 @@ def add_discover_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def discover(args: argparse.Namespace, settings: Settings) -> int:
-    from newsflow.discover import discover_source
+    from newsflow.discover import discover_source, entry_yaml
 
     if not args.url:
         raise RegistryError("usage: newsflow sources discover URL")
@@ -66,23 +64,20 @@ def discover(args: argparse.Namespace, settings: Settings) -> int:
         )
     except ValueError as exc:
         raise RegistryError(str(exc)) from exc
-    print(yaml.safe_dump([found.entry()], sort_keys=False, allow_unicode=True), end="")
+    print(entry_yaml(found.entry()), end="")
     return 0
 
 
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    from storage import open_database
+    from newsflow.cli.database import open_existing
 
     registry = load_registry(settings.sources_file)
-    names = {s.name for s in registry}
-    source = args.source
-    if source not in names:
-        raise RegistryError(f"unknown source {source}; known: {', '.join(sorted(names))}")
+    source = named_sources(registry, [args.source])[0].name
     if args.command == "crawl-state":
         from storage.crawl_state import ARCHIVED, STORED, outcomes, reset_source
         from storage.query import known_urls
 
-        with open_database(settings.database_url) as engine:
+        with open_existing(settings.database_url) as engine:
             if args.reset:
                 print(f"{source}: forgot the crawl state of {reset_source(engine, source)} URLs")
             else:

@@ -8,11 +8,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
+from sqlalchemy import Engine
+
+from newsflow.cli.arguments import positive_int, registry_source
 from newsflow.pipeline.reports import CrawlReport
 from newsflow.settings import Settings
-from storage import Retry, open_database, redact_url
+from storage import DatabaseError, Retry, open_database, redact_url
+from storage.database import sqlite_file
 from storage.entity_search import EntityQuery, entity_counts, parse_entity
 from storage.export import FORMATS, export_articles
 from storage.migrate import upgrade
@@ -75,7 +80,7 @@ def add_parsers(
     found.add_argument("--since", type=parse_when, help="published since (2024-05-01, 7d, 12h)")
     found.add_argument("--source", help="only this source")
     _entity_option(found)
-    found.add_argument("--limit", type=int, default=20)
+    found.add_argument("--limit", type=positive_int, default=20, help="at most N articles (20)")
     common(found)
 
     export = commands.add_parser("export", help="write stored articles to a file")
@@ -87,10 +92,12 @@ def add_parsers(
     common(export)
 
     stats = commands.add_parser("stats", help="per-source load counts of the last runs")
-    stats.add_argument("--runs", type=int, default=5, help="how many recent runs (default 5)")
+    stats.add_argument(
+        "--runs", type=positive_int, default=5, help="how many recent runs (default 5)"
+    )
     stats.add_argument(
         "--entities",
-        type=int,
+        type=positive_int,
         nargs="?",
         const=20,
         metavar="N",
@@ -101,16 +108,33 @@ def add_parsers(
     common(stats)
 
 
+def open_existing(url: str, retry: Retry | None = None) -> AbstractContextManager[Engine]:
+    """`open_database` for a command that reads what is stored (or forgets some of it, as
+    `crawl-state --reset`): a SQLite file that is not there is a mistyped path, refused rather
+    than created empty (whose answer would be "nothing yet")."""
+    path = sqlite_file(url)
+    if path is not None and not path.is_file():
+        raise DatabaseError(
+            f"no database at {path}: the SQLite file does not exist, and this command only reads "
+            "one (a mistyped --database-url?); a database is created by the first `newsflow run` "
+            "(or the Airflow DAGs) or by `newsflow db upgrade`"
+        )
+    return open_database(url, retry)
+
+
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "search" and not args.query.split() and not args.entity:
         print("newsflow: error: search needs words to look for, or --entity", file=sys.stderr)
         return 2
+    if getattr(args, "source", None):
+        registry_source(settings, args.source)
     retry = Retry(
         settings.database_retries,
         settings.database_retry_backoff_seconds,
         answer_timeout=settings.database_answer_timeout_seconds,
     )
-    with open_database(settings.database_url, retry) as engine:
+    opened = open_database if args.command == "db" else open_existing
+    with opened(settings.database_url, retry) as engine:
         if args.command == "db":
             revision = upgrade(engine)
             print(f"{redact_url(settings.database_url)} is at schema revision {revision}")

@@ -6,7 +6,9 @@ import argparse
 import contextlib
 import json
 import logging
+import os
 import re
+import shlex
 import sys
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -20,11 +22,12 @@ from newsflow.cli import checks as check_commands
 from newsflow.cli import crawl as crawl_commands
 from newsflow.cli import database as database_commands
 from newsflow.cli import page as page_commands
+from newsflow.cli.arguments import port_number, positive_int
 from newsflow.demo_site.layouts import LAYOUTS
 from newsflow.settings import Settings, load_settings
 from newsflow.sources import RegistryError, Source, load_registry, select_sources
 from spiders.window import CrawlWindow
-from storage import DatabaseError
+from storage import DatabaseError, redact_url
 
 
 def parse_when(value: str) -> datetime:
@@ -53,7 +56,9 @@ def _window(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only", nargs="+", metavar="SOURCE", help="sources to run (by name)")
     parser.add_argument("--since", type=parse_when, help="only articles published since")
     parser.add_argument("--until", type=parse_when, help="only articles published before")
-    parser.add_argument("--max-pages", type=int, help="at most this many articles per source")
+    parser.add_argument(
+        "--max-pages", type=positive_int, help="at most this many articles per source"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo-site", help="serve the bundled demo news site")
     demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8765)
+    demo.add_argument("--port", type=port_number, default=8765)
     demo.add_argument(
         "--layout",
         choices=LAYOUTS,
@@ -183,6 +188,26 @@ def _archived_sources(settings: Settings) -> list[str]:
     return sorted(d.name for d in settings.warc_dir.iterdir() if d.is_dir())
 
 
+def _refuse_a_run_without_archives(
+    settings: Settings, run_id: str, sources: list[str], output: Path
+) -> None:
+    """An extract that found no page, of a run id with no archive, is a typo or a crawl that
+    never finished: refused, and its empty extract file removed. (A new run id with no archive
+    of its own is fine while earlier runs left pages unstored: the extract stores those.)"""
+    from storage.archive import SUFFIX, run_archives
+
+    name = pipeline.safe_run_id(run_id)
+    if any(run_archives(settings.warc_dir, source, name) for source in sources):
+        return
+    output.unlink(missing_ok=True)
+    folders = ", ".join(f"{source}/" for source in sources) or "no source folders"
+    raise FileNotFoundError(
+        f"no archive of run {run_id}: looked for {name}{SUFFIX} (and retries {name}~N{SUFFIX}) "
+        f"in {settings.warc_dir} ({folders}), and no earlier run left pages unstored; "
+        f"`newsflow crawl --run-id {run_id}` writes a run's archives"
+    )
+
+
 def dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo-site":
         from newsflow.demo_site import serve
@@ -236,9 +261,10 @@ def dispatch(args: argparse.Namespace) -> int:
         print(json.dumps({"run_id": run_id, "crawl": [r.to_dict() for r in reports]}, indent=2))
         return 0
     if args.command == "extract":
-        report = pipeline.extract(
-            settings, [], run_id=args.run_id, sources=_archived_sources(settings)
-        )
+        sources = _archived_sources(settings)
+        report = pipeline.extract(settings, [], run_id=args.run_id, sources=sources)
+        if not report.pages:
+            _refuse_a_run_without_archives(settings, args.run_id, sources, Path(report.output))
         print(json.dumps(asdict(report), indent=2))
         return 0
     if args.command == "load":
@@ -250,6 +276,23 @@ def dispatch(args: argparse.Namespace) -> int:
     raise AssertionError(args.command)
 
 
+def _reload_hint(exc: pipeline.NotLoaded, args: argparse.Namespace) -> str:
+    """The failed load's message with `--sources`, `--database-url`, `--data-dir` as given on the
+    command line, so the command it shows loads the same file into the same database; a password
+    in the URL is hidden, and said to be."""
+    options = ""
+    for name in ("sources", "database_url", "data_dir"):
+        value = getattr(args, name, None)
+        if value is not None:
+            shown = redact_url(value) if name == "database_url" else str(value)
+            options += f" --{name.replace('_', '-')} {shlex.quote(shown)}"
+    message = exc.message(options)
+    url = getattr(args, "database_url", None)
+    if url and redact_url(url).count("***") > url.count("***"):
+        message += " (the password is hidden: put it in place of ***)"
+    return message
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -257,7 +300,14 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        return dispatch(args)
+        code = dispatch(args)
+        sys.stdout.flush()  # here, so a reader gone is seen below and not at Python's exit
+        return code
+    except BrokenPipeError:
+        # the reader of stdout went away (`| head`): stop quietly, as `cat` does. Python's own
+        # flush at exit would fail on the closed pipe again, so stdout goes to /dev/null first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a writer killed by a closed pipe
     except (
         RegistryError,
         DatabaseError,
@@ -266,7 +316,8 @@ def main(argv: list[str] | None = None) -> int:
         pipeline.ExtractError,
         FileNotFoundError,
     ) as exc:
-        print(f"newsflow: error: {exc}", file=sys.stderr)
+        message = _reload_hint(exc, args) if isinstance(exc, pipeline.NotLoaded) else exc
+        print(f"newsflow: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

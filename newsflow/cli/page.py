@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from newsflow.cli.arguments import registry_source
 from newsflow.settings import Settings
-from newsflow.sources import RegistryError, Source, load_registry
 
 COMMANDS = ("extract-page",)
 
@@ -67,25 +67,17 @@ def _fetch(url: str, settings: Settings) -> tuple[bytes, str | None, str]:
         raise PageError(f"cannot fetch {url}: {exc}") from exc
 
 
-def registry_source(settings: Settings, name: str) -> Source:
-    """A registry entry by name, disabled ones included (reading a saved page needs no site)."""
-    by_name = {s.name: s for s in load_registry(settings.sources_file)}
-    if name not in by_name:
-        raise RegistryError(f"unknown source {name}; known: {', '.join(sorted(by_name))}")
-    return by_name[name]
-
-
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     from extraction.bounds import BoundedExtractor
     from extraction.entities import add_entities_by_language
     from newsflow.pipeline import extraction_bounds
 
+    source = registry_source(settings, args.source) if args.source else ""
     try:
         body, charset, address = read_page(args.page, settings)
     except PageError as exc:
         print(f"newsflow: error: {exc}", file=sys.stderr)
         return 2
-    source = registry_source(settings, args.source) if args.source else ""
     with BoundedExtractor(extraction_bounds(settings)) as extractor:
         article = extractor.extract(body, args.url or address, source=source, encoding=charset)
     if article.ok and not args.no_entities:

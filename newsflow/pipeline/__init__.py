@@ -15,7 +15,7 @@ from newsflow.pipeline.extracting import (
     extract,
     extraction_bounds,
 )
-from newsflow.pipeline.loading import load, read_articles
+from newsflow.pipeline.loading import NotLoaded, load, read_articles
 from newsflow.pipeline.reports import (
     CrawlReport,
     ExtractReport,
@@ -38,6 +38,7 @@ __all__ = [
     "ExtractError",
     "ExtractReport",
     "NerWorkerError",
+    "NotLoaded",
     "ReextractReport",
     "RunSummary",
     "SourceQuality",

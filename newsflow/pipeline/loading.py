@@ -13,6 +13,28 @@ from newsflow.sources import Source
 from storage import DatabaseError, LoadReport, Retry, load_articles, open_database
 
 
+class NotLoaded(DatabaseError):
+    """A load the database failed: the records wait in their extract file, and the message says
+    how to load them later. The CLI repeats in it the options it was given (`message`), so the
+    command shown loads into the same database."""
+
+    def __init__(self, reason: str, articles_file: str, run_id: str) -> None:
+        self.reason, self.articles_file, self.run_id = reason, articles_file, run_id
+        super().__init__(self.message())
+
+    def __reduce__(self) -> tuple:
+        return type(self), (self.reason, self.articles_file, self.run_id)
+
+    def message(self, options: str = "") -> str:
+        """The reason and the way back; `options` (such as ` --database-url URL`) go on the
+        command."""
+        return (
+            f"{self.reason}\nnothing was lost: the records are still in {self.articles_file}; "
+            "load them when the database is back with "
+            f"`newsflow load --run-id {self.run_id}{options}`"
+        )
+
+
 def read_articles(path: str | Path) -> list[Article]:
     return list(iter_articles(path))
 
@@ -71,7 +93,4 @@ def load(
                 keep_stored=keep_stored,
             )
     except DatabaseError as exc:
-        raise DatabaseError(
-            f"{exc}\nnothing was lost: the records are still in {articles_file}; "
-            f"load them when the database is back with `newsflow load --run-id {run_id}`"
-        ) from exc
+        raise NotLoaded(str(exc), articles_file, run_id) from exc
