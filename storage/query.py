@@ -219,6 +219,14 @@ def known_urls(engine: Engine, source: str) -> set[str]:
     return set(last_fetched(engine, source))
 
 
+def has_articles(engine: Engine, source: str) -> bool:
+    """Whether any article of `source` is stored (a source taken out of the registry keeps
+    its articles, and they can still be searched and exported by its name)."""
+    with engine.connect() as conn:
+        found = conn.execute(select(articles.c.id).where(articles.c.source == source).limit(1))
+        return found.first() is not None
+
+
 @dataclass(frozen=True)
 class DayCounts:
     """Per source: articles first seen on the day (``new`` originals, ``copies`` of an article

@@ -262,3 +262,27 @@ def test_check_of_every_source_names_the_folders_it_skips(
     registry = Settings().sources_file
     assert out.startswith(f"gone: skipped {saved / 'gone'}/: no source gone in {registry}\n")
     assert "saved pages checked, 0 differ" in out
+
+
+def test_a_source_taken_out_of_the_registry_can_still_be_read_by_name(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its articles stay stored: search and export by its name find them; a name neither the
+    registry nor the database knows is still refused."""
+    from storage import load_articles, open_database
+
+    retired = Source(name="retired", title="Retired Post", url="https://retired.example/")
+    article = Article(
+        url="https://retired.example/a", source="retired", title="Dockworkers end strike",
+        text="The dockworkers of Umm Qasr ended their strike on Sunday.",
+    )  # fmt: skip
+    database = workdir / "data" / "newsflow.db"
+    database.parent.mkdir(parents=True)
+    with open_database(f"sqlite:///{database}") as engine:
+        load_articles(engine, [article], [retired])
+    assert cli.main(["search", "dockworkers", "--source", "retired"]) == 0
+    assert "Dockworkers end strike" in capsys.readouterr().out
+    assert cli.main(["export", "--source", "retired", "--format", "jsonl"]) == 0
+    assert "wrote 1 articles" in capsys.readouterr().out
+    assert cli.main(["search", "dockworkers", "--source", "nope"]) == 2
+    assert "unknown source nope; known:" in capsys.readouterr().err

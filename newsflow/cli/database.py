@@ -16,12 +16,13 @@ from sqlalchemy import Engine
 from newsflow.cli.arguments import positive_int, registry_source
 from newsflow.pipeline.reports import CrawlReport
 from newsflow.settings import Settings
+from newsflow.sources import RegistryError
 from storage import DatabaseError, Retry, open_database, redact_url
 from storage.database import sqlite_file
 from storage.entity_search import EntityQuery, entity_counts, parse_entity
 from storage.export import FORMATS, export_articles
 from storage.migrate import upgrade
-from storage.query import search
+from storage.query import has_articles, search
 from storage.runs import load_stats
 
 COMMANDS = ("db", "search", "export", "stats")
@@ -122,17 +123,31 @@ def open_existing(url: str, retry: Retry | None = None) -> AbstractContextManage
     return open_database(url, retry)
 
 
+def _known_source(settings: Settings, name: str, retry: Retry) -> None:
+    """A name the registry knows, or one whose articles are stored (its entry since removed);
+    any other is refused as everywhere (`named_sources`)."""
+    try:
+        registry_source(settings, name)
+    except RegistryError:
+        path = sqlite_file(settings.database_url)
+        if path is not None and not path.is_file():
+            raise
+        with open_database(settings.database_url, retry) as engine:
+            if not has_articles(engine, name):
+                raise
+
+
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "search" and not args.query.split() and not args.entity:
         print("newsflow: error: search needs words to look for, or --entity", file=sys.stderr)
         return 2
-    if getattr(args, "source", None):
-        registry_source(settings, args.source)
     retry = Retry(
         settings.database_retries,
         settings.database_retry_backoff_seconds,
         answer_timeout=settings.database_answer_timeout_seconds,
     )
+    if getattr(args, "source", None):
+        _known_source(settings, args.source, retry)
     opened = open_database if args.command == "db" else open_existing
     with opened(settings.database_url, retry) as engine:
         if args.command == "db":
