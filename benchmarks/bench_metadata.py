@@ -144,41 +144,51 @@ def _by_language(pages: list[Page], ours: list[Result], theirs: list[Result]) ->
 
 
 # Pages with less to go on, as many small sites' templates are: the statements of the headline
-# removed in turn (and, with the JSON-LD, the site names it gave).
+# and the byline removed in turn (with the JSON-LD go the site names and authors it gave).
 POORER = (
     ("no JSON-LD", "//script[@type='application/ld+json']"),
-    ("+ no og/twitter title", "//meta[@property='og:title' or @name='twitter:title']"),
+    ("+ no social title, byline meta", "//meta[@property='og:title' or @name='twitter:title']"),
     ("+ no <h1>", "//h1"),
 )
 
 
 def _poorer(pages: list[Page]) -> None:
-    """Titles on the pages whose <title> holds the true headline, with the statements above
-    removed in turn: how well the cleaning works when JSON-LD and social titles are missing."""
+    """Titles (on the pages whose <title> holds the true headline) and authors (on all) with
+    the statements above removed in turn: how well the cleaning holds when JSON-LD, social
+    titles and byline tags are missing."""
     import lxml.html
 
     from extraction import extract_article
+    from extraction.bylines import BYLINE_META
     from extraction.charset import decode_html
 
-    held = []
-    for page in pages:
-        tree = lxml.html.document_fromstring(decode_html(page.html))
-        tag = tree.findtext(".//title") or ""
-        if page.title and normalise(page.title) in normalise(tag):
-            held.append((page, tree))
-    print(f"titles with less metadata ({len(held)} pages whose <title> holds the truth):")
+    byline_meta = " or ".join(f"@name='{n}' or @property='{n}'" for n in BYLINE_META)
+    trees = [lxml.html.document_fromstring(decode_html(page.html)) for page in pages]
+    held = [
+        bool(page.title) and normalise(page.title) in normalise(tree.findtext(".//title") or "")
+        for page, tree in zip(pages, trees, strict=True)
+    ]
+    print(f"with less metadata: titles right of {sum(held)} pages whose <title> holds the truth,")
+    print(f"  authors F1 of all {len(pages)} (ours / trafilatura):")
     for name, xpath in POORER:
-        ours = theirs = 0
-        for page, tree in held:
+        if xpath.startswith("//meta"):
+            xpath = f"{xpath[:-1]} or {byline_meta}]"
+        titles, counts = [0, 0], [[], []]
+        for page, tree, scored in zip(pages, trees, held, strict=True):
             for element in tree.xpath(xpath):
                 if xpath == "//h1":
                     element.tag = "div"
                 else:
                     element.drop_tree()
             html = lxml.html.tostring(tree, encoding="unicode")
-            ours += same_title(page.title, extract_article(html, page.url).title)
-            theirs += same_title(page.title, _trafilatura(page, html).title)
-        print(f"  {name:24} ours {ours:3} / trafilatura {theirs:3} of {len(held)}")
+            results = (_as_result(extract_article(html, page.url)), _trafilatura(page, html))
+            for i, result in enumerate(results):
+                titles[i] += scored and same_title(page.title, result.title)
+                counts[i].append(author_counts(page.authors, result.authors))
+        ours, theirs = (prf(*map(sum, zip(*c, strict=True)))[2] for c in counts)
+        print(
+            f"  {name:32} titles {titles[0]:3} / {titles[1]:3}   authors {ours:.3f} / {theirs:.3f}"
+        )
 
 
 def _clip(text: str | None, width: int = 90) -> str:

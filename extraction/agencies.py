@@ -86,6 +86,12 @@ def agency(credit: str) -> str | None:
     return None
 
 
+def is_agency_name(text: str) -> bool:
+    """Whether ``text`` is one of an agency's names as a whole ("The Associated Press",
+    "Reuters"), not merely a credit that mentions one."""
+    return compact(text) in _BY_ALIAS
+
+
 def dateline_agencies(text: str) -> list[str]:
     """Agencies a dateline at the start of the body credits ("PARIS (AFP/dpa) -")."""
     match = _DATELINE.match(text.lstrip())

@@ -20,11 +20,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from extraction.agencies import agency, compact
+from extraction.agencies import agency, compact, is_agency_name
 
 _PREFIX = re.compile(
     r"^(?:(?:analysis|opinion|commentary|story|text|words|photos?|posted|written|reported|"
-    r"compiled|edited)\s+)?(?:by|von|vom|av|af|par|por|door|przez|от)\s*:?\s+|"
+    r"compiled|edited|(?:ein\s+)?(?:gast)?kommentar|analyse|meinung|commentaire|opinión)\s+)?"
+    r"(?:by|von|vom|av|af|par|por|door|przez|от)\s*:?\s+|"
     r"^di\s+|"
     r"^(?:authors?|autor(?:in|en|es)?|auteure?s?|autore|byline|text|texto|testo|tekst|"
     r"written by|posted by|автор)\s*:\s*|"
@@ -94,6 +95,8 @@ _BY = re.compile(r"\bby\b\s*:?\s*", re.IGNORECASE)
 # "(obe)", "(AP)": a short bracketed part; an agency becomes a credit of its own, the rest
 # (initials, roles) goes.
 _BRACKETED = re.compile(r"\s*\(([^()]{1,30})\)")
+# "mit AP", "with Reuters": a byline's "and the agency" line.
+_WITH = re.compile(r"^(?:with|mit|avec|con|com|met|med|z|s)\s+", re.IGNORECASE)
 # A URL slug standing in for a name ("emma-mackenzie").
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
 # A credit with one of these words is a job title ("AP Sports Writer"), never a name.
@@ -119,6 +122,7 @@ SECOND_LEVEL_LABELS = frozenset(
     {"co", "com", "net", "org", "gov", "gob", "edu", "ac", "or", "ne", "go", "nic", "info"}
 )
 MAX_NAME_WORDS = 6
+MIN_NAME_WORDS_BEFORE_AGENCY = 2
 MIN_NAME_CHARS = 2
 # Lower-case words a name may hold ("Chus del Pino", "Ludwig van Beethoven"); any other
 # lower-case word next to capitalised ones makes a description ("Romerio universiteto").
@@ -131,8 +135,25 @@ NAME_PARTICLES = frozenset(
 MAX_LOWERCASE_NAME_WORDS = 3
 # "amw", "kesm": a newsroom's initials for a writer, which credit nobody by name.
 _INITIALS = re.compile(r"^[a-zß]{2,4}$")
-# What a prefix leaves when it stood alone ("Von", "By").
-PREFIX_WORDS = frozenset({"by", "von", "vom", "av", "af", "par", "por", "door", "przez", "di"})
+# "aligharib", "jdoe_2": a login standing in for a name (a newsroom's "srf/hosb" is a credit).
+_HANDLE = re.compile(r"^[a-z][a-z0-9_]{4,}$")
+# What a prefix leaves when it stood alone ("Von", "By"), and the labels of a kind of piece
+# that stand where a byline would ("Gastkommentar", "Opinion").
+PREFIX_WORDS = frozenset(
+    {
+        *("by", "von", "vom", "av", "af", "par", "por", "door", "przez", "di"),
+        *("opinion", "analysis", "commentary", "kommentar", "gastkommentar", "analyse"),
+        *("meinung", "commentaire", "opinión"),
+    }
+)
+# A photo credit ("Foto: REUTERS/Jane Doe") where a byline element or tag should be: it
+# credits the picture, not the article.
+_PHOTO_CREDIT = re.compile(
+    r"^(?:fotos?|photos?|bild(?:er)?|images?|zdjęcie|imagen|crédit photo|photo credit)\s*:",
+    re.IGNORECASE,
+)
+# German job titles are compounds ("Wirtschaftsredakteur", "Auslandskorrespondentin").
+JOB_SUFFIXES = ("redakteur", "redakteurin", "korrespondent", "korrespondentin", "reporterin")
 
 
 @dataclass(frozen=True)
@@ -166,7 +187,8 @@ def _registered_name(host: str) -> str:
 def _splitter(language: str | None) -> re.Pattern[str]:
     words = ("and", *CONJUNCTIONS.get(language or "", ()))
     conjunctions = "|".join(rf"\s{re.escape(word)}\s" for word in words)
-    return re.compile(rf"\s*(?:{_SEPARATORS}|{conjunctions})\s*", re.IGNORECASE)
+    # conjunctions first: a line may start with one ("...\nand Jane Doe")
+    return re.compile(rf"\s*(?:{conjunctions}|{_SEPARATORS})\s*", re.IGNORECASE)
 
 
 def _strip_prefix(text: str) -> str:
@@ -192,6 +214,10 @@ def clean_name(raw: str) -> str:
         name = name.replace("-", " ").title()
     if name.isupper() and len(name) > 4:
         name = name.title()
+    words = name.split()
+    half = len(words) // 2
+    if half and len(words) % 2 == 0 and words[:half] == words[half:]:
+        name = " ".join(words[:half])  # "Jane Doe Jane Doe": a visible and a hidden copy
     return name
 
 
@@ -205,11 +231,15 @@ def _kind(name: str, site_keys: set[str], organization: bool) -> str | None:
     lowered = [word.casefold().strip(".,") for word in words]
     if any(word in JOB_WORDS for word in lowered) or name.casefold() in PREFIX_WORDS:
         return None
+    if any(word.endswith(JOB_SUFFIXES) for word in lowered):
+        return None
     if agency(name):
         return "agency"
     if compact(name) in site_keys:
         return "site"
     if _INITIALS.match(name) or _is_description(words):
+        return None
+    if _HANDLE.match(name):
         return None
     if any(word in NEWSROOM_WORDS for word in lowered):
         return "newsroom" if not all(word in NEWSROOM_WORDS for word in lowered) else None
@@ -263,16 +293,31 @@ def credits(
     seen: set[str] = set()
     splitter = _splitter(language)
     for candidate in candidates:
-        if not candidate or candidate.lstrip().startswith("("):
+        if not candidate or candidate.lstrip().startswith("(") or _PHOTO_CREDIT.match(candidate):
             continue
-        byline = _bracketed_agencies(_after_date_stamp(" ".join(candidate.split())))
+        # lines stay apart (a byline element's names, one link each); spaces collapse
+        lines = (" ".join(line.split()) for line in candidate.splitlines())
+        byline = _bracketed_agencies(_after_date_stamp("\n".join(line for line in lines if line)))
         for part in splitter.split(_strip_prefix(byline)):
-            name = clean_name(part)
-            kind = _kind(name, site_keys, organization)
-            if kind is not None and compact(name) not in seen:
-                seen.add(compact(name))
-                found.append(Credit(name, kind))
+            for name in _with_agency_apart(clean_name(part)):
+                kind = _kind(name, site_keys, organization)
+                if kind is not None and compact(name) not in seen:
+                    seen.add(compact(name))
+                    found.append(Credit(name, kind))
     return found
+
+
+def _with_agency_apart(name: str) -> list[str]:
+    """ "Jane Doe The Associated Press" -> "Jane Doe", "The Associated Press": an agency's name
+    glued after a person's (two lines of a byline read as one)."""
+    with_agency = _WITH.match(name)
+    if with_agency and is_agency_name(name[with_agency.end() :]):
+        return [name[with_agency.end() :]]  # "mit AP", "with AFP": the agency's credit
+    words = name.split()
+    for cut in range(MIN_NAME_WORDS_BEFORE_AGENCY, len(words)):
+        if is_agency_name(" ".join(words[cut:])):
+            return [" ".join(words[:cut]), " ".join(words[cut:])]
+    return [name]
 
 
 def ordered(found: Iterable[Credit]) -> list[str]:

@@ -52,6 +52,7 @@ _AUTHOR_LINKS = XPath(
     " or contains(., '/autor/') or contains(., '/autoren/') or contains(., '/auteur/')"
     " or contains(., '/autore/') or contains(., '/forfatter/') or contains(., '/journalist/')]/.."
 )
+_LINE = "\x00"
 # A byline inside the comments names a commenter.
 _COMMENT_MARKERS = ("comment", "respond", "reply")
 
@@ -89,14 +90,32 @@ def _short_and_outside_comments(text: str, element: HtmlElement) -> bool:
 def markup_bylines(page: Page) -> Iterator[str]:
     """Texts of the elements marked as a byline, short enough to be one, outside comments.
 
-    The element's text pieces are kept apart by line breaks, which the byline splitter cuts
-    at: "Von <a>BR24 Redaktion</a>" is "Von", "BR24 Redaktion", not "VonBR24 Redaktion".
+    Each link and each ``<br>`` is a line of its own, which the byline splitter cuts at:
+    "Von <a>Jasper Riemann</a><a>Barbara Schneider</a>" is two names, not one of four words;
+    other markup joins with a space ("<span>Jane</span> <span>Doe</span>").
     """
     for element in _BYLINE_ELEMENTS(page.tree):
-        pieces = [" ".join(piece.split()) for piece in element.itertext()]
-        text = "\n".join(piece for piece in pieces if piece)
+        lines = (" ".join(line.split()) for line in _byline_text(element).split(_LINE))
+        text = "\n".join(line for line in lines if line)
         if _short_and_outside_comments(text, element):
             yield text
+
+
+def _byline_text(element: HtmlElement) -> str:
+    """The element's text with `_LINE` around each link and at each <br> (the source's own
+    line breaks are only spacing)."""
+    parts = [element.text or ""]
+    for child in element:
+        if not isinstance(child.tag, str):
+            pass
+        elif child.tag == "br":
+            parts.append(_LINE)
+        elif child.tag == "a":
+            parts += [_LINE, child.text_content(), _LINE]
+        else:
+            parts += [" ", _byline_text(child), " "]
+        parts.append(child.tail or "")
+    return "".join(parts)
 
 
 def _author_links(page: Page) -> Iterator[str]:

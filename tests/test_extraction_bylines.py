@@ -75,6 +75,31 @@ def test_json_ld_references_and_split_names_are_followed() -> None:
         (["amw"], "de", []),
         (["emma-mackenzie", "Emma Mackenzie"], "en", ["Emma Mackenzie"]),
         (["Von BR24 Redaktion"], "de", ["BR24 Redaktion"]),
+        # a label before "von", or standing where the byline would be
+        (["Kommentar von Jan Sellner"], "de", ["Jan Sellner"]),
+        (["Gastkommentar", "von Anne-Marie Slaughter"], "de", ["Anne-Marie Slaughter"]),
+        # a photo credit is not the article's
+        (["Foto: REUTERS/Nadja Wohlleben", "Piotr Jendroszczyk"], "pl", ["Piotr Jendroszczyk"]),
+        # a German compound job title on its own line
+        (["Von\nHolger Zschäpitz\nLeitender Wirtschaftsredakteur"], "de", ["Holger Zschäpitz"]),
+        # a visible and a screen reader's copy of the same name
+        (["Sidney Wiltgen Sidney Wiltgen"], "de", ["Sidney Wiltgen"]),
+        # an agency's name glued after a person's, and a "with the agency" line
+        (
+            ["By Samya Kullab and Vasilisa Stepanenko The Associated Press"],
+            "en",
+            ["Samya Kullab", "Vasilisa Stepanenko", "The Associated Press"],
+        ),
+        (["Von\nDiana Resnik\nmit AP"], "de", ["Diana Resnik", "AP"]),
+        # a login is nobody's name; a newsroom's "desk/initials" credit is
+        (["Nikita Mazurov", "aligharib"], "en", ["Nikita Mazurov"]),
+        (["srf/hosb"], "de", ["srf/hosb"]),
+        # a line of the byline may start with "and"
+        (
+            ["By\nSTEVE PEOPLES ,\nTHOMAS BEAUMONT\nand AMELIA THOMSON-DEVEAUX"],
+            "en",
+            ["Steve Peoples", "Thomas Beaumont", "Amelia Thomson-Deveaux"],
+        ),
         (
             ["Povilas Kairys, Vilniaus universiteto istorijos fakulteto profesorius"],
             "lt",
@@ -124,3 +149,28 @@ def test_arabic_names_with_a_joined_particle_are_names() -> None:
         "Mona al-Tahtawy",
     ]
     assert clean_authors(["posted in al-world news"]) == []
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        # each link a name of its own, though no comma or "and" stands between them
+        (
+            '<p class="byline">Von <a href="/autor/jr">Jasper Riemann</a>'
+            '<a href="/autor/bs">Barbara Schneider</a></p>',
+            ["Jasper Riemann", "Barbara Schneider"],
+        ),
+        # the source's own line breaks are only spacing: the label and the date stay one line
+        (
+            '<div class="authors">\n<span>Artikel</span>\n<span> veröffentlicht am </span>\n'
+            "<time>28. April 2024, 14:26 Uhr</time><span>, </span>\n"
+            '<span><a href="/autor-tk/" rel="author">Tobias Költzsch</a></span></div>',
+            ["Tobias Költzsch"],
+        ),
+    ],
+)
+def test_markup_byline_lines(byline: str, expected: list[str]) -> None:
+    html = (
+        f'<html lang="de"><head></head><body><article>{byline}<p>Text.</p></article></body></html>'
+    )
+    assert extract_article(html, URL).authors == expected
