@@ -106,54 +106,62 @@ def _is_site(segment: str, site_keys: set[str]) -> bool:
     return len(key) >= MIN_SITE_KEY_CHARS and any(key in k for k in long_keys)
 
 
-def _is_furniture(segment: str, site_keys: set[str], sections: Collection[str]) -> bool:
+def _is_furniture(segment: str, site_keys: set[str], section_names: Collection[str]) -> bool:
     stripped = segment.strip()
     return (
         _is_site(stripped, site_keys)
-        or _normal(stripped) in sections
+        or _normal(stripped) in section_names
         or bool(_DATE.match(stripped))
         or bool(_BYLINE.match(stripped))
     )
 
 
-def _is_section(segment: str, sections: Collection[str]) -> bool:
+def _is_section(segment: str, section_names: Collection[str]) -> bool:
     """A short segment beside a site name that is one word, or names one of the page's own
     sections ("Politics News" where the page's section is "News")."""
     words = _words(segment)
     if len(words) <= MAX_SECTION_WORDS:
         return True
-    stated = {word for section in sections for word in _words(section)}
+    stated = {word for section in section_names for word in _words(section)}
     return len(words) <= MAX_NAMED_SECTION_WORDS and bool(stated & set(words))
 
 
-def strip_site(title: str, site_keys: set[str], sections: Collection[str] = ()) -> str:
-    """Cut the site's name, the page's own ``sections``, dates and bylines from both ends, and
-    the short sections that stood between the headline and a site name cut there ("H -
-    National | Globalnews.ca" -> "H", "Site | Section | H" -> "H")."""
+def strip_site(title: str, site_keys: set[str], section_names: Collection[str] = ()) -> str:
+    """Cut the site's name, the page's own sections (``section_names``), dates and bylines
+    from both ends, and the short sections that stood between the headline and a site name cut
+    there ("H - National | Globalnews.ca" -> "H", "Site | Section | H" -> "H")."""
     matches = list(_SEPARATOR.finditer(title))
     if not matches:
         return title
-    sections = {_normal(section) for section in sections}
+    section_names = {_normal(name) for name in section_names}
     bounds = [0, *[m.start() for m in matches], len(title)]
     starts = [0, *[m.end() for m in matches]]
     parts = [title[starts[i] : bounds[i + 1]] for i in range(len(starts))]
     first, last = 0, len(parts)
     cut = False
-    while last - first > 1 and _is_furniture(parts[last - 1], site_keys, sections):
+    while last - first > 1 and _is_furniture(parts[last - 1], site_keys, section_names):
         last -= 1
         cut = True
     count = 0
     while (
-        cut and last - first > 1 and count < MAX_SECTIONS and _is_section(parts[last - 1], sections)
+        cut
+        and last - first > 1
+        and count < MAX_SECTIONS
+        and _is_section(parts[last - 1], section_names)
     ):
         last -= 1
         count += 1
     cut = False
-    while last - first > 1 and _is_furniture(parts[first], site_keys, sections):
+    while last - first > 1 and _is_furniture(parts[first], site_keys, section_names):
         first += 1
         cut = True
     count = 0
-    while cut and last - first > 1 and count < MAX_SECTIONS and _is_section(parts[first], sections):
+    while (
+        cut
+        and last - first > 1
+        and count < MAX_SECTIONS
+        and _is_section(parts[first], section_names)
+    ):
         first += 1
         count += 1
     return title[starts[first] : bounds[last]].strip()
