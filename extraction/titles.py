@@ -137,34 +137,25 @@ def strip_site(title: str, site_keys: set[str], section_names: Collection[str] =
     bounds = [0, *[m.start() for m in matches], len(title)]
     starts = [0, *[m.end() for m in matches]]
     parts = [title[starts[i] : bounds[i + 1]] for i in range(len(starts))]
-    first, last = 0, len(parts)
-    cut = False
-    while last - first > 1 and _is_furniture(parts[last - 1], site_keys, section_names):
-        last -= 1
-        cut = True
-    count = 0
-    while (
-        cut
-        and last - first > 1
-        and count < MAX_SECTIONS
-        and _is_section(parts[last - 1], section_names)
-    ):
-        last -= 1
-        count += 1
-    cut = False
-    while last - first > 1 and _is_furniture(parts[first], site_keys, section_names):
-        first += 1
-        cut = True
-    count = 0
-    while (
-        cut
-        and last - first > 1
-        and count < MAX_SECTIONS
-        and _is_section(parts[first], section_names)
-    ):
-        first += 1
-        count += 1
+    last = len(parts) - _furniture_at(parts[::-1], len(parts) - 1, site_keys, section_names)
+    first = _furniture_at(parts[:last], last - 1, site_keys, section_names)
     return title[starts[first] : bounds[last]].strip()
+
+
+def _furniture_at(
+    ends: list[str], room: int, site_keys: set[str], section_names: Collection[str]
+) -> int:
+    """How many of ``ends`` (a title's parts from one end inwards) are furniture, at most
+    ``room``: the site's name, a section, a date or a byline, then up to MAX_SECTIONS short
+    sections that stood between the headline and the furniture cut there."""
+    cut = 0
+    while cut < room and _is_furniture(ends[cut], site_keys, section_names):
+        cut += 1
+    sections = 0
+    while 0 < cut < room and sections < MAX_SECTIONS and _is_section(ends[cut], section_names):
+        cut += 1
+        sections += 1
+    return cut
 
 
 def _aligned_part(longer: str, shorter: str, *, kickers: bool = True) -> str | None:
