@@ -109,12 +109,18 @@ def add_parsers(
     common(stats)
 
 
+def _missing_file(url: str) -> Path | None:
+    """The SQLite file `url` names when it is not there (None when it is, or for a server)."""
+    path = sqlite_file(url)
+    return path if path is not None and not path.is_file() else None
+
+
 def open_existing(url: str, retry: Retry | None = None) -> AbstractContextManager[Engine]:
     """`open_database` for a command that reads what is stored (or forgets some of it, as
     `crawl-state --reset`): a SQLite file that is not there is a mistyped path, refused rather
     than created empty (whose answer would be "nothing yet")."""
-    path = sqlite_file(url)
-    if path is not None and not path.is_file():
+    path = _missing_file(url)
+    if path is not None:
         raise DatabaseError(
             f"no database at {path}: the SQLite file does not exist, and this command only reads "
             "one (a mistyped --database-url?); a database is created by the first `newsflow run` "
@@ -123,18 +129,19 @@ def open_existing(url: str, retry: Retry | None = None) -> AbstractContextManage
     return open_database(url, retry)
 
 
-def _known_source(settings: Settings, name: str, retry: Retry) -> None:
-    """A name the registry knows, or one whose articles are stored (its entry since removed);
-    any other is refused as everywhere (`named_sources`)."""
+def _unknown_source(settings: Settings, name: str | None) -> RegistryError | None:
+    """The refusal of a name the registry does not know (`named_sources`), to raise unless the
+    database holds articles of it (its entry since removed); raised at once where there is no
+    database to ask."""
+    if not name:
+        return None
     try:
         registry_source(settings, name)
-    except RegistryError:
-        path = sqlite_file(settings.database_url)
-        if path is not None and not path.is_file():
+    except RegistryError as exc:
+        if _missing_file(settings.database_url) is not None:
             raise
-        with open_database(settings.database_url, retry) as engine:
-            if not has_articles(engine, name):
-                raise
+        return exc
+    return None
 
 
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -146,10 +153,11 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         settings.database_retry_backoff_seconds,
         answer_timeout=settings.database_answer_timeout_seconds,
     )
-    if getattr(args, "source", None):
-        _known_source(settings, args.source, retry)
+    unknown = _unknown_source(settings, getattr(args, "source", None))
     opened = open_database if args.command == "db" else open_existing
     with opened(settings.database_url, retry) as engine:
+        if unknown is not None and not has_articles(engine, args.source):
+            raise unknown
         if args.command == "db":
             revision = upgrade(engine)
             print(f"{redact_url(settings.database_url)} is at schema revision {revision}")
