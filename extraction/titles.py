@@ -248,10 +248,15 @@ def _in_navigation(element: HtmlElement) -> bool:
     return False
 
 
-def _h1s(page: Page, *, navigation: bool = False) -> list[str]:
-    """The texts of the page's ``<h1>``s outside navigation (or, with ``navigation``, inside)."""
-    texts = [_heading_text(h) for h in page.tree.iter("h1") if _in_navigation(h) == navigation]
-    return [text for text in texts if text]
+def _h1s(page: Page) -> tuple[list[str], list[str]]:
+    """The texts of the page's ``<h1>``s: those the article shows, those in navigation."""
+    shown: list[str] = []
+    trail: list[str] = []
+    for heading in page.tree.iter("h1"):
+        text = _heading_text(heading)
+        if text:
+            (trail if _in_navigation(heading) else shown).append(text)
+    return shown, trail
 
 
 def _title_tag(page: Page) -> str | None:
@@ -259,17 +264,16 @@ def _title_tag(page: Page) -> str | None:
     return _clean(element.text_content()) if element is not None else None
 
 
-def statements(page: Page, site_keys: set[str]) -> list[str | None]:
+def statements(page: Page, site_keys: set[str], h1s: list[str]) -> list[str | None]:
     """The page's headline statements, most trusted first (None where a source is missing).
 
-    The ``<h1>`` counts as one only when the page has a single one and it is not the site's
-    name (a logo); with several (a rail of teasers set in ``<h1>``), each still helps to clean
-    the others.
+    The ``<h1>`` counts as one only when the page shows a single one (``h1s``) and it is not
+    the site's name (a logo); with several (a rail of teasers set in ``<h1>``), each still helps
+    to clean the others.
     """
     headline = page.article.get("headline")
     if isinstance(headline, list):
         headline = next((item for item in headline if isinstance(item, str)), None)
-    h1s = _h1s(page)
     h1 = h1s[0] if len(h1s) == 1 and _compact(h1s[0]) not in site_keys else None
     return [
         _clean(headline),
@@ -283,10 +287,10 @@ def statements(page: Page, site_keys: set[str]) -> list[str | None]:
 
 def headline(page: Page, site_keys: set[str]) -> str | None:
     """The article's headline, cleaned by the page's other statements of it and its site name."""
-    candidates = statements(page, site_keys)
-    h1s = _h1s(page)
+    h1s, trail = _h1s(page)
+    candidates = statements(page, site_keys, h1s)
     # a trail's heading still cleans the others ("H | Site | Section" is H), shows no kicker
-    known = [c for c in candidates if c] + h1s + _h1s(page, navigation=True)
+    known = [c for c in candidates if c] + h1s + trail
     shown = _compact(candidates[H1]) if candidates[H1] else None
     stated = sections(page)
     cleaned: list[tuple[str, bool]] = []  # (title, from the <h1>), most trusted first
