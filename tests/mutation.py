@@ -95,7 +95,7 @@ MUTATIONS = [
     Mutation(
         "reload-same-content-is-a-change",
         "loading the same file twice changes nothing",
-        "storage/load.py",
+        "storage/changes.py",
         "elif row.content_hash == article.content_hash or _is_stale(article, row):",
         "elif _is_stale(article, row):",
         (STORAGE + "test_reloading_changes_nothing",),
