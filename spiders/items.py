@@ -48,3 +48,9 @@ def page_item(
         request_url=listing.url if listing else response.url,
         role=role,
     )
+
+
+def response_header(response: Response, name: str) -> str | None:
+    """One header of a response as text (latin-1, as `page_item` keeps them); None if absent."""
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
