@@ -28,6 +28,7 @@ from spiders.discovery import (
     parse_sitemap,
 )
 from spiders.items import response_header
+from spiders.pipelines import archive_response
 from storage import crawl_state
 from storage.crawl_state import UrlState
 
@@ -35,8 +36,8 @@ from storage.crawl_state import UrlState
 class ListingCallbacks:
     """The listing requests and callbacks of `NewsSpider` (mixed into it, so Scrapy calls them as
     the spider's own methods); the spider gives them `source`, `state`, `window`, `listings`
-    and its side of the crawl: `_article_request`, `on_error`, `_on_site`, `_archive`,
-    `_record`, `_count`."""
+    and its side of the crawl: `_article_request`, `on_error`, `_on_site`, `_record`,
+    `_count`."""
 
     def _listing_request(self, url: str, role: str, callback, priority: int) -> scrapy.Request:
         self.listings.add(url)
@@ -69,7 +70,7 @@ class ListingCallbacks:
         """Archive a listing document; False when it is unchanged (304) or unusable."""
         role = response.meta["nf_role"]
         url = response.meta["nf_url"]
-        self._archive(response, role)
+        archive_response(self.crawler, response, role)
         if response.status == 304:
             self._count("not_modified")
             self._record(UrlState(url, crawl_state.LISTING + "not_modified", 304, fetched=True))

@@ -238,11 +238,6 @@ class NewsSpider(ListingCallbacks, scrapy.Spider):
         if response is not None:
             yield self._item(response, "blocked" if outcome == "blocked" else "error", None, role)
 
-    def _archive(self, response: Response, role: str) -> None:
-        pipeline = self.crawler.get_item_pipeline(WarcArchivePipeline)
-        if pipeline is not None:
-            pipeline.write_response(response, role)
-
     def _item(self, response: Response, role: str, listing: Listing | None, via: str) -> PageItem:
         return page_item(response, self.source.name, role, listing, via)
 

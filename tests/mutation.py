@@ -41,7 +41,7 @@ class Mutation:
 
 CRAWL = "tests/test_crawl_faults.py::"
 # the line before the robots.txt rule, which HostHealth's failure rule repeats
-ROBOTS_ANSWER = '_archive(self.crawler, response, "robots")\n        '
+ROBOTS_ANSWER = 'archive_response(self.crawler, response, "robots")\n        '
 STORAGE = "tests/test_storage.py::"
 MUTATIONS = [
     Mutation(
