@@ -6,7 +6,7 @@ default). Measured on it, each the fastest of three turns:
 
 - floor: warcio alone iterating every record (it decompresses the whole file), and reading
   every payload too;
-- scan: `storage.archive.read_stream` with the host matcher, digests checked (records/s);
+- scan: `storage.warc_reader.read_stream` with the host matcher, digests checked (records/s);
 - backfill: `newsflow.pipeline.backfilling.scan_file`, the scan plus the extract step on what
   it keeps (bounded worker, NER) into JSON lines (articles kept/s), twice: the first turn
   starts the extraction worker and loads the spaCy model, which a long backfill pays once.
@@ -82,7 +82,7 @@ def warcio_floor(path: Path, read_payloads: bool) -> int:
 
 def scan(stream, name: str) -> tuple[int, int]:
     from ccnews import HostMatcher
-    from storage.archive import ScanCounts, read_stream
+    from storage.warc_reader import ScanCounts, read_stream
 
     counts = ScanCounts()
     for _ in read_stream(stream, name, assign=HostMatcher({OUTLET: "bench"}), counts=counts):

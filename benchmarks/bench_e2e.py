@@ -18,7 +18,7 @@ from newsflow import pipeline
 from newsflow.demo_site import start_demo_site
 from newsflow.settings import PROJECT_ROOT, CrawlSettings, Settings
 from newsflow.sources import load_registry, select_sources
-from storage.archive import read_pages
+from storage.warc_reader import read_pages
 
 
 def _peak_mib(who: int) -> float:

@@ -35,11 +35,7 @@ def page_item(
     return PageItem(
         url=response.url,
         status=response.status,
-        headers=[
-            (k.decode("latin-1"), v.decode("latin-1"))
-            for k, values in response.headers.items()
-            for v in values
-        ],
+        headers=response_headers(response),
         body=response.body,
         fetched_at=datetime.now(UTC),
         source=source,
@@ -48,3 +44,18 @@ def page_item(
         request_url=listing.url if listing else response.url,
         role=role,
     )
+
+
+def response_headers(response: Response) -> list[tuple[str, str]]:
+    """Every header of a response as latin-1 text, each repeated one kept, in order."""
+    return [
+        (k.decode("latin-1"), v.decode("latin-1"))
+        for k, values in response.headers.items()
+        for v in values
+    ]
+
+
+def response_header(response: Response, name: str) -> str | None:
+    """One header of a response as text (latin-1, as `page_item` keeps them); None if absent."""
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

@@ -30,6 +30,7 @@ from twisted.python.failure import Failure
 
 from spiders.addresses import is_private_host
 from spiders.classify import Refused, failure_outcome
+from spiders.pipelines import archive_response
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +44,6 @@ async def _sleep(seconds: float) -> None:
 def _source_is_local(crawler: Crawler) -> bool:
     spider = crawler.spider
     return bool(getattr(getattr(spider, "source", None), "local", False))
-
-
-def _archive(crawler: Crawler, response: Response, role: str) -> None:
-    from spiders.pipelines import WarcArchivePipeline
-
-    pipeline = crawler.get_item_pipeline(WarcArchivePipeline)
-    if pipeline is not None:
-        pipeline.write_response(response, role)
 
 
 class AddressGuard:
@@ -121,7 +114,7 @@ class StrictRobotsTxt(RobotsTxtMiddleware):
         self._crawl_delays: dict[str, float] = {}
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
-        _archive(self.crawler, response, "robots")
+        archive_response(self.crawler, response, "robots")
         if response.status >= 500 or response.status == 429:
             self._stats.inc_value("newsflow/robots_unreachable")
             self._stats.set_value("newsflow/robots_failure", f"http_{response.status}")
@@ -295,7 +288,7 @@ class RedirectGuard:
         location = response.headers.get("Location")
         if not (300 <= response.status < 400 and location):
             return response
-        _archive(self.crawler, response, "redirect")
+        archive_response(self.crawler, response, "redirect")
         target = urljoin(request.url, location.decode("latin-1"))
         if urlsplit(target).scheme not in ("http", "https"):
             raise Refused("bad_scheme", f"redirect to a non-http(s) URL: {target}")

@@ -9,26 +9,18 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from spiders.items import PageItem
+from spiders.items import PageItem, response_headers
 from storage.archive import ARTICLE, ArchiveError, WarcArchive
 
 # Stats key holding why the archive could not be written (the crawl then fails, naming it).
 ARCHIVE_FAILURE = "newsflow/archive_failure"
 
 
-def _headers(response: Response) -> list[tuple[str, str]]:
-    return [
-        (k.decode("latin-1"), v.decode("latin-1"))
-        for k, values in response.headers.items()
-        for v in values
-    ]
-
-
 class WarcArchivePipeline:
     """Write every response to the run's WARC file (path from `NEWSFLOW_WARC_PATH`).
 
     Spider callbacks hand over `PageItem`s; middlewares that see responses the spider never gets
-    (robots.txt, redirects) call `write_response` directly.
+    (robots.txt, redirects) and the listing callbacks call `write_response` (`archive_response`).
     """
 
     def __init__(self, path: Path, crawler: Crawler) -> None:
@@ -88,7 +80,7 @@ class WarcArchivePipeline:
                 url=response.url,
                 status=response.status,
                 reason="",
-                headers=_headers(response),
+                headers=response_headers(response),
                 body=response.body,
                 fetched_at=datetime.now(UTC),
                 source=getattr(getattr(spider, "source", None), "name", ""),
@@ -106,3 +98,11 @@ class WarcArchivePipeline:
             except ArchiveError as exc:
                 self._failed(exc)
             self.crawler.stats.set_value("newsflow/warc", str(self.completed or ""))
+
+
+def archive_response(crawler: Crawler, response: Response, role: str) -> None:
+    """Write a response that is no item (a listing, robots.txt, a redirect) to the run's archive,
+    when the crawl has one."""
+    pipeline = crawler.get_item_pipeline(WarcArchivePipeline)
+    if pipeline is not None:
+        pipeline.write_response(response, role)

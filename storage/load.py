@@ -14,12 +14,13 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Protocol
 
-from sqlalchemy import Connection, Engine, Row, bindparam, delete, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from extraction.dedup import MAX_DISTANCE
 from extraction.record import Article
 from storage.bulk import copy_rows, insert_rows
+from storage.changes import classify, stored_rows
 from storage.database import Retry, database_error, with_retries, write_transaction
 from storage.near_duplicates import duplicate_targets, simhash_bands_of
 from storage.runs import bump_load_counts, finish_load
@@ -195,14 +196,14 @@ def _load_batch(
         upsert(conn, sources).on_conflict_do_nothing(index_elements=["name"]),
         [{"name": n, "title": n, "url": ""} for n in names],
     )
-    existing = _stored_rows(conn, list(good))
-    new_keys, changed, seen_again, unchanged = _classify(good, existing, now, keep_stored)
+    existing = stored_rows(conn, list(good))
+    new_keys, changed, seen_again, unchanged = classify(good, existing, now, keep_stored)
     if changed:
         # A concurrent load of the same edit may have rewritten these rows since they were read:
         # lock them (PostgreSQL; SQLite writers hold the write lock already) and decide again.
         keys = [key for key, _ in changed]
-        locked = _stored_rows(conn, keys, lock=True)
-        gone, changed, seen_more, unchanged_more = _classify(
+        locked = stored_rows(conn, keys, lock=True)
+        gone, changed, seen_more, unchanged_more = classify(
             {key: good[key] for key in keys}, locked, now
         )
         new_keys += gone
@@ -318,44 +319,6 @@ def _load_batch(
     return result
 
 
-def _stored_rows(conn: Connection, keys: list[str], *, lock: bool = False) -> dict[str, Row]:
-    """The stored rows of these canonical URLs; `lock` takes their row locks in id order."""
-    statement = select(
-        articles.c.id,
-        articles.c.canonical_url,
-        articles.c.content_hash,
-        articles.c.title,
-        articles.c.text,
-        articles.c.modified,
-        articles.c.fetched_at,
-        articles.c.last_seen,
-    ).where(articles.c.canonical_url.in_(keys))
-    if lock:
-        statement = statement.order_by(articles.c.id).with_for_update()
-    return {row.canonical_url: row for row in conn.execute(statement)}
-
-
-def _classify(
-    good: dict[str, Article], existing: dict[str, Row], now: datetime, keep_stored: bool = False
-) -> tuple[list[str], list[tuple[str, Row]], list[dict], int]:
-    """New keys, changed (key, stored row) pairs, last-seen bumps, and how many are unchanged."""
-    new_keys, changed, seen_again, unchanged = [], [], [], 0
-    for key, article in good.items():
-        row = existing.get(key)
-        if row is None:
-            new_keys.append(key)
-        elif keep_stored:
-            unchanged += 1
-        elif row.content_hash == article.content_hash or _is_stale(article, row):
-            seen_at = utc(article.fetched_at) or now
-            if seen_at > utc(row.last_seen):
-                seen_again.append({"row_id": row.id, "seen_at": seen_at})
-            unchanged += 1
-        else:
-            changed.append((key, row))
-    return new_keys, changed, seen_again, unchanged
-
-
 def _insert_new_articles(conn: Connection, rows: list[dict]) -> list:
     """Insert articles not stored yet (a concurrent load may have stored some: they are left
     alone); returns (id, canonical_url) of those inserted.
@@ -403,9 +366,3 @@ def _ids_of(conn: Connection, keys: list, known: dict[str, int]) -> dict[str, in
         select(articles.c.canonical_url, articles.c.id).where(articles.c.canonical_url.in_(missing))
     ).all()
     return {**known, **dict(found)}
-
-
-def _is_stale(article: Article, row) -> bool:
-    """An older crawl's copy (an old extract loaded again) must not overwrite a newer one."""
-    fetched, stored = utc(article.fetched_at), utc(row.fetched_at)
-    return fetched is not None and stored is not None and fetched < stored

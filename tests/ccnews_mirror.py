@@ -20,7 +20,7 @@ from warcio.warcwriter import WARCWriter
 
 from newsflow.demo_site import load_articles
 from newsflow.demo_site.article_page import article_page
-from newsflow.demo_site.server import placeholder_png
+from newsflow.demo_site.routes import placeholder_png
 
 DEMO = "http://127.0.0.1:8765"
 DEMO_ALIAS = "http://anbar-daily.example"  # the demo source's `hosts:` entry in the tests

@@ -41,7 +41,7 @@ class Mutation:
 
 CRAWL = "tests/test_crawl_faults.py::"
 # the line before the robots.txt rule, which HostHealth's failure rule repeats
-ROBOTS_ANSWER = '_archive(self.crawler, response, "robots")\n        '
+ROBOTS_ANSWER = 'archive_response(self.crawler, response, "robots")\n        '
 STORAGE = "tests/test_storage.py::"
 MUTATIONS = [
     Mutation(
@@ -95,7 +95,7 @@ MUTATIONS = [
     Mutation(
         "reload-same-content-is-a-change",
         "loading the same file twice changes nothing",
-        "storage/load.py",
+        "storage/changes.py",
         "elif row.content_hash == article.content_hash or _is_stale(article, row):",
         "elif _is_stale(article, row):",
         (STORAGE + "test_reloading_changes_nothing",),

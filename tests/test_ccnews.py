@@ -17,9 +17,10 @@ from ccnews.locations import _resolve
 from extraction.record import Article
 from newsflow.cli import main
 from storage import connect, load_articles, open_database
-from storage.archive import ArchiveError, ScanCounts, read_stream
+from storage.archive import ArchiveError
 from storage.ccnews_state import file_states
 from storage.schema import article_versions, articles
+from storage.warc_reader import ScanCounts, read_stream
 from tests.ccnews_mirror import DEMO, DEMO_ALIAS, FILES, serve_mirror, write_mirror
 from tests.conftest import write_registry
 
@@ -239,7 +240,8 @@ def test_backfill_dag_maps_one_task_per_file_over_http(
 def test_nightly_records_say_which_archive_and_offset_too(settings):
     from newsflow import pipeline
     from newsflow.pipeline.loading import read_articles
-    from storage.archive import WarcArchive, read_pages
+    from storage.archive import WarcArchive
+    from storage.warc_reader import read_pages
     from tests.ccnews_mirror import _page
 
     archive = WarcArchive(settings.warc_dir / "demo" / "night.warc.gz")

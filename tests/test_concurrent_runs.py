@@ -19,10 +19,10 @@ from newsflow.demo_site import start_demo_site
 from newsflow.settings import CrawlSettings, Settings
 from newsflow.sources import load_registry, select_sources
 from storage import connect
-from storage.archive import verify
 from storage.crawl_state import outcomes
 from storage.locks import SourceBusy, acquire, crawl_lock, holders, release
 from storage.schema import articles, crawl_state, runs, source_locks
+from storage.warc_reader import verify
 from tests.conftest import ROOT, write_registry
 
 PG_ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"

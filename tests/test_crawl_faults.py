@@ -27,9 +27,9 @@ from spiders.middlewares import retry_after_seconds
 from spiders.run import scrapy_settings
 from spiders.window import CrawlWindow
 from storage import connect
-from storage.archive import read_pages, read_records
 from storage.crawl_state import UrlState, outcomes, save_states
 from storage.schema import crawl_state, runs
+from storage.warc_reader import read_pages, read_records
 from tests.fault_server import (
     ARABIC_PARAGRAPHS,
     ARABIC_TITLE,

@@ -27,9 +27,10 @@ from newsflow.discover import discover_source
 from newsflow.settings import CrawlSettings, Settings
 from newsflow.sources import Source, load_registry, select_sources
 from storage import connect
-from storage.archive import ArchiveError, read_pages, source_archives, verify
+from storage.archive import ArchiveError, source_archives
 from storage.crawl_state import DISCOVERED, FETCHED, outcomes
 from storage.schema import articles, crawl_state, runs
+from storage.warc_reader import read_pages, verify
 from tests.conftest import ROOT, write_registry
 from tests.fault_server import start_fault_site
 from tests.process_table import alive, find

@@ -22,8 +22,9 @@ from newsflow.pipeline.reports import safe_run_id
 from newsflow.settings import Settings
 from newsflow.sources import Source
 from storage import open_database
-from storage.archive import ArchivedPage, ArchiveError, ScanCounts, read_stream
+from storage.archive import ArchiveError
 from storage.ccnews_state import done_sources, mark_file
+from storage.warc_reader import ArchivedPage, ScanCounts, read_stream
 
 log = logging.getLogger(__name__)
 ORIGIN = "ccnews"

@@ -26,10 +26,11 @@ from newsflow.pipeline.reports import ExtractReport, SourceQuality, safe_run_id
 from newsflow.settings import Settings
 from newsflow.sources import Source, load_registry
 from storage import crawl_state, known_urls, open_database
-from storage.archive import ArchivedPage, ArchiveError, read_pages, run_archives, source_archives
-from storage.archive import verify as verify_archive
+from storage.archive import ArchiveError, run_archives, source_archives
 from storage.runs import EXTRACT_STAGE, record_run
 from storage.urls import normalize_url
+from storage.warc_reader import ArchivedPage, read_pages
+from storage.warc_reader import verify as verify_archive
 
 if TYPE_CHECKING:
     from extraction.bounds import BoundedExtractor, Bounds
