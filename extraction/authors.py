@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from extraction.agencies import agency, compact, is_agency_name
+from extraction.cjk_bylines import fold_punctuation, is_photo_line, split_names, without_role
 
 _PREFIX = re.compile(
     r"^(?:(?:analysis|opinion|commentary|story|text|words|photos?|posted|written|reported|"
@@ -78,10 +79,10 @@ _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
-# Everything from a weekday, a month followed by a day, a number or "updated" on is a date
-# stamp (digits inside a word, "BR24", are part of a name).
+# Everything from a weekday, a month followed by a day, a number or "updated" (Korean "입력",
+# "수정", "승인") on is a date stamp (digits inside a word, "BR24", are part of a name).
 _DATE_TAIL = re.compile(
-    rf"\s*(?:\b(?:{_WEEKDAYS})\b|\b(?:{_MONTHS})\.?\s+\d|\b\d|\b(?:updated|published|posted)\b).*$",
+    rf"\s*(?:\b(?:{_WEEKDAYS})\b|\b(?:{_MONTHS})\.?\s+\d|\b\d|\b(?:updated|published|posted|입력|수정|승인)\b).*$",
     re.IGNORECASE,
 )
 _MONTH_ONLY = re.compile(rf"^(?:{_MONTHS}|{_WEEKDAYS})$", re.IGNORECASE)
@@ -164,6 +165,11 @@ class Credit:
     kind: str
 
 
+def is_photo_credit(text: str) -> bool:
+    """ "Foto: REUTERS/Jane Doe", "사진=홍길동 기자": it credits the picture, not the article."""
+    return bool(_PHOTO_CREDIT.match(text) or is_photo_line(text))
+
+
 def site_name_keys(names: Iterable[str | None], url: str | None = None) -> set[str]:
     """Compact forms of the site's names (og:site_name, publisher, the host without "www.")."""
     keys = {compact(name) for name in names if name}
@@ -208,7 +214,7 @@ def clean_name(raw: str) -> str:
     name = _BRACKETED.sub("", name)
     name = _DESCRIPTION.sub("", name)
     name = _DATE_TAIL.sub("", name)
-    name = _PLACE_TAIL.sub("", name)
+    name = without_role(_PLACE_TAIL.sub("", name))
     name = name.strip(" \t-–—:·•()[]\"'“”")
     if _SLUG.match(name):
         name = name.replace("-", " ").title()
@@ -293,13 +299,15 @@ def credits(
     seen: set[str] = set()
     splitter = _splitter(language)
     for candidate in candidates:
-        if not candidate or candidate.lstrip().startswith("(") or _PHOTO_CREDIT.match(candidate):
+        candidate = fold_punctuation(candidate or "")
+        if not candidate or candidate.lstrip().startswith("(") or is_photo_credit(candidate):
             continue
         # lines stay apart (a byline element's names, one link each); spaces collapse
         lines = (" ".join(line.split()) for line in candidate.splitlines())
         byline = _bracketed_agencies(_after_date_stamp("\n".join(line for line in lines if line)))
-        for part in splitter.split(_strip_prefix(byline)):
-            for name in _with_agency_apart(clean_name(part)):
+        pieces = splitter.split(_strip_prefix(byline))
+        for piece in (name for part in pieces for name in split_names(part, language)):
+            for name in _with_agency_apart(clean_name(piece)):
                 kind = _kind(name, site_keys, organization)
                 if kind is not None and compact(name) not in seen:
                     seen.add(compact(name))

@@ -17,7 +17,8 @@ from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from extraction.agencies import agency
-from extraction.authors import Credit, credits, ordered
+from extraction.authors import Credit, credits, is_photo_credit, ordered
+from extraction.cjk_bylines import LINE_MARKERS, is_labelled_credit
 from extraction.metadata import names
 from extraction.page import Page, types_of
 
@@ -34,6 +35,7 @@ BYLINE_META = (
     "dcterms.creator",
     "byl",
     "citation_author",
+    "dable:author",
 )
 # Markup that marks a byline: rel/itemprop author, or a class or id naming an author or byline
 # ("yline", "uthor" and "utor" match both "Byline" and "byline", "Author", "Autor", ...).
@@ -45,6 +47,8 @@ _BYLINE_ELEMENTS = XPath(
     " | //body//*/@id[contains(., 'uthor')]/.."
 )
 MAX_BYLINE_CHARS = 120
+# The body's first paragraphs, where an unmarked byline or photo credit may have been read in.
+HEADER_PARAGRAPHS = 3
 # Links to an author's page ("/author/jane-doe", "/autoren/name/max-kolter"): the byline of a
 # template that marks it with no class of its own. Only a fallback (see page_credits).
 _AUTHOR_LINKS = XPath(
@@ -52,6 +56,11 @@ _AUTHOR_LINKS = XPath(
     " or contains(., '/autor/') or contains(., '/autoren/') or contains(., '/auteur/')"
     " or contains(., '/autore/') or contains(., '/forfatter/') or contains(., '/journalist/')]/.."
 )
+# Text holding a word of a labelled credit line ("(责编：王小明)", "홍길동 기자").
+_MARKED_TEXT = XPath(
+    "//body//text()[" + " or ".join(f"contains(., '{word}')" for word in LINE_MARKERS) + "]/.."
+)
+MAX_LABELLED_LINE_CHARS = 60
 _LINE = "\x00"
 # A byline inside the comments names a commenter.
 _COMMENT_MARKERS = ("comment", "respond", "reply")
@@ -126,6 +135,15 @@ def _author_links(page: Page) -> Iterator[str]:
             yield text
 
 
+def _labelled_lines(page: Page) -> Iterator[str]:
+    """Short lines that credit by their label or role word, in Chinese, Japanese and Korean
+    (see :mod:`extraction.cjk_bylines`): pages there often mark no byline element."""
+    for element in _MARKED_TEXT(page.tree):
+        text = " ".join(element.text_content().split())
+        if len(text) <= MAX_LABELLED_LINE_CHARS and is_labelled_credit(text):
+            yield text.strip("()（）")
+
+
 def _first_credits(texts: Iterator[str], site_keys: set[str], language: str | None) -> list[Credit]:
     """Credits of the first text that names anyone (later ones are often the bylines of
     related stories)."""
@@ -145,19 +163,42 @@ def _sources(page: Page, site_keys: set[str], language: str | None) -> Iterator[
     yield credits(meta, site_keys, language)
     yield _first_credits(markup_bylines(page), site_keys, language)
     yield _first_credits(_author_links(page), site_keys, language)
+    yield _first_credits(_labelled_lines(page), site_keys, language)
 
 
 def page_credits(page: Page, site_keys: set[str], language: str | None) -> list[str]:
     """The credited names (see :mod:`extraction.authors`) of the most trusted source that
     credits anyone: JSON-LD, then meta tags, then the byline in the markup, then links to an
-    author page. A source that credits only the site itself (a template's default author) is
-    kept only when no later source credits someone else."""
+    author page, then a labelled credit line. A source that credits only the site itself (a
+    template's default author) is kept only when no later source credits someone else."""
     site_only: list[Credit] = []
     for found in _sources(page, site_keys, language):
         if any(credit.kind != "site" for credit in found):
             return ordered(found)
         site_only = site_only or found
     return ordered(site_only)
+
+
+def without_credit_lines(
+    text: str, authors: list[str], site_keys: set[str], language: str | None, separator: str
+) -> str:
+    """The body without the credit lines among its first paragraphs: a byline set in no
+    element of its own ("By Jane Doe Updated May 12", "Daniel Aragón", "바그다드=김민준 특파원")
+    that names only the article's credited authors, or a photo credit ("Image: ...")."""
+    credited = {name.casefold() for name in authors}
+    paragraphs = text.split(separator)
+    head = paragraphs[:HEADER_PARAGRAPHS]
+
+    def is_credit_line(line: str) -> bool:
+        if len(line) > MAX_BYLINE_CHARS:
+            return False
+        if is_photo_credit(line):
+            return True
+        found = credits([line], site_keys, language)
+        return bool(found) and all(c.name.casefold() in credited for c in found)
+
+    kept = [line for line in head if not is_credit_line(line)]
+    return separator.join(kept + paragraphs[HEADER_PARAGRAPHS:]) if kept else text
 
 
 def credited_agencies(authors: list[str]) -> list[str]:

@@ -29,7 +29,7 @@ from extraction.agencies import dateline_agencies
 from extraction.authors import clean_authors, site_name_keys
 from extraction.body import PARAGRAPH_SEPARATOR, extract_body, listing_teasers, paragraph_chars
 from extraction.boilerplate import prune_boilerplate, take_captions, unwrap_layout_tables
-from extraction.bylines import credited_agencies, page_credits
+from extraction.bylines import credited_agencies, page_credits, without_credit_lines
 from extraction.charset import decode_html
 from extraction.dedup import simhash
 from extraction.errors import MEMORY_ERROR, TOO_DEEP_ERROR
@@ -194,7 +194,10 @@ def _extract(
         )
         if body.error:
             return _failed(article, body.error)
-        text = with_standfirst(body.text, standfirst, PARAGRAPH_SEPARATOR)
+        text = without_credit_lines(
+            body.text, article.authors, site_keys, article.language, PARAGRAPH_SEPARATOR
+        )
+        text = with_standfirst(text, standfirst, PARAGRAPH_SEPARATOR)
         fallback = body.fallback
     article.text = text
     article.language = article_language(article.language, article.text)

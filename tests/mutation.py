@@ -252,6 +252,22 @@ MUTATIONS = [
         "        if False:",
         ("tests/test_address_guard.py",),
     ),
+    Mutation(
+        "cjk-role-kept",
+        "a Korean or Japanese role word after the name is no part of it",
+        "extraction/cjk_bylines.py",
+        '    return _ROLE_AFTER.sub("", name.strip()).strip()',
+        "    return name",
+        ("tests/test_extraction_bylines.py",),
+    ),
+    Mutation(
+        "credit-lines-kept-in-body",
+        "a credit line read in among the body's first paragraphs goes",
+        "extraction/bylines.py",
+        "        if len(line) > MAX_BYLINE_CHARS:",
+        "        if True:",
+        ("tests/test_extraction_bylines.py",),
+    ),
 ]
 
 

@@ -54,6 +54,55 @@ def test_json_ld_references_and_split_names_are_followed() -> None:
     assert extract("byline_references.html").authors == ["Layla Hassan"]
 
 
+def test_a_chinese_editor_line_credits_the_editors() -> None:
+    """No byline element; "（责编：王海燕、李明）" set apart after the text."""
+    assert extract("byline_chinese_editor_line.html").authors == ["王海燕", "李明"]
+
+
+def test_a_korean_signed_line_credits_the_reporters_and_leaves_the_body() -> None:
+    """ "바그다드=김민준·이서연 특파원 입력 ..." in an unmarked header line, "사진=..." a photo
+    credit: the reporters without place and role word, the line not in the body."""
+    article = extract("byline_korean_signed_line.html")
+    assert article.authors == ["김민준", "이서연"]
+    assert article.text.startswith("움카스르 항구의")
+    assert "특파원" not in article.text and "사진=" not in article.text
+
+
+def test_credit_lines_read_into_the_body_go() -> None:
+    """ "<p>Layla Hassan</p><p>Image: Omar Khalil</p>" above the text: the JSON-LD author's
+    byline and a photo credit in plain paragraphs; a sentence naming her stays."""
+    article = extract("byline_line_in_body.html")
+    assert article.text.startswith("Dock workers at Umm Qasr")
+    assert "Omar Khalil" not in article.text
+    assert "Layla Hassan spoke to union leaders" in article.text
+
+
+@pytest.mark.parametrize(
+    ("bylines", "language", "expected"),
+    [
+        (["홍길동 기자"], "ko", ["홍길동"]),
+        (["홍길동·김철수 기자 hong@hangman.example"], "ko", ["홍길동", "김철수"]),
+        (["워싱턴=홍길동 특파원"], "ko", ["홍길동"]),
+        (["글·사진=홍길동 기자"], "ko", ["홍길동"]),
+        (["홍길동 기자, 사진=김철수 기자"], "ko", ["홍길동"]),
+        (["山田太郎記者"], "ja", ["山田太郎"]),
+        (["編集委員・山田太郎"], "ja", ["山田太郎"]),
+        (["ワシントン＝望月洋嗣"], "ja", ["望月洋嗣"]),
+        # a Japanese name keeps its space, a foreign one its middle dot
+        (["大渡 美咲"], "ja", ["大渡 美咲"]),
+        (["ドナルド・トランプ"], "ja", ["ドナルド・トランプ"]),
+        (["责任编辑：王小明"], "zh", ["王小明"]),
+        (["本报记者 王小明 李华"], "zh", ["王小明", "李华"]),
+        (["記者王小明／台北報導"], "zh", ["王小明"]),
+        (["文/王小明"], "zh", ["王小明"]),
+    ],
+)
+def test_bylines_in_chinese_japanese_and_korean(
+    bylines: list[str], language: str, expected: list[str]
+) -> None:
+    assert clean_authors(bylines, set(), language) == expected
+
+
 @pytest.mark.parametrize(
     ("bylines", "language", "expected"),
     [
