@@ -144,23 +144,27 @@ def _by_language(pages: list[Page], ours: list[Result], theirs: list[Result]) ->
 
 
 def _poorer(pages: list[Page]) -> None:
-    """Titles (on the pages whose <title> holds the true headline) and authors (on all) with
-    the JSON-LD, then the social titles and byline tags, then the <h1>s removed in turn: how
-    well the cleaning holds when a page states less."""
+    """Titles (on the pages whose <title> holds the true headline), authors and dates (on all)
+    with the JSON-LD, then the social titles, byline and date tags, then the <h1>s removed in
+    turn: how well the cleaning holds when a page states less."""
     import lxml.html
 
     from extraction import extract_article
     from extraction.bylines import BYLINE_META
     from extraction.charset import decode_html
+    from extraction.dates import MODIFIED_META, PUBLISHED_META
 
     # removed in turn, as many small sites' templates lack them (with the JSON-LD go the site
-    # names and authors it gave)
+    # names and authors it gave); an <h1> or <time> becomes plain text, still shown
     byline_meta = " or ".join(f"@name='{n}' or @property='{n}'" for n in BYLINE_META)
+    dates = [key for key, _ in PUBLISHED_META + MODIFIED_META]
+    date_meta = " or ".join(f"@name='{n}' or @property='{n}' or @itemprop='{n}'" for n in dates)
     levels = (
         ("no JSON-LD", "//script[@type='application/ld+json']"),
         (
-            "+ no social title, byline meta",
-            f"//meta[@property='og:title' or @name='twitter:title' or {byline_meta}]",
+            "+ no social title, byline, date meta",
+            f"//meta[@property='og:title' or @name='twitter:title' or {byline_meta}"
+            f" or {date_meta}] | //time",
         ),
         ("+ no <h1>", "//h1"),
     )
@@ -170,13 +174,14 @@ def _poorer(pages: list[Page]) -> None:
         for page, tree in zip(pages, trees, strict=True)
     ]
     print(f"with less metadata: titles right of {sum(held)} pages whose <title> holds the truth,")
-    print(f"  authors F1 of all {len(pages)} (ours / trafilatura):")
+    print(f"  authors F1 and dates right of all {len(pages)} (ours / trafilatura):")
     for name, xpath in levels:
-        titles, counts = [0, 0], [[], []]
+        titles, counts, days = [0, 0], [[], []], [0, 0]
         for page, tree, scored in zip(pages, trees, held, strict=True):
             for element in tree.xpath(xpath):
-                if xpath == "//h1":
-                    element.tag = "div"
+                if element.tag in ("h1", "time"):  # shown as plain text
+                    element.tag = "div" if element.tag == "h1" else "span"
+                    element.attrib.pop("datetime", None)
                 else:
                     element.drop_tree()
             html = lxml.html.tostring(tree, encoding="unicode")
@@ -184,9 +189,11 @@ def _poorer(pages: list[Page]) -> None:
             for i, result in enumerate(results):
                 titles[i] += scored and same_title(page.title, result.title)
                 counts[i].append(author_counts(page.authors, result.authors))
+                days[i] += same_day(page.date, result.date)
         ours, theirs = (prf(*map(sum, zip(*c, strict=True)))[2] for c in counts)
         print(
-            f"  {name:32} titles {titles[0]:3} / {titles[1]:3}   authors {ours:.3f} / {theirs:.3f}"
+            f"  {name:36} titles {titles[0]:3} / {titles[1]:3}   authors {ours:.3f} / {theirs:.3f}"
+            f"   dates {days[0]:3} / {days[1]:3}"
         )
 
 

@@ -2,7 +2,7 @@
 
 trafilatura reports the publication date as a bare day; the load step wants the exact moment
 with its UTC offset and to know which signal it came from: JSON-LD, a meta tag, a ``<time>``
-element, the URL, the feed, or, last, htmldate's guess from the markup.
+element, the URL, the feed, or, last, the date shown under the headline or htmldate's guess.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-from extraction.page import Page
+from extraction.page import Page, types_of
+from extraction.shown_dates import shown_date
 
 EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
 FUTURE_TOLERANCE = timedelta(days=1)
@@ -112,6 +113,10 @@ def _date_candidates(
             itemprop == jsonld_key or any(c in time_classes for c in classes)
         ):
             yield element.get("datetime"), "time-element"
+    # The page's own node (Yoast's WebPage) dates the post when no Article node does.
+    for node in page.nodes:
+        if "WebPage" in types_of(node) and isinstance(node.get(jsonld_key), str):
+            yield node[jsonld_key], "json-ld:WebPage"
 
 
 def url_date(url: str) -> datetime | None:
@@ -149,12 +154,18 @@ def published_date(
 
 
 def guessed_date(page: Page) -> tuple[datetime | None, str | None]:
-    """htmldate's guess from the markup (``htmldate``), if plausible; the last resort.
+    """The last resort: the date shown on a line under the headline (``shown``, see
+    :mod:`extraction.shown_dates`), else htmldate's guess from the markup (``htmldate``), if
+    plausible.
 
-    Its extensive search reads free text and turns a footer's "© 2023" into 1 January 2023, so
-    only dates the markup states are looked at.
+    htmldate's extensive search reads free text and turns a footer's "© 2023" into 1 January
+    2023, so only dates the markup states are looked at.
     """
     from htmldate import find_date
+
+    shown = shown_date(page)
+    if shown is not None and is_plausible(shown):
+        return shown, "shown"
 
     max_date = datetime.now(UTC).strftime("%Y-%m-%d")
     day = find_date(page.tree, url=page.url, max_date=max_date, **DATE_SEARCH)

@@ -253,6 +253,14 @@ MUTATIONS = [
         ("tests/test_address_guard.py",),
     ),
     Mutation(
+        "shown-date-from-a-sentence",
+        "a date line is mostly a date: a sentence or a caption dates something else",
+        "extraction/shown_dates.py",
+        "            return moment if others <= MAX_OTHER_CHARS else None",
+        "            return moment",
+        ("tests/test_extraction_metadata.py",),
+    ),
+    Mutation(
         "cjk-role-kept",
         "a Korean or Japanese role word after the name is no part of it",
         "extraction/cjk_bylines.py",

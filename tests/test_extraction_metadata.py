@@ -13,6 +13,7 @@ from extraction.authors import clean_authors, site_name_keys
 from extraction.dates import is_plausible, url_date
 from extraction.metadata import canonical_url
 from extraction.page import read_page
+from extraction.shown_dates import date_on_line
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
 URL = "https://gulfports.example/news/umm-qasr-strike/"
@@ -69,6 +70,47 @@ def test_no_date_on_the_page_uses_the_url_then_the_feed() -> None:
     assert undated.published is None and undated.published_source is None
     assert undated.modified is None
     assert "no_date" in undated.quality_flags
+
+
+def test_the_date_shown_under_the_headline_when_the_markup_states_none() -> None:
+    """No JSON-LD, meta tag or <time>: the date on the byline's line, not the masthead's
+    (before the <h1>), a caption's, an "Aktualisiert" line's, the text's or a related link's."""
+    article = extract("dates_shown_line.html")
+    assert article.published == datetime(2025, 9, 9, 15, 15)
+    assert article.published_source == "shown"
+
+
+def test_the_web_page_node_dates_a_post_without_an_article_node() -> None:
+    """Yoast's @graph: a WebPage with datePublished, the NewsArticle object unparseable."""
+    article = extract("dates_webpage_node.html")
+    assert article.published.isoformat() == "2021-03-14T09:30:00+03:00"
+    assert article.published_source == "json-ld:WebPage"
+    assert article.modified.isoformat() == "2021-03-15T10:00:00+03:00"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("09.09.2025, 15:15 Uhr", datetime(2025, 9, 9, 15, 15)),
+        ("von Katja Belousova22.04.2024 | 15:54", datetime(2024, 4, 22, 15, 54)),
+        ("April 28, 2023", datetime(2023, 4, 28)),
+        ("17:41 JST, October 13, 2024", datetime(2024, 10, 13)),
+        ("28 de abril de 2023", datetime(2023, 4, 28)),
+        ("27. August 2024", datetime(2024, 8, 27)),
+        ("2024年04月24日23:52", datetime(2024, 4, 24, 23, 52)),
+        (
+            "２０２５年１月１４日 ０１時２８分 （１月１４日 ０１時４０分更新）",
+            datetime(2025, 1, 14, 1, 28),
+        ),
+        ("입력 2024.05.12 09:30", datetime(2024, 5, 12, 9, 30)),
+        ("Updated May 3, 2024", None),
+        ("Stand: 10:49 Uhr", None),
+        # a sentence or a caption with a date in it is not a date line
+        ("Über dieses Thema berichtet: BR24 Radio am 14.04.2026 um 17:50 Uhr.", None),
+    ],
+)
+def test_date_lines(line: str, expected: datetime | None) -> None:
+    assert date_on_line(line) == expected
 
 
 def test_impossible_dates_are_skipped_for_the_next_signal() -> None:
