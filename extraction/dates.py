@@ -153,17 +153,17 @@ def published_date(
     return None, None
 
 
-def guessed_date(page: Page) -> tuple[datetime | None, str | None]:
+def guessed_date(page: Page, headline: str | None = None) -> tuple[datetime | None, str | None]:
     """The last resort: the date shown on a line under the headline (``shown``, see
-    :mod:`extraction.shown_dates`), else htmldate's guess from the markup (``htmldate``), if
-    plausible.
+    :mod:`extraction.shown_dates`; ``headline`` finds it on a page without ``<h1>``), else
+    htmldate's guess from the markup (``htmldate``), if plausible.
 
     htmldate's extensive search reads free text and turns a footer's "© 2023" into 1 January
     2023, so only dates the markup states are looked at.
     """
     from htmldate import find_date
 
-    shown = shown_date(page)
+    shown = shown_date(page, headline)
     if shown is not None and is_plausible(shown):
         return shown, "shown"
 

@@ -164,7 +164,7 @@ def _extract(
     article.authors = page_credits(page, site_keys, article.language)
     article.published, article.published_source = dates.published_date(page, fallback_published)
     if article.published is None:
-        article.published, article.published_source = dates.guessed_date(page)
+        article.published, article.published_source = dates.guessed_date(page, article.title)
     # Only a moment the page states is precise enough to judge a modification by.
     stated = article.published if article.published_source not in ("url", "feed") else None
     article.modified, article.modified_source = dates.modified_date(page, stated)

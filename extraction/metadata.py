@@ -15,6 +15,10 @@ from lxml.etree import XPath
 from extraction.page import Page, types_of
 
 _REL_LINKS = XPath("//a[contains(@rel, 'tag') or contains(@rel, 'category')]")
+_LINKS = XPath("//body//a[@href]")
+# A home link's text longer than this is a sentence ("Zur Startseite von ..."), not a name.
+MAX_HOME_LINK_CHARS = 40
+MAX_HOME_LINKS = 4
 
 
 def _usable_canonical(candidate: str, url: str) -> bool:
@@ -87,7 +91,25 @@ def site_names(page: Page) -> list[str]:
     found += names(page.resolve(page.article.get("publisher")))
     found += [n for node in page.nodes if "WebSite" in types_of(node) for n in names(node)]
     found += [handle.lstrip("@") for handle in page.meta.get("twitter:site", [])]
+    found += home_link_names(page)
     return [name for name in found if isinstance(name, str) and name.strip()]
+
+
+def home_link_names(page: Page) -> list[str]:
+    """What the links to the site's home page say: the logo's text or ``alt`` ("Hafenbote"),
+    a site name for templates that state none in their metadata."""
+    parts = urlsplit(page.url or "")
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else None
+    homes = {"/", *((origin, origin + "/") if origin else ())}
+    found: list[str] = []
+    for link in _LINKS(page.tree):
+        if link.get("href", "").strip() not in homes:
+            continue
+        texts = [link.text_content(), *(img.get("alt", "") for img in link.iter("img"))]
+        found += [" ".join(t.split()) for t in texts if 0 < len(t.strip()) <= MAX_HOME_LINK_CHARS]
+        if len(found) >= MAX_HOME_LINKS:
+            break
+    return found[:MAX_HOME_LINKS]
 
 
 def description(page: Page) -> str | None:

@@ -70,16 +70,31 @@ _SKIPPED_TAGS = frozenset(
 )
 
 
-def shown_date(page: Page) -> datetime | None:
-    """The first date on a short line after the first ``<h1>``, naive (the page shows no
-    offset), or None."""
+def shown_date(page: Page, headline: str | None = None) -> datetime | None:
+    """The first date on a short line after the first ``<h1>`` (else the first element that
+    shows ``headline``), naive (the page shows no offset), or None."""
     heading = next(page.tree.iter("h1"), None)
+    if heading is None and headline:
+        heading = _showing(page, headline)
     if heading is None:
         return None
     for line in _header_lines(heading):
         moment = date_on_line(line)
         if moment is not None:
             return moment
+    return None
+
+
+def _showing(page: Page, headline: str) -> HtmlElement | None:
+    """The first element of the body whose text is the headline (a template's <h2> or <div>)."""
+    wanted = " ".join(headline.split())
+    body = page.tree.find("body")
+    for element in body.iter() if body is not None else ():
+        if not isinstance(element.tag, str) or element.tag in _SKIPPED_TAGS:
+            continue
+        text = element.text_content()
+        if len(text) < 2 * len(wanted) and " ".join(text.split()) == wanted:
+            return element
     return None
 
 

@@ -80,6 +80,15 @@ def test_the_date_shown_under_the_headline_when_the_markup_states_none() -> None
     assert article.published_source == "shown"
 
 
+def test_the_date_shown_under_a_headline_that_is_no_h1() -> None:
+    """The same page with its headline in a <div>: the element showing the title leads."""
+    html = (FIXTURES / "dates_shown_line.html").read_text(encoding="utf-8")
+    html = html.replace("<h1>", '<div class="headline">').replace("</h1>", "</div>")
+    article = extract_article(html, URL)
+    assert article.title == "Hafenarbeiter beenden Streik"  # "| Hafenbote" cut: the home link
+    assert article.published == datetime(2025, 9, 9, 15, 15)
+
+
 def test_the_web_page_node_dates_a_post_without_an_article_node() -> None:
     """Yoast's @graph: a WebPage with datePublished, the NewsArticle object unparseable."""
     article = extract("dates_webpage_node.html")

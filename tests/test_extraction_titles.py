@@ -82,6 +82,18 @@ def test_a_shorter_statement_is_only_taken_when_it_is_the_larger_part() -> None:
 @pytest.mark.parametrize(
     ("head", "body", "expected"),
     [
+        # No site name in the metadata: the logo linking home names it (alt or text).
+        (
+            "<title>Hafenarbeiter beenden Streik | Der Hafenkurier</title>",
+            '<a href="/"><img src="/logo.png" alt="Der Hafenkurier"></a>'
+            '<a href="/wirtschaft/">Wirtschaft</a>',
+            "Hafenarbeiter beenden Streik",
+        ),
+        (
+            "<title>Hafenkurier - Hafenarbeiter beenden Streik</title>",
+            '<a href="https://hafenbote.example/">Hafenkurier</a>',
+            "Hafenarbeiter beenden Streik",
+        ),
         # The only <h1> is the logo: the <title>, cut of the site's name, is the headline.
         (
             "<title>Hafenarbeiter beenden Streik | Hafenbote</title>"
