@@ -61,6 +61,11 @@ _MARKED_TEXT = XPath(
     "//body//text()[" + " or ".join(f"contains(., '{word}')" for word in LINE_MARKERS) + "]/.."
 )
 MAX_LABELLED_LINE_CHARS = 60
+# A right-aligned paragraph: where a text is signed at its end ("<p style="text-align:right">
+# <strong>Lê Phương</strong></p>", the Vietnamese convention and a letter's).
+_RIGHT_ALIGNED = XPath(
+    "//body//p[contains(translate(@style, ' ', ''), 'text-align:right') or @align='right']"
+)
 _LINE = "\x00"
 # A byline inside the comments names a commenter.
 _COMMENT_MARKERS = ("comment", "respond", "reply")
@@ -144,6 +149,15 @@ def _labelled_lines(page: Page) -> Iterator[str]:
             yield text.strip("()（）")
 
 
+def _signatures(page: Page) -> Iterator[str]:
+    """The text of a right-aligned short paragraph that ends the text (no paragraph after it)."""
+    for paragraph in _RIGHT_ALIGNED(page.tree):
+        text = " ".join(paragraph.text_content().split())
+        later = (p for p in paragraph.itersiblings("p") if p.text_content().strip())
+        if 0 < len(text) <= MAX_LABELLED_LINE_CHARS and next(later, None) is None:
+            yield text
+
+
 def _first_credits(texts: Iterator[str], site_keys: set[str], language: str | None) -> list[Credit]:
     """Credits of the first text that names anyone (later ones are often the bylines of
     related stories)."""
@@ -164,13 +178,15 @@ def _sources(page: Page, site_keys: set[str], language: str | None) -> Iterator[
     yield _first_credits(markup_bylines(page), site_keys, language)
     yield _first_credits(_author_links(page), site_keys, language)
     yield _first_credits(_labelled_lines(page), site_keys, language)
+    yield _first_credits(_signatures(page), site_keys, language)
 
 
 def page_credits(page: Page, site_keys: set[str], language: str | None) -> list[str]:
     """The credited names (see :mod:`extraction.authors`) of the most trusted source that
     credits anyone: JSON-LD, then meta tags, then the byline in the markup, then links to an
-    author page, then a labelled credit line. A source that credits only the site itself (a
-    template's default author) is kept only when no later source credits someone else."""
+    author page, then a labelled credit line, then a signature. A source that credits only the
+    site itself (a template's default author) is kept only when no later source credits someone
+    else."""
     site_only: list[Credit] = []
     for found in _sources(page, site_keys, language):
         if any(credit.kind != "site" for credit in found):

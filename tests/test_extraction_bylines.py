@@ -68,6 +68,13 @@ def test_a_korean_signed_line_credits_the_reporters_and_leaves_the_body() -> Non
     assert "특파원" not in article.text and "사진=" not in article.text
 
 
+def test_a_text_signed_at_its_end_credits_the_signer() -> None:
+    """No byline: the right-aligned name after the last paragraph (a right-aligned line
+    before the text signs nothing)."""
+    article = extract("byline_signature.html")
+    assert article.authors == ["Trần Minh Anh"]
+
+
 def test_credit_lines_read_into_the_body_go() -> None:
     """ "<p>Layla Hassan</p><p>Image: Omar Khalil</p>" above the text: the JSON-LD author's
     byline and a photo credit in plain paragraphs; a sentence naming her stays."""
