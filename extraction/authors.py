@@ -26,10 +26,11 @@ from extraction.cjk_bylines import fold_punctuation, is_photo_line, split_names,
 _PREFIX = re.compile(
     r"^(?:(?:analysis|opinion|commentary|story|text|words|photos?|posted|written|reported|"
     r"compiled|edited|(?:ein\s+)?(?:gast)?kommentar|analyse|meinung|commentaire|opinión)\s+)?"
-    r"(?:by|von|vom|av|af|par|por|door|przez|от)\s*:?\s+|"
+    r"(?:by|von|vom|av|af|par|por|door|przez|от|oleh|piše|מאת|โดย)\s*:?\s+|"
     r"^di\s+|"
     r"^(?:authors?|autor(?:in|en|es)?|auteure?s?|autore|byline|text|texto|testo|tekst|"
-    r"written by|posted by|автор)\s*:\s*|"
+    r"written by|posted by|автор|penulis|szerző|autorius|autors|avtor|teksti|tác giả|yazar|"
+    r"लेखक)\s*:\s*|"
     r"^(?:autor(?:in)?|auteur|autore|author)\s+(?=[A-ZÀ-ÖØ-Þ])|"
     r"^(?:بقلم|كتب|كتبت)\s*:?\s*",
     re.IGNORECASE,
@@ -142,7 +143,7 @@ _HANDLE = re.compile(r"^[a-z][a-z0-9_]{4,}$")
 # that stand where a byline would ("Gastkommentar", "Opinion").
 PREFIX_WORDS = frozenset(
     {
-        *("by", "von", "vom", "av", "af", "par", "por", "door", "przez", "di"),
+        *("by", "von", "vom", "av", "af", "par", "por", "door", "przez", "di", "oleh"),
         *("opinion", "analysis", "commentary", "kommentar", "gastkommentar", "analyse"),
         *("meinung", "commentaire", "opinión"),
     }

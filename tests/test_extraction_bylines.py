@@ -115,6 +115,10 @@ def test_bylines_in_chinese_japanese_and_korean(
     [
         (["Von Anna Berger und Jonas Klein"], "de", ["Anna Berger", "Jonas Klein"]),
         (["Par Marie Dubois et Luc Martin"], "fr", ["Marie Dubois", "Luc Martin"]),
+        (["Oleh Budi Santoso dan Siti Rahma"], "id", ["Budi Santoso", "Siti Rahma"]),
+        (["Szerző: Kovács Anna"], "hu", ["Kovács Anna"]),
+        (["Piše: Ivana Horvat"], "hr", ["Ivana Horvat"]),
+        (["Tác giả: Nguyễn Văn An"], "vi", ["Nguyễn Văn An"]),
         (["Por Ana García y Pedro Ruiz"], "es", ["Ana García", "Pedro Ruiz"]),
         (["Av Kari Nordmann och Ola Hansen"], "sv", ["Kari Nordmann", "Ola Hansen"]),
         (["di Mario Rossi e Luca Bianchi"], "it", ["Mario Rossi", "Luca Bianchi"]),
