@@ -57,6 +57,10 @@ _PHRASE_TAGS = frozenset(
 # Where an element of its own ends inside a heading, and where that needs no space: beside a
 # space already there, before closing punctuation, after an opening bracket.
 _LINE_END = "\x00"
+# Soft hyphens, zero-width spaces and word joiners: a title's hyphenation and line-break hints,
+# not its letters ("Ver\xadfas\xadsungs\xadbe\xadschwerde"; the zero-width (non-)joiners are
+# spelling in Persian and Indic scripts and stay).
+_INVISIBLE = str.maketrans(dict.fromkeys("\u00ad\u200b\u2060\ufeff"))
 _NO_GAP = re.compile(r"^\x00+|\x00+$|\x00+(?=[\s:;,.!?)\]}])|(?<=[\s(\[{])\x00+")
 # Where statements() puts the page's single <h1>.
 H1 = 3
@@ -90,7 +94,7 @@ def _clean(value: object) -> str | None:
     collapsed; anything but text is None."""
     if not isinstance(value, str):
         return None
-    text = " ".join(html.unescape(value).split())
+    text = " ".join(html.unescape(value).translate(_INVISIBLE).split())
     return text or None
 
 
@@ -223,7 +227,7 @@ def _heading_text(element: HtmlElement) -> str:
     ("<span>Kicker</span><span hidden>:</span>"); phrase markup inside words joins as it
     stands."""
     text = _NO_GAP.sub("", _heading_pieces(element)).replace(_LINE_END, " ")
-    return " ".join(text.split())
+    return " ".join(text.translate(_INVISIBLE).split())
 
 
 def _heading_pieces(element: HtmlElement) -> str:

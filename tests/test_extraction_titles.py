@@ -131,6 +131,12 @@ def _headline_of(head: str, body: str) -> str | None:
     return headline(page, site_name_keys(metadata.site_names(page), URL))
 
 
+def test_soft_hyphens_are_no_part_of_the_headline() -> None:
+    """An <h1> with hyphenation hints (&shy;, a zero-width space) as the one statement."""
+    body = "<h1>Ver&shy;fas&shy;sungs&shy;be&shy;schwerde gegen Hafen&#8203;gesetz</h1>"
+    assert _headline_of("", body) == "Verfassungsbeschwerde gegen Hafengesetz"
+
+
 def test_two_statements_under_different_kickers_share_the_headline() -> None:
     """og:title and the <h1> put different kickers before the same words: neither kicker is
     part of the headline (the og:title's kicker was kept before)."""
