@@ -72,6 +72,9 @@ MAX_SECTIONS = 2
 # when it is this short: "Mirror Online", "Báo VnExpress Sức khỏe".
 MIN_SITE_KEY_CHARS = 4
 MAX_SITE_NAME_WORDS = 5
+# A short site key (a host's "cbc", "ap") names the site as the first word of a segment this
+# long ("CBC News"); inside longer ones it is too likely a word of the headline.
+MAX_BRANDED_WORDS = 3
 # Longer "site names" are templates stating the headline as the site's name: never matched
 # inside a segment.
 MAX_SITE_KEY_CHARS = 40
@@ -103,6 +106,9 @@ def _is_site(segment: str, site_keys: set[str]) -> bool:
     if not key:
         return False
     if key in site_keys or _HOST.match(segment.strip()):
+        return True
+    words = _words(segment)
+    if len(words) <= MAX_BRANDED_WORDS and words[0] in site_keys:  # "CBC News", "AP News"
         return True
     long_keys = [k for k in site_keys if MIN_SITE_KEY_CHARS <= len(k) <= MAX_SITE_KEY_CHARS]
     if len(segment.split()) <= MAX_SITE_NAME_WORDS and any(k in key for k in long_keys):

@@ -60,6 +60,9 @@ def test_kicker_glued_in_front_is_cut_when_the_h1_shows_the_headline_alone() -> 
             "Kicker: Strike ends - wages paid",
         ),
         ("Gulf Ports Review", "Gulf Ports Review"),
+        # a short site key as the first word of a short segment brands it ("CBC News")
+        ("Strike ends | GPR News", "Strike ends"),
+        ("Strike ends | GPR scans find the wreck", "Strike ends | GPR scans find the wreck"),
     ],
 )
 def test_strip_site(title: str, expected: str) -> None:
