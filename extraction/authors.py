@@ -81,9 +81,12 @@ _MONTHS = (
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
 # Everything from a weekday, a month followed by a day, a number or "updated" (Korean "입력",
-# "수정", "승인") on is a date stamp (digits inside a word, "BR24", are part of a name).
+# "수정", "승인") on, with the "on" before it, is a date stamp (digits inside a word, "BR24",
+# are part of a name).
 _DATE_TAIL = re.compile(
-    rf"\s*(?:\b(?:{_WEEKDAYS})\b|\b(?:{_MONTHS})\.?\s+\d|\b\d|\b(?:updated|published|posted|입력|수정|승인)\b).*$",
+    r"\s*(?:\b(?:on|am|le|el|il|den)\s+)?"  # "... on Monday", "... am 3. Mai"
+    rf"(?:\b(?:{_WEEKDAYS})\b|\b(?:{_MONTHS})\.?\s+\d|\b\d"
+    r"|\b(?:updated|published|posted|입력|수정|승인)\b).*$",
     re.IGNORECASE,
 )
 _MONTH_ONLY = re.compile(rf"^(?:{_MONTHS}|{_WEEKDAYS})$", re.IGNORECASE)
@@ -105,7 +108,8 @@ _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
 JOB_WORDS = frozenset(
     {
         *("writer", "reporter", "correspondent", "editor", "editor-at-large", "columnist"),
-        *("contributor", "admin", "administrator", "journalist", "photographer"),
+        *("contributor", "admin", "administrator", "journalist", "photographer", "director"),
+        *("writers", "reporters", "correspondents", "contributors", "journalists"),
         *("redakteur", "redakteurin", "korrespondent", "korrespondentin", "reporterin"),
     }
 )
@@ -122,6 +126,21 @@ NEWSROOM_WORDS = frozenset(
 # (co.uk, com.au, net.au, org.nz, ac.jp, ne.jp, or.kr, gob.mx, ...).
 SECOND_LEVEL_LABELS = frozenset(
     {"co", "com", "net", "org", "gov", "gob", "edu", "ac", "or", "ne", "go", "nic", "info"}
+)
+# What a date stamp's cut leaves of a line that said when, not who ("Veröffentlicht am ...").
+STAMP_WORDS = frozenset(
+    {"veröffentlicht", "aktualisiert", "publié", "publicado", "actualizado", "pubblicato"}
+    | {"aggiornato", "publisert", "oppdatert", "opublikowano", "gepubliceerd", "published"}
+)
+# Links and words a byline element holds beside the name: its share links, "today".
+NOT_NAMES = frozenset(
+    {"twitter", "facebook", "instagram", "linkedin", "whatsapp", "threads", "bluesky", "email"}
+    | {"e-mail", "mastodon", "rss", "today", "yesterday", "heute", "gestern", "hoy", "ayer"}
+    | {"news"}
+)
+# Degrees and credentials after a name ("Rachael Link, MS, RD"): no name of their own.
+CREDENTIALS = frozenset(
+    {"ms", "msc", "ma", "md", "phd", "rd", "rn", "mph", "mba", "bsc", "ba", "cpt", "ld", "do"}
 )
 MAX_NAME_WORDS = 6
 MIN_NAME_WORDS_BEFORE_AGENCY = 2
@@ -207,6 +226,11 @@ def _strip_prefix(text: str) -> str:
     return text[match.end() :]
 
 
+def has_byline_prefix(text: str) -> bool:
+    """ "Von Katja Belousova", "By Jane Doe", "Autor: ...": a line that says it is a byline."""
+    return _strip_prefix(" ".join(text.split())) != " ".join(text.split())
+
+
 def clean_name(raw: str) -> str:
     """One name without prefix, date stamp, description, address or surrounding punctuation."""
     name = " ".join(raw.split())
@@ -236,7 +260,9 @@ def _kind(name: str, site_keys: set[str], organization: bool) -> str | None:
     if not any(ch.isalpha() for ch in name) or _MONTH_ONLY.match(name):
         return None
     lowered = [word.casefold().strip(".,") for word in words]
-    if any(word in JOB_WORDS for word in lowered) or name.casefold() in PREFIX_WORDS:
+    if any(word in JOB_WORDS or word in STAMP_WORDS for word in lowered):
+        return None
+    if name.casefold() in PREFIX_WORDS | NOT_NAMES or compact(name) in CREDENTIALS:
         return None
     if any(word.endswith(JOB_SUFFIXES) for word in lowered):
         return None

@@ -17,8 +17,9 @@ from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from extraction.agencies import agency
-from extraction.authors import Credit, credits, is_photo_credit, ordered
+from extraction.authors import Credit, credits, has_byline_prefix, is_photo_credit, ordered
 from extraction.cjk_bylines import LINE_MARKERS, is_labelled_credit
+from extraction.header_lines import header_lines, heading_element
 from extraction.metadata import names
 from extraction.page import Page, types_of
 
@@ -149,6 +150,15 @@ def _labelled_lines(page: Page) -> Iterator[str]:
             yield text.strip("()（）")
 
 
+def _prefixed_lines(page: Page, headline: str | None) -> Iterator[str]:
+    """Short lines under the headline that start as a byline does ("von Katja Belousova"): a
+    template whose byline element has no telling class."""
+    heading = heading_element(page, headline)
+    for line in header_lines(heading) if heading is not None else ():
+        if has_byline_prefix(line):
+            yield line
+
+
 def _signatures(page: Page) -> Iterator[str]:
     """The text of a right-aligned short paragraph that ends the text (no paragraph after it)."""
     for paragraph in _RIGHT_ALIGNED(page.tree):
@@ -168,7 +178,9 @@ def _first_credits(texts: Iterator[str], site_keys: set[str], language: str | No
     return []
 
 
-def _sources(page: Page, site_keys: set[str], language: str | None) -> Iterator[list[Credit]]:
+def _sources(
+    page: Page, site_keys: set[str], language: str | None, headline: str | None
+) -> Iterator[list[Credit]]:
     people = [(n, org) for n, org in _jsonld_authors(page)]
     yield credits([n for n, org in people if not org], site_keys, language) + credits(
         [n for n, org in people if org], site_keys, language, organization=True
@@ -177,18 +189,22 @@ def _sources(page: Page, site_keys: set[str], language: str | None) -> Iterator[
     yield credits(meta, site_keys, language)
     yield _first_credits(markup_bylines(page), site_keys, language)
     yield _first_credits(_author_links(page), site_keys, language)
+    yield _first_credits(_prefixed_lines(page, headline), site_keys, language)
     yield _first_credits(_labelled_lines(page), site_keys, language)
     yield _first_credits(_signatures(page), site_keys, language)
 
 
-def page_credits(page: Page, site_keys: set[str], language: str | None) -> list[str]:
+def page_credits(
+    page: Page, site_keys: set[str], language: str | None, headline: str | None = None
+) -> list[str]:
     """The credited names (see :mod:`extraction.authors`) of the most trusted source that
     credits anyone: JSON-LD, then meta tags, then the byline in the markup, then links to an
-    author page, then a labelled credit line, then a signature. A source that credits only the
-    site itself (a template's default author) is kept only when no later source credits someone
-    else."""
+    author page, then a line under the headline (``headline`` finds it without an ``<h1>``)
+    that starts as a byline does, then a labelled credit line, then a signature. A source that
+    credits only the site itself (a template's default author) is kept only when no later
+    source credits someone else."""
     site_only: list[Credit] = []
-    for found in _sources(page, site_keys, language):
+    for found in _sources(page, site_keys, language, headline):
         if any(credit.kind != "site" for credit in found):
             return ordered(found)
         site_only = site_only or found

@@ -161,7 +161,7 @@ def _extract(
     article.language = metadata.language(page)
     site_keys = site_name_keys(metadata.site_names(page), article.canonical_url or url)
     article.title = headline(page, site_keys)
-    article.authors = page_credits(page, site_keys, article.language)
+    article.authors = page_credits(page, site_keys, article.language, article.title)
     article.published, article.published_source = dates.published_date(page, fallback_published)
     if article.published is None:
         article.published, article.published_source = dates.guessed_date(page, article.title)

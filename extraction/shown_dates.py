@@ -14,16 +14,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
 from datetime import datetime
 
-from lxml.html import HtmlElement
-
+from extraction.header_lines import header_lines, heading_element
 from extraction.page import Page
 
-# Text read after the headline before giving up, and the length of a line that is not prose.
-MAX_HEADER_CHARS = 1500
-MAX_DATE_LINE_CHARS = 100
 # What a date line may hold besides the date: a byline, "Published", a separator. A caption or
 # a sentence ("Über dieses Thema berichtet: BR24 Radio am 14.04.2026 ...") says more.
 MAX_OTHER_CHARS = 40
@@ -64,72 +59,15 @@ _UPDATED = re.compile(
     r"oppdatert|opdateret|uppdaterad|zaktualizowano|atualizado|bijgewerkt",
     re.IGNORECASE,
 )
-# Captions date the picture; forms and scripts show no date.
-_SKIPPED_TAGS = frozenset(
-    {"script", "style", "noscript", "template", "button", "select", "figure", "figcaption"}
-)
 
 
 def shown_date(page: Page, headline: str | None = None) -> datetime | None:
     """The first date on a short line after the first ``<h1>`` (else the first element that
     shows ``headline``), naive (the page shows no offset), or None."""
-    heading = next(page.tree.iter("h1"), None)
-    if heading is None and headline:
-        heading = _showing(page, headline)
+    heading = heading_element(page, headline)
     if heading is None:
         return None
-    for line in _header_lines(heading):
-        moment = date_on_line(line)
-        if moment is not None:
-            return moment
-    return None
-
-
-def _showing(page: Page, headline: str) -> HtmlElement | None:
-    """The first element of the body whose text is the headline (a template's <h2> or <div>)."""
-    wanted = " ".join(headline.split())
-    body = page.tree.find("body")
-    for element in body.iter() if body is not None else ():
-        if not isinstance(element.tag, str) or element.tag in _SKIPPED_TAGS:
-            continue
-        text = element.text_content()
-        if len(text) < 2 * len(wanted) and " ".join(text.split()) == wanted:
-            return element
-    return None
-
-
-def _header_lines(heading: HtmlElement) -> Iterator[str]:
-    """The short texts after ``heading`` in page order, up to MAX_HEADER_CHARS of text."""
-    read = 0
-    for element in _following(heading):
-        text = " ".join(element.text_content().split())
-        read += len(text)
-        if read > MAX_HEADER_CHARS:
-            return
-        if text and len(text) <= MAX_DATE_LINE_CHARS:
-            yield text
-
-
-def _following(heading: HtmlElement) -> Iterator[HtmlElement]:
-    """The leaf-most elements after ``heading``: each following sibling of it and of its
-    ancestors, read whole when short, else opened."""
-    node: HtmlElement | None = heading
-    while node is not None:
-        for sibling in node.itersiblings():
-            yield from _leaves(sibling)
-        node = node.getparent()
-
-
-def _leaves(element: HtmlElement) -> Iterator[HtmlElement]:
-    if not isinstance(element.tag, str) or element.tag in _SKIPPED_TAGS:
-        return
-    children = [child for child in element if isinstance(child.tag, str)]
-    text = element.text_content()
-    if not children or len(text) <= MAX_DATE_LINE_CHARS or element.tag == "p":
-        yield element
-        return
-    for child in children:
-        yield from _leaves(child)
+    return next(filter(None, map(date_on_line, header_lines(heading))), None)
 
 
 def date_on_line(line: str) -> datetime | None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,14 @@ def test_a_korean_signed_line_credits_the_reporters_and_leaves_the_body() -> Non
     assert article.authors == ["김민준", "이서연"]
     assert article.text.startswith("움카스르 항구의")
     assert "특파원" not in article.text and "사진=" not in article.text
+
+
+def test_a_line_under_the_headline_that_starts_as_a_byline() -> None:
+    """No byline class, no author link: "von Katja Brenner" on a line of its own under the
+    <h1>, the date beside it."""
+    article = extract("byline_header_line.html")
+    assert article.authors == ["Katja Brenner"]
+    assert article.published == datetime(2024, 4, 22, 15, 54)
 
 
 def test_a_text_signed_at_its_end_credits_the_signer() -> None:
@@ -165,6 +174,17 @@ def test_bylines_in_chinese_japanese_and_korean(
             "lt",
             ["Povilas Kairys"],
         ),
+        # a date stamp with its "on", degrees, share links and stamp words name nobody
+        (
+            ["By Matthew Digby , Minh Do on Monday, November 18th, 2019 at 11:08 a.m."],
+            "en",
+            ["Matthew Digby", "Minh Do"],
+        ),
+        (["Written by Rachael Link, MS, RD on November 14, 2019"], "en", ["Rachael Link"]),
+        (["Sarah Lazare", "Twitter", "Today"], "en", ["Sarah Lazare"]),
+        (["Veröffentlicht am 27.04.24 um 07:39 Uhr", "Anna Berger"], "de", ["Anna Berger"]),
+        (["Takeo Maeda / Yomiuri Shimbun Staff Writers"], "en", ["Takeo Maeda"]),
+        (["News", "Sky News"], "en", ["Sky News"]),
     ],
 )
 def test_bylines_per_language(

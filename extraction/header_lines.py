@@ -1,0 +1,71 @@
+"""The short lines under an article's headline, where templates without byline or date markup
+print the byline and the date ("von Katja Belousova", "09.09.2025, 15:15 Uhr").
+
+A line is an element read whole when its text is short (its pieces spaced apart), else each of
+its children in turn; captions, scripts and forms are skipped, and reading stops after
+MAX_HEADER_CHARS of text, well before most of the article's paragraphs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lxml.html import HtmlElement
+
+from extraction.page import Page
+
+MAX_HEADER_CHARS = 1500
+MAX_LINE_CHARS = 100
+# Captions date and credit the picture; forms and scripts show no line of the article's.
+SKIPPED_TAGS = frozenset(
+    {"script", "style", "noscript", "template", "button", "select", "figure", "figcaption"}
+)
+
+
+def heading_element(page: Page, headline: str | None = None) -> HtmlElement | None:
+    """The first ``<h1>``, else the first element of the body whose text is ``headline`` (a
+    template's ``<h2>`` or ``<div>``)."""
+    heading = next(page.tree.iter("h1"), None)
+    if heading is not None or not headline:
+        return heading
+    wanted = " ".join(headline.split())
+    body = page.tree.find("body")
+    for element in body.iter() if body is not None else ():
+        if not isinstance(element.tag, str) or element.tag in SKIPPED_TAGS:
+            continue
+        text = element.text_content()
+        if len(text) < 2 * len(wanted) and " ".join(text.split()) == wanted:
+            return element
+    return None
+
+
+def header_lines(heading: HtmlElement) -> Iterator[str]:
+    """The short lines after ``heading`` in page order, up to MAX_HEADER_CHARS of text."""
+    read = 0
+    for element in _following(heading):
+        text = " ".join(" ".join(element.itertext()).split())
+        read += len(text)
+        if read > MAX_HEADER_CHARS:
+            return
+        if text and len(text) <= MAX_LINE_CHARS:
+            yield text
+
+
+def _following(heading: HtmlElement) -> Iterator[HtmlElement]:
+    """The lines after ``heading``: each following sibling of it and of its ancestors."""
+    node: HtmlElement | None = heading
+    while node is not None:
+        for sibling in node.itersiblings():
+            yield from _lines(sibling)
+        node = node.getparent()
+
+
+def _lines(element: HtmlElement) -> Iterator[HtmlElement]:
+    if not isinstance(element.tag, str) or element.tag in SKIPPED_TAGS:
+        return
+    children = [child for child in element if isinstance(child.tag, str)]
+    if not children or len(element.text_content()) <= MAX_LINE_CHARS or element.tag == "p":
+        yield element
+        return
+    for child in children:
+        yield from _lines(child)
