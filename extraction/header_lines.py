@@ -43,12 +43,19 @@ def header_lines(heading: HtmlElement) -> Iterator[str]:
     """The short lines after ``heading`` in page order, up to MAX_HEADER_CHARS of text."""
     read = 0
     for element in _following(heading):
-        text = " ".join(" ".join(element.itertext()).split())
+        text = _once(" ".join(" ".join(element.itertext()).split()))
         read += len(text)
         if read > MAX_HEADER_CHARS:
             return
         if text and len(text) <= MAX_LINE_CHARS:
             yield text
+
+
+def _once(text: str) -> str:
+    """A line set twice (a visible and a screen reader's copy) read once."""
+    words = text.split()
+    half = len(words) // 2
+    return " ".join(words[:half]) if half and words[:half] == words[half:] else text
 
 
 def _following(heading: HtmlElement) -> Iterator[HtmlElement]:
@@ -64,7 +71,8 @@ def _lines(element: HtmlElement) -> Iterator[HtmlElement]:
     if not isinstance(element.tag, str) or element.tag in SKIPPED_TAGS:
         return
     children = [child for child in element if isinstance(child.tag, str)]
-    if not children or len(element.text_content()) <= MAX_LINE_CHARS or element.tag == "p":
+    short = len(" ".join(element.text_content().split())) <= MAX_LINE_CHARS
+    if not children or short or element.tag == "p":
         yield element
         return
     for child in children:

@@ -77,6 +77,22 @@ def test_a_line_under_the_headline_that_starts_as_a_byline() -> None:
     assert article.published == datetime(2024, 4, 22, 15, 54)
 
 
+def test_a_header_line_is_read_whole_however_it_is_indented() -> None:
+    """ "Von:" and the linked names in one <li>, indented past the line length in the source;
+    the date line set twice (a screen reader's copy)."""
+    gap = " " * 80
+    html = (FIXTURES / "byline_header_line.html").read_text(encoding="utf-8")
+    html = html.replace(
+        '<span class="m21">von Katja Brenner</span><span class="m22">22.04.2024 | 15:54</span>',
+        f'<ul><li>Von:{gap}<span><a href="/p/bc">Bill Carter</a>,{gap}</span>{gap}'
+        f'<span><a href="/p/mg">Mia Gold</a></span></li></ul></div>'
+        '<div class="d"><span>22.04.2024 | 15:54</span> <span>22.04.2024 | 15:54</span>',
+    )
+    article = extract_article(html, URL)
+    assert article.authors == ["Bill Carter", "Mia Gold"]
+    assert article.published == datetime(2024, 4, 22, 15, 54)
+
+
 def test_a_text_signed_at_its_end_credits_the_signer() -> None:
     """No byline: the right-aligned name after the last paragraph (a right-aligned line
     before the text signs nothing)."""
