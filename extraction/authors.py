@@ -132,11 +132,12 @@ STAMP_WORDS = frozenset(
     {"veröffentlicht", "aktualisiert", "publié", "publicado", "actualizado", "pubblicato"}
     | {"aggiornato", "publisert", "oppdatert", "opublikowano", "gepubliceerd", "published"}
 )
-# Links and words a byline element holds beside the name: its share links, "today".
+# Links and words a byline element holds beside the name: its share links, "today", the
+# section's "News" ("Nachrichten", "Noticias", ...).
 NOT_NAMES = frozenset(
     {"twitter", "facebook", "instagram", "linkedin", "whatsapp", "threads", "bluesky", "email"}
     | {"e-mail", "mastodon", "rss", "today", "yesterday", "heute", "gestern", "hoy", "ayer"}
-    | {"news"}
+    | {"news", "nachrichten", "noticias", "actualités", "notizie", "nyheter", "nieuws"}
 )
 # Degrees and credentials after a name ("Rachael Link, MS, RD"): no name of their own.
 CREDENTIALS = frozenset(

@@ -201,6 +201,7 @@ def test_bylines_in_chinese_japanese_and_korean(
         (["Veröffentlicht am 27.04.24 um 07:39 Uhr", "Anna Berger"], "de", ["Anna Berger"]),
         (["Takeo Maeda / Yomiuri Shimbun Staff Writers"], "en", ["Takeo Maeda"]),
         (["News", "Sky News"], "en", ["Sky News"]),
+        (["Nachrichten"], "de", []),
     ],
 )
 def test_bylines_per_language(
