@@ -23,20 +23,30 @@ SKIPPED_TAGS = frozenset(
 
 
 def heading_element(page: Page, headline: str | None = None) -> HtmlElement | None:
-    """The first ``<h1>``, else the first element of the body whose text is ``headline`` (a
-    template's ``<h2>`` or ``<div>``)."""
-    heading = next(page.tree.iter("h1"), None)
-    if heading is not None or not headline:
-        return heading
-    wanted = " ".join(headline.split())
+    """The ``<h1>`` that shows ``headline`` (a page may set its logo or teasers in ``<h1>``s
+    too), else the first ``<h1>``, else the first element of the body whose text is
+    ``headline`` (a template's ``<h2>`` or ``<div>``)."""
+    headings = list(page.tree.iter("h1"))
+    wanted = _letters(headline or "")
+    if wanted:
+        showing = (h for h in headings if wanted in _letters(h.text_content()))
+        heading = next(showing, None)
+        if heading is not None:
+            return heading
+    if headings or not headline:
+        return headings[0] if headings else None
     body = page.tree.find("body")
     for element in body.iter() if body is not None else ():
         if not isinstance(element.tag, str) or element.tag in SKIPPED_TAGS:
             continue
         text = element.text_content()
-        if len(text) < 2 * len(wanted) and " ".join(text.split()) == wanted:
+        if len(text) < 2 * len(headline) and _letters(text) == wanted:
             return element
     return None
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
 def header_lines(heading: HtmlElement) -> Iterator[str]:

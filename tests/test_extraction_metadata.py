@@ -89,6 +89,16 @@ def test_the_date_shown_under_a_headline_that_is_no_h1() -> None:
     assert article.published == datetime(2025, 9, 9, 15, 15)
 
 
+def test_the_date_shown_under_the_h1_that_shows_the_headline() -> None:
+    """The logo is an <h1> too, with a dated ticker line under it: the headline's <h1> leads."""
+    html = (FIXTURES / "dates_shown_line.html").read_text(encoding="utf-8")
+    html = html.replace(
+        "<header>", '<header><h1 class="logo">Hafenbote</h1><span>Eilmeldung 01.08.2025</span>'
+    )
+    article = extract_article(html, URL)
+    assert article.published == datetime(2025, 9, 9, 15, 15)
+
+
 def test_the_web_page_node_dates_a_post_without_an_article_node() -> None:
     """Yoast's @graph: a WebPage with datePublished, the NewsArticle object unparseable."""
     article = extract("dates_webpage_node.html")
