@@ -61,6 +61,17 @@ def header_lines(heading: HtmlElement) -> Iterator[str]:
             yield text
 
 
+def _is_short(element: HtmlElement) -> bool:
+    """Its text, the source's indentation collapsed, is at most MAX_LINE_CHARS (read only as
+    far as needed: the article's container is a sibling of the headline on many pages)."""
+    length = 0
+    for piece in element.itertext():
+        length += len(" ".join(piece.split())) + 1
+        if length > MAX_LINE_CHARS + 1:
+            return False
+    return True
+
+
 def _once(text: str) -> str:
     """A line set twice (a visible and a screen reader's copy) read once."""
     words = text.split()
@@ -81,8 +92,7 @@ def _lines(element: HtmlElement) -> Iterator[HtmlElement]:
     if not isinstance(element.tag, str) or element.tag in SKIPPED_TAGS:
         return
     children = [child for child in element if isinstance(child.tag, str)]
-    short = len(" ".join(element.text_content().split())) <= MAX_LINE_CHARS
-    if not children or short or element.tag == "p":
+    if not children or element.tag == "p" or _is_short(element):
         yield element
         return
     for child in children:
