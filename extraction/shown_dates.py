@@ -36,10 +36,25 @@ MONTH_NAMES = (
     "januari februari mars april maj juni juli augusti september oktober november december",
     "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października"
     " listopada grudnia",
+    # Arabic: the Egyptian and Gulf names (with and without hamza), the Levantine and Iraqi
+    # ones ("_" for the space inside a name)
+    "يناير فبراير مارس أبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر",
+    "يناير فبراير مارس إبريل مايو يونيه يوليه اغسطس سبتمبر اكتوبر نوفمبر ديسمبر",
+    "كانون_الثاني شباط آذار نيسان أيار حزيران تموز آب أيلول تشرين_الأول تشرين_الثاني كانون_الأول",
 )
 # The languages agree where they share a name ("april", "mars", "mai").
-MONTHS = {name: n for names in MONTH_NAMES for n, name in enumerate(names.split(), start=1)}
-_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+MONTHS = {
+    name.replace("_", " "): n
+    for names in MONTH_NAMES
+    for n, name in enumerate(names.split(), start=1)
+}
+_MONTH = "|".join(
+    re.escape(name).replace(r"\ ", r"\s+") for name in sorted(MONTHS, key=len, reverse=True)
+)
+# Arabic-Indic and Persian digits read as the ASCII ones.
+_DIGITS = str.maketrans(
+    {chr(0x0660 + i): str(i) for i in range(10)} | {chr(0x06F0 + i): str(i) for i in range(10)}
+)
 _YEAR = r"(?P<y>(?:19|20)\d{2})"
 _TIME = r"(?:\D{0,6}?(?P<H>[01]?\d|2[0-3])\s*[:.時]\s*(?P<M>[0-5]\d))?"
 _SHAPES = [
@@ -56,7 +71,7 @@ _DATES = [re.compile(shape, re.IGNORECASE) for shape in _SHAPES]
 # A date after one of these is when the article changed, not when it came out.
 _UPDATED = re.compile(
     r"update|aktualisiert|\bstand\b|更新|수정|actualizado|mis à jour|aggiornato|"
-    r"oppdatert|opdateret|uppdaterad|zaktualizowano|atualizado|bijgewerkt",
+    r"oppdatert|opdateret|uppdaterad|zaktualizowano|atualizado|bijgewerkt|تحديث",
     re.IGNORECASE,
 )
 
@@ -73,7 +88,7 @@ def shown_date(page: Page, headline: str | None = None) -> datetime | None:
 def date_on_line(line: str) -> datetime | None:
     """The line's first date (full-width digits read too), unless an "updated" word comes
     before it or the line holds more than a date and a few words."""
-    line = unicodedata.normalize("NFKC", line)
+    line = unicodedata.normalize("NFKC", line).translate(_DIGITS)
     matches = sorted(
         (match for shape in _DATES for match in shape.finditer(line)), key=lambda m: m.start()
     )
@@ -89,7 +104,8 @@ def date_on_line(line: str) -> datetime | None:
 
 def _moment(match: re.Match[str]) -> datetime | None:
     groups = {name: value for name, value in match.groupdict().items() if value}
-    month = int(groups["m"]) if "m" in groups else MONTHS.get(groups.get("mn", "").lower())
+    name = " ".join(groups.get("mn", "").lower().split())
+    month = int(groups["m"]) if "m" in groups else MONTHS.get(name)
     try:
         return datetime(
             int(groups["y"]),

@@ -122,6 +122,10 @@ def test_the_web_page_node_dates_a_post_without_an_article_node() -> None:
             datetime(2025, 1, 14, 1, 28),
         ),
         ("입력 2024.05.12 09:30", datetime(2024, 5, 12, 9, 30)),
+        ("الأحد 12 مايو 2024 - 10:30", datetime(2024, 5, 12, 10, 30)),
+        ("١٢ أيار ٢٠٢٤", datetime(2024, 5, 12)),
+        ("12 كانون الثاني 2025", datetime(2025, 1, 12)),
+        ("آخر تحديث: 5 يونيو 2024", None),
         ("Updated May 3, 2024", None),
         ("Stand: 10:49 Uhr", None),
         # a sentence or a caption with a date in it is not a date line
