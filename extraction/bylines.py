@@ -229,8 +229,8 @@ def without_credit_lines(
         found = credits([line], site_keys, language)
         return bool(found) and all(c.name.casefold() in credited for c in found)
 
-    kept = [line for line in head if not is_credit_line(line)]
-    return separator.join(kept + paragraphs[HEADER_PARAGRAPHS:]) if kept else text
+    kept = [line for line in head if not is_credit_line(line)] + paragraphs[HEADER_PARAGRAPHS:]
+    return separator.join(kept) if kept else text
 
 
 def credited_agencies(authors: list[str]) -> list[str]:
