@@ -100,8 +100,13 @@ _BY = re.compile(r"\bby\b\s*:?\s*", re.IGNORECASE)
 # "(obe)", "(AP)": a short bracketed part; an agency becomes a credit of its own, the rest
 # (initials, roles) goes.
 _BRACKETED = re.compile(r"\s*\(([^()]{1,30})\)")
-# "mit AP", "with Reuters": a byline's "and the agency" line.
-_WITH = re.compile(r"^(?:with|mit|avec|con|com|met|med|z|s)\s+", re.IGNORECASE)
+# "mit AP", "with Reuters": a byline's "and the agency" line; "theo AFP", "laut dpa", "selon
+# l'AFP": "according to the agency", its credit too.
+_WITH = re.compile(
+    r"^(?:with|mit|avec|con|com|met|med|z|s"
+    r"|theo|laut|según|selon|secondo|segundo|volgens|ifølge|enligt|według)\s+",
+    re.IGNORECASE,
+)
 # A URL slug standing in for a name ("emma-mackenzie").
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
 # A credit with one of these words is a job title ("AP Sports Writer"), never a name.

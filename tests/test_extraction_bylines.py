@@ -202,6 +202,10 @@ def test_bylines_in_chinese_japanese_and_korean(
         (["Takeo Maeda / Yomiuri Shimbun Staff Writers"], "en", ["Takeo Maeda"]),
         (["News", "Sky News"], "en", ["Sky News"]),
         (["Nachrichten"], "de", []),
+        # "according to the agency" credits the agency; a name that starts so is a name
+        (["Như Tâm (Theo AFP)"], "vi", ["Như Tâm", "AFP"]),
+        (["Anna Berger, laut dpa"], "de", ["Anna Berger", "dpa"]),
+        (["Theo Walcott"], "en", ["Theo Walcott"]),
     ],
 )
 def test_bylines_per_language(
