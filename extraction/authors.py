@@ -104,7 +104,8 @@ _BRACKETED = re.compile(r"\s*\(([^()]{1,30})\)")
 # l'AFP": "according to the agency", its credit too.
 _WITH = re.compile(
     r"^(?:with|mit|avec|con|com|met|med|z|s"
-    r"|theo|laut|según|selon|secondo|segundo|volgens|ifølge|enligt|według)\s+",
+    r"|theo|laut|según|selon|secondo|segundo|volgens|ifølge|enligt|według)\s+"
+    r"(?:l['’]|la\s+|le\s+)?",  # "avec l'AFP"
     re.IGNORECASE,
 )
 # A URL slug standing in for a name ("emma-mackenzie").

@@ -205,6 +205,7 @@ def test_bylines_in_chinese_japanese_and_korean(
         # "according to the agency" credits the agency; a name that starts so is a name
         (["Như Tâm (Theo AFP)"], "vi", ["Như Tâm", "AFP"]),
         (["Anna Berger, laut dpa"], "de", ["Anna Berger", "dpa"]),
+        (["Marie Dubois, selon l'AFP"], "fr", ["Marie Dubois", "AFP"]),
         (["Theo Walcott"], "en", ["Theo Walcott"]),
     ],
 )
