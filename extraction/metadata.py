@@ -16,6 +16,12 @@ from extraction.page import Page, types_of
 
 _REL_LINKS = XPath("//a[contains(@rel, 'tag') or contains(@rel, 'category')]")
 _LINKS = XPath("//body//a[@href]")
+_BREADCRUMB_LINKS = XPath(
+    "//body//*[contains(@class, 'breadcrumb') or contains(@id, 'breadcrumb')"
+    " or contains(@itemtype, 'BreadcrumbList')]//a"
+)
+# A longer breadcrumb label is the headline itself (the trail's last item), not a section.
+MAX_BREADCRUMB_WORDS = 3
 # A home link's text longer than this is a sentence ("Zur Startseite von ..."), not a name.
 MAX_HOME_LINK_CHARS = 40
 MAX_HOME_LINKS = 4
@@ -141,6 +147,21 @@ def sections(page: Page) -> list[str]:
     found = page.meta.get("article:section", []) + names(page.article.get("articleSection"))
     found += _link_labels(page, "category")
     return [value.strip() for value in found if value.strip()]
+
+
+def breadcrumb_labels(page: Page) -> list[str]:
+    """The short labels of the page's breadcrumb trail ("Startseite", "Politik"): sections a
+    title may name beside the headline, though not the page's own (the first is the home)."""
+    labels: list[str] = []
+    here = urlsplit(page.url or "").path.rstrip("/")
+    for link in _BREADCRUMB_LINKS(page.tree):
+        if urlsplit(urljoin(page.url or "", link.get("href", ""))).path.rstrip("/") == here:
+            continue  # the trail's last item, the page itself: its headline
+        named = link.xpath(".//meta[@itemprop='name']/@content")
+        text = " ".join((named[0] if named else link.text_content()).split())
+        if text and len(text.split()) <= MAX_BREADCRUMB_WORDS:
+            labels.append(text)
+    return labels
 
 
 def tags(page: Page) -> list[str]:

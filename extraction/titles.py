@@ -36,7 +36,7 @@ from collections.abc import Collection, Iterable
 
 from lxml.html import HtmlElement
 
-from extraction.metadata import names, sections
+from extraction.metadata import breadcrumb_labels, names, sections
 from extraction.page import Page
 
 # Between headline and furniture: a dash, bar, bullet or colon run with spaces around it, or a
@@ -302,7 +302,7 @@ def headline(page: Page, site_keys: set[str]) -> str | None:
     # a trail's heading still cleans the others ("H | Site | Section" is H), shows no kicker
     known = [c for c in candidates if c] + h1s + trail
     shown = _compact(candidates[H1]) if candidates[H1] else None
-    stated = sections(page)
+    stated = sections(page) + breadcrumb_labels(page)
     cleaned: list[tuple[str, bool]] = []  # (title, from the <h1>), most trusted first
     for i, candidate in enumerate(candidates):
         if candidate:

@@ -85,6 +85,14 @@ def test_a_shorter_statement_is_only_taken_when_it_is_the_larger_part() -> None:
 @pytest.mark.parametrize(
     ("head", "body", "expected"),
     [
+        # A section the breadcrumb trail names, after the headline; the trail's last item
+        # (the page itself) is its headline, no section
+        (
+            "<title>Kicker: Streik beendet - Wirtschaft</title>",
+            '<nav class="breadcrumb"><a href="/">Startseite</a> <a href="/wirtschaft/">'
+            'Wirtschaft</a> <a href="/wirtschaft/streik/">Streik beendet</a></nav>',
+            "Kicker: Streik beendet",
+        ),
         # No site name in the metadata: the logo linking home names it (alt or text).
         (
             "<title>Hafenarbeiter beenden Streik | Der Hafenkurier</title>",
@@ -132,6 +140,18 @@ def _headline_of(head: str, body: str) -> str | None:
     html = f"<html><head>{head}</head><body>{body}</body></html>"
     page = read_page(lxml.html.document_fromstring(html), URL)
     return headline(page, site_name_keys(metadata.site_names(page), URL))
+
+
+def test_breadcrumb_labels_leave_out_the_page_itself() -> None:
+    """The trail's last link is the page (its headline, however short): no section."""
+    html = (
+        '<html><body><ol itemtype="https://schema.org/BreadcrumbList"><li><a href="/">'
+        '<meta itemprop="name" content="Startseite"><span class="icon-home"></span></a></li>'
+        '<li><a href="/wirtschaft/">Wirtschaft</a></li><li><a href="/wirtschaft/streik/">'
+        "Streik beendet</a></li></ol></body></html>"
+    )
+    page = read_page(lxml.html.document_fromstring(html), URL)
+    assert metadata.breadcrumb_labels(page) == ["Startseite", "Wirtschaft"]
 
 
 def test_soft_hyphens_are_no_part_of_the_headline() -> None:
