@@ -234,7 +234,7 @@ def _strip_prefix(text: str) -> str:
 
 
 def has_byline_prefix(text: str) -> bool:
-    """ "Von Katja Belousova", "By Jane Doe", "Autor: ...": a line that says it is a byline."""
+    """ "Von Katja Brenner", "By Jane Doe", "Autor: ...": a line that says it is a byline."""
     return _strip_prefix(" ".join(text.split())) != " ".join(text.split())
 
 

@@ -151,7 +151,7 @@ def _labelled_lines(page: Page) -> Iterator[str]:
 
 
 def _prefixed_lines(page: Page, headline: str | None) -> Iterator[str]:
-    """Short lines under the headline that start as a byline does ("von Katja Belousova"): a
+    """Short lines under the headline that start as a byline does ("von Katja Brenner"): a
     template whose byline element has no telling class."""
     heading = heading_element(page, headline)
     for line in header_lines(heading) if heading is not None else ():

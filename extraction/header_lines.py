@@ -1,5 +1,5 @@
 """The short lines under an article's headline, where templates without byline or date markup
-print the byline and the date ("von Katja Belousova", "09.09.2025, 15:15 Uhr").
+print the byline and the date ("von Katja Brenner", "09.09.2025, 15:15 Uhr").
 
 A line is an element read whole when its text is short (its pieces spaced apart), else each of
 its children in turn; captions, scripts and forms are skipped, and reading stops after

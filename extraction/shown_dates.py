@@ -20,7 +20,7 @@ from extraction.header_lines import header_lines, heading_element
 from extraction.page import Page
 
 # What a date line may hold besides the date: a byline, "Published", a separator. A caption or
-# a sentence ("Über dieses Thema berichtet: BR24 Radio am 14.04.2026 ...") says more.
+# a sentence ("Über dieses Thema berichtet: das Radio am 14.04.2026 ...") says more.
 MAX_OTHER_CHARS = 40
 
 MONTH_NAMES = (
