@@ -11,14 +11,18 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml.etree import XPath
+from lxml.html import HtmlElement
 
 from extraction.page import Page, types_of
 
 _REL_LINKS = XPath("//a[contains(@rel, 'tag') or contains(@rel, 'category')]")
 _LINKS = XPath("//body//a[@href]")
+# A breadcrumb trail: an element whose class, id or itemtype says so, in any case
+# ("breadcrumb", "Breadcrumbs", schema.org's "BreadcrumbList").
+BREADCRUMB_MARK = "breadcrumb"
 _BREADCRUMB_LINKS = XPath(
-    "//body//*[contains(@class, 'breadcrumb') or contains(@id, 'breadcrumb')"
-    " or contains(@itemtype, 'BreadcrumbList')]//a"
+    "//body//*[contains(translate(concat(@class, ' ', @id, ' ', @itemtype),"
+    f" 'ABCDEMRU', 'abcdemru'), '{BREADCRUMB_MARK}')]//a"
 )
 # A longer breadcrumb label is the headline itself (the trail's last item), not a section.
 MAX_BREADCRUMB_WORDS = 3
@@ -147,6 +151,11 @@ def sections(page: Page) -> list[str]:
     found = page.meta.get("article:section", []) + names(page.article.get("articleSection"))
     found += _link_labels(page, "category")
     return [value.strip() for value in found if value.strip()]
+
+
+def is_breadcrumb(element: HtmlElement) -> bool:
+    marks = " ".join(element.get(name, "") for name in ("class", "id", "itemtype"))
+    return BREADCRUMB_MARK in marks.lower()
 
 
 def breadcrumb_labels(page: Page) -> list[str]:

@@ -5,9 +5,9 @@ Many small sites' templates have no JSON-LD, no date meta tag and no ``<time>`` 
 print the date on a line of its own between the headline and the text: "09.09.2025, 15:15
 Uhr", "April 28, 2023", "2024年04月24日23:52", "17:41 JST, October 13, 2024". htmldate, the
 last resort otherwise, guesses from the whole page and often takes a related story's or a
-footer's date. Only short lines that are mostly a date (not a caption or the text's sentences,
-whose dates are the news's) after the first ``<h1>`` are read, and a date after an "updated"
-word is not the publication's.
+footer's date. Only the short lines under the headline that are mostly a date are read (see
+:mod:`extraction.header_lines`; not a caption or the text's sentences, whose dates are the
+news's), and a date after an "updated" word is not the publication's.
 """
 
 from __future__ import annotations
@@ -77,8 +77,9 @@ _UPDATED = re.compile(
 
 
 def shown_date(page: Page, headline: str | None = None) -> datetime | None:
-    """The first date on a short line after the first ``<h1>`` (else the first element that
-    shows ``headline``), naive (the page shows no offset), or None."""
+    """The first date on a short line under the headline's element (see
+    :func:`extraction.header_lines.heading_element`), naive (the page shows no offset), or
+    None."""
     heading = heading_element(page, headline)
     if heading is None:
         return None

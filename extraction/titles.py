@@ -36,7 +36,7 @@ from collections.abc import Collection, Iterable
 
 from lxml.html import HtmlElement
 
-from extraction.metadata import breadcrumb_labels, names, sections
+from extraction.metadata import breadcrumb_labels, is_breadcrumb, names, sections
 from extraction.page import Page
 
 # Between headline and furniture: a dash, bar, bullet or colon run with spaces around it, or a
@@ -252,8 +252,7 @@ def _in_navigation(element: HtmlElement) -> bool:
     for ancestor in element.iterancestors():
         if ancestor.tag == "nav":
             return True
-        marks = " ".join(ancestor.get(name, "") for name in ("class", "id", "itemtype")).lower()
-        if "breadcrumb" in marks:
+        if is_breadcrumb(ancestor):
             return True
     return False
 
